@@ -1,0 +1,3 @@
+from jobs.core.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,181 @@
+"""`python -m jobs list|run|schedule|demo|db` and `python -m jobs.<module>`.
+
+Parsing needs only the registry; settings, state and job code load after it, so
+`--help` and `list` stay fast (bench/startup.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TextIO
+
+from jobs.core.registry import JOBS, JobSpec
+
+if TYPE_CHECKING:
+    from jobs.core.job import RunResult
+    from jobs.core.runner import Runtime
+
+SEVERITY_CHOICES = ("critical", "warning", "info")
+
+
+def parse_now(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 instant") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no timezone (add Z or +00:00)")
+    return moment
+
+
+def add_run_options(parser: argparse.ArgumentParser, spec: JobSpec) -> None:
+    mode = parser.add_mutually_exclusive_group()
+    default = "plan only (the default for this job)" if spec.destructive else "plan only"
+    mode.add_argument("--dry-run", dest="dry_run", action="store_const", const=True, help=default)
+    mode.add_argument("--apply", dest="dry_run", action="store_const", const=False, help="act on the plan")
+    parser.add_argument("--config", metavar="PATH", help="YAML settings (default: $SECOPS_CONFIG)")
+    parser.add_argument("--now", type=parse_now, metavar="ISO8601", help="evaluate as if it were this instant")
+    parser.add_argument("--json", action="store_true", help="print the run result as JSON on stdout")
+    parser.add_argument(
+        "--fail-on", choices=SEVERITY_CHOICES, help="exit 4 when a finding is at or above this severity"
+    )
+    parser.add_argument("--shard", metavar="I/N", help="take only shard I of N (stable hash)")
+    for option in spec.options:
+        if option.kind == "flag":
+            parser.add_argument(option.flag, dest=f"opt_{option.name}", action="store_true", help=option.help)
+        else:
+            parser.add_argument(
+                option.flag, dest=f"opt_{option.name}", choices=option.choices or None, help=option.help
+            )
+
+
+def job_parser(spec: JobSpec, prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=f"{spec.id}: {spec.description}")
+    add_run_options(parser, spec)
+    return parser
+
+
+def execute(
+    spec: JobSpec,
+    args: argparse.Namespace,
+    runtime: Runtime | None = None,
+    stdout: TextIO | None = None,
+) -> tuple[int, RunResult | None]:
+    """Run one job from parsed options; the one path for CLI, Lambda and scheduler."""
+    from jobs.core import logs, redact
+    from jobs.core.errors import ConfigError
+    from jobs.core.job import Severity
+    from jobs.core.report import render_text
+    from jobs.core.runner import RunOptions, Shard, run_job
+    from jobs.core.settings import load_settings
+
+    stdout = stdout or sys.stdout
+    try:
+        if not spec.available:
+            raise ConfigError(f"job {spec.id} is not available in this build")
+        settings = load_settings(args.config, {**JOBS, spec.id: spec})
+        logs.configure(settings.log_level)
+        options = RunOptions(
+            dry_run=args.dry_run,
+            now=args.now,
+            fail_on=Severity(args.fail_on) if args.fail_on else None,
+            shard=Shard.parse(args.shard) if args.shard else None,
+            job_args=_job_args(spec, args),
+        )
+        result = run_job(spec, settings, options, runtime)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"{spec.id}: configuration error: {redact.scrub(problem)}", file=sys.stderr)
+        return 2, None
+    if args.json:
+        json.dump(redact.scrub_data(result.to_json()), stdout, indent=2)
+        stdout.write("\n")
+    else:
+        print(redact.scrub(render_text(result)), file=stdout)
+    return result.exit_code, result
+
+
+def _job_args(spec: JobSpec, args: argparse.Namespace) -> dict[str, Any]:
+    values = {o.name: getattr(args, f"opt_{o.name}", None) for o in spec.options}
+    return {k: v for k, v in values.items() if v not in (None, False)}
+
+
+def job_main(job_id: str, argv: Sequence[str] | None = None) -> int:
+    """Entry of `python -m jobs.<module>`."""
+    spec = JOBS[job_id]
+    args = job_parser(spec, f"python -m {spec.module}").parse_args(argv)
+    return execute(spec, args)[0]
+
+
+def _list(stdout: TextIO) -> int:
+    width = max(len(s) for s in JOBS)
+    for spec in JOBS.values():
+        crons = "; ".join(f"{s.cron}" + (f" ({s.note})" if s.note else "") for s in spec.schedules)
+        state = "" if spec.available else " [not in this build yet]"
+        print(f"{spec.id:<{width}}  {crons:<44}  {spec.description}{state}", file=stdout)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
+    """Entry of `python -m jobs` and the `secops-jobs` console script."""
+    stdout = stdout or sys.stdout
+    parser = argparse.ArgumentParser(prog="python -m jobs", description="secops-jobs: scheduled security jobs")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="one line per job: id, schedules, description")
+    runner = sub.add_parser("run", help="run one job once")
+    jobs_sub = runner.add_subparsers(dest="job", required=True, metavar="JOB_ID")
+    for spec in JOBS.values():
+        add_run_options(jobs_sub.add_parser(spec.id, help=spec.description), spec)
+    schedule = sub.add_parser("schedule", help="run every job on its cron in one process (APScheduler)")
+    schedule.add_argument("--config", metavar="PATH")
+    demo = sub.add_parser("demo", help="run every available job once against the embedded sandbox")
+    demo.add_argument("--output", default="demo-output", metavar="DIR")
+    sub.add_parser("settings-reference", help="print the settings reference (Markdown) generated from the models")
+    db = sub.add_parser("db", help="state database schema")
+    db.add_argument("action", choices=("upgrade", "status"))
+    db.add_argument("--config", metavar="PATH")
+    args = parser.parse_args(argv)
+
+    if args.command == "list":
+        return _list(stdout)
+    if args.command == "run":
+        return execute(JOBS[args.job], args, stdout=stdout)[0]
+    if args.command == "schedule":
+        from jobs.core.scheduler import serve
+
+        return serve(args.config)
+    if args.command == "settings-reference":
+        from jobs.core.settings_doc import reference
+
+        stdout.write(reference())
+        return 0
+    if args.command == "demo":
+        from jobs.demo import run_demo
+
+        return run_demo(args.output, stdout)
+    return _db(args.action, args.config, stdout)
+
+
+def _db(action: str, config: str | None, stdout: TextIO) -> int:
+    from datetime import UTC
+
+    from jobs.core.errors import ConfigError
+    from jobs.core.settings import load_settings
+    from jobs.core.state import SCHEMA_VERSION, StateStore
+
+    try:
+        store = StateStore(load_settings(config).state_db_url)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"configuration error: {problem}", file=sys.stderr)
+        return 2
+    if action == "upgrade":
+        applied = store.upgrade(datetime.now(UTC))
+        print(f"applied migrations: {applied or 'none'}; schema version {store.current_version()}", file=stdout)
+    else:
+        print(f"schema version {store.current_version()} (latest {SCHEMA_VERSION})", file=stdout)
+    return 0

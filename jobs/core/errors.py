@@ -1,0 +1,34 @@
+"""The typed error tree: each class maps to one runner behaviour and exit code."""
+
+from __future__ import annotations
+
+
+class SecopsError(Exception):
+    """Base of every error the runner knows how to report."""
+
+
+class ConfigError(SecopsError):
+    """Bad usage or settings: exit 2, nothing was done.
+
+    `problems` holds one line per bad value, each naming the key.
+    """
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+class TransientError(SecopsError):
+    """Worth retrying with backoff (timeouts, throttling, 5xx)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class PermanentError(SecopsError):
+    """Retrying will not help: recorded on the item, the next item goes on."""
+
+
+class GuardrailTripped(SecopsError):
+    """A destructive plan is larger than the configured limits: exit 3, nothing done."""

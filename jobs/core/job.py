@@ -1,0 +1,213 @@
+"""BaseJob and the result types of the operator contract (CONTRACT.md, "Run result").
+
+A job only reads in `collect`, only decides in `plan` (pure: time is an argument),
+and makes exactly one side effect per `apply` call. The runner owns everything else.
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from jobs.core.context import JobContext
+
+
+class Severity(enum.StrEnum):
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
+    OK = "ok"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse; lets rules take `max()` of several severities."""
+        return _RANK[self]
+
+    @classmethod
+    def worst(cls, *severities: Severity) -> Severity:
+        return max(severities, key=lambda s: s.rank, default=cls.OK)
+
+
+_RANK = {Severity.OK: 0, Severity.INFO: 1, Severity.WARNING: 2, Severity.CRITICAL: 3}
+
+
+class RunStatus(enum.StrEnum):
+    SUCCESS = "success"
+    PARTIAL = "partial"
+    FAILURE = "failure"
+    SKIPPED = "skipped"
+
+
+class OutcomeKind(enum.StrEnum):
+    PLANNED = "planned"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something a job observed. `resource` is a stable identifier (CONTRACT)."""
+
+    type: str
+    severity: Severity
+    resource: str
+    message: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def alert_key(self) -> str:
+        """Identity across runs: the same problem on the same resource."""
+        return f"{self.type}:{self.resource}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "severity": str(self.severity),
+            "resource": self.resource,
+            "message": self.message,
+            "details": dict(self.details),
+        }
+
+
+@dataclass(frozen=True)
+class Action:
+    """One side effect a job wants. `params` feeds `apply` and never reaches the result."""
+
+    kind: str
+    resource: str
+    reason: str
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    details: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    action: Action
+    outcome: OutcomeKind
+    error: str | None = None
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "kind": self.action.kind,
+            "resource": self.action.resource,
+            "reason": self.reason or self.action.reason,
+            "outcome": str(self.outcome),
+            "error": self.error,
+        }
+        if self.action.details:
+            data["details"] = dict(self.action.details)
+        return data
+
+
+@dataclass(frozen=True)
+class RunError:
+    """A problem that is not a finding: a source that could not be read, a crash."""
+
+    source: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"source": self.source, "message": self.message}
+
+
+ItemT = TypeVar("ItemT")
+
+
+@dataclass
+class Inventory(Generic[ItemT]):
+    """What `collect` read, plus the sources it could not read (the run goes on)."""
+
+    items: list[ItemT] = field(default_factory=list)
+    errors: list[RunError] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    """Everything `plan` decided. `summary` adds job-specific keys to the result summary."""
+
+    findings: list[Finding] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    errors: list[RunError] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    job: str
+    run_id: str
+    started_at: datetime
+    completed_at: datetime
+    status: RunStatus
+    dry_run: bool
+    summary: dict[str, Any]
+    findings: list[Finding]
+    outcomes: list[Outcome]
+    alerts_sent: list[str]
+    errors: list[RunError]
+    shard: str = "all"
+    exit_code: int = 0
+    reason: str | None = None  # why a run was skipped
+
+    @property
+    def duration_seconds(self) -> float:
+        return round((self.completed_at - self.started_at).total_seconds(), 3)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "job": self.job,
+            "run_id": self.run_id,
+            "started_at": iso(self.started_at),
+            "completed_at": iso(self.completed_at),
+            "duration_seconds": self.duration_seconds,
+            "status": str(self.status),
+            "dry_run": self.dry_run,
+            "shard": self.shard,
+            "summary": self.summary,
+            "findings": [f.to_json() for f in self.findings],
+            "actions": [o.to_json() for o in self.outcomes],
+            "alerts_sent": self.alerts_sent,
+            "errors": [e.to_json() for e in self.errors],
+            **({"reason": self.reason} if self.reason else {}),
+        }
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 in UTC with a `Z`, as every timestamp in the contract."""
+    text = moment.isoformat(timespec="seconds")
+    return text.replace("+00:00", "Z")
+
+
+class BaseJob(ABC, Generic[ItemT]):
+    """collect → plan(items, now) → apply(action). Subclasses never branch on dry-run."""
+
+    #: the contract's job id, e.g. "ttl-teardown"
+    id: ClassVar[str]
+
+    def __init__(self, ctx: JobContext) -> None:
+        self.ctx = ctx
+
+    @abstractmethod
+    def collect(self) -> Inventory[ItemT]:
+        """Read-only: turn external systems into typed items."""
+
+    @abstractmethod
+    def plan(self, items: Sequence[ItemT], now: datetime) -> Plan:
+        """Pure: findings and actions from items, policy and `now`."""
+
+    def apply(self, action: Action) -> None:
+        """Exactly one side effect. Raise TransientError to be retried, PermanentError to fail it."""
+        raise NotImplementedError(f"{type(self).__name__} plans no actions")
+
+    def shard_key(self, item: ItemT) -> str:
+        """The stable key `--shard i/n` splits on (tenant, repository, account/region, ...)."""
+        return repr(item)
+
+    def record_metrics(self, registry: Any, plan: Plan, outcomes: Sequence[Outcome]) -> None:
+        """Add job-specific series to the run's registry; the runner pushes them once."""

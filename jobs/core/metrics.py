@@ -1,0 +1,88 @@
+"""One registry per run, pushed once at the end (and/or written for node_exporter).
+
+Names are those the shipped alert rules and dashboard use (ARCHITECTURE rule 7).
+`security_job_runs_total` is rebuilt from the state DB, so it keeps growing across
+runs even though each run pushes a fresh registry.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, pushadd_to_gateway, write_to_textfile
+
+from jobs.core import redact
+
+log = logging.getLogger("secops.metrics")
+
+SEVERITIES = ("critical", "warning", "info", "ok")
+
+
+class RunMetrics:
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
+        self.registry = CollectorRegistry()
+
+    def record(
+        self,
+        *,
+        run_counts: Mapping[str, int],
+        started_at: datetime,
+        duration_seconds: float,
+        last_success: datetime | None,
+        findings_by_severity: Mapping[str, int],
+        counters_only: bool = False,
+    ) -> None:
+        """`counters_only` for a skipped run: pushadd replaces whole families, so a skipped
+        run must not even declare the gauges of the run that holds the lock."""
+        runs = Counter(
+            "security_job_runs", "Runs of the job, by final status", ["job_name", "status"], registry=self.registry
+        )
+        for status, count in run_counts.items():
+            runs.labels(self.job_id, status).inc(count)
+        if counters_only:
+            return
+        self._gauge("security_job_duration_seconds", "Wall time of the last run").set(duration_seconds)
+        self._gauge("security_job_last_run_timestamp", "When the last run started (unix seconds)").set(
+            started_at.timestamp()
+        )
+        if last_success is not None:
+            self._gauge(
+                "security_job_last_success_timestamp", "When the last successful run completed (unix seconds)"
+            ).set(last_success.timestamp())
+        findings = Gauge(
+            "security_job_findings",
+            "Findings of the last run, by severity",
+            ["job_name", "severity"],
+            registry=self.registry,
+        )
+        for severity in SEVERITIES:
+            findings.labels(self.job_id, severity).set(findings_by_severity.get(severity, 0))
+
+    def _gauge(self, name: str, documentation: str) -> Gauge:
+        gauge = Gauge(name, documentation, ["job_name"], registry=self.registry)
+        return gauge.labels(self.job_id)
+
+    def publish(self, shard: str, pushgateway_url: str | None, timeout: float, textfile: str | None) -> None:
+        """Push and/or write; a metrics sink that is down is a warning, never a failed job."""
+        if pushgateway_url:
+            try:
+                pushadd_to_gateway(
+                    pushgateway_url,
+                    job=self.job_id,
+                    registry=self.registry,
+                    grouping_key={"shard": shard},
+                    timeout=timeout,
+                )
+            except OSError as exc:  # URLError, refused, timeout: all OSError
+                log.warning("metrics_push_failed", extra={"fields": {"error": redact.scrub(str(exc))}})
+        if textfile:
+            path = Path(textfile.replace("{job}", self.job_id))
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_to_textfile(str(path), self.registry)
+            except OSError as exc:
+                log.warning("metrics_textfile_failed", extra={"fields": {"path": str(path), "error": str(exc)}})

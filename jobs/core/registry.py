@@ -1,0 +1,141 @@
+"""JOBS: the one table of jobs. Importing it costs nothing; job code loads lazily."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from jobs.core.job import BaseJob
+    from jobs.core.settings import JobSettings
+
+
+@dataclass(frozen=True)
+class JobOption:
+    """A job-specific command-line flag; schedules pass it as `args`."""
+
+    name: str  # settings-style name, e.g. "force" → --force
+    help: str
+    kind: str = "flag"  # "flag" (bool) or "value" (string)
+    choices: tuple[str, ...] = ()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A cron line (UTC, five fields) and the options that run uses."""
+
+    cron: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    id: str
+    description: str
+    schedules: tuple[Schedule, ...]
+    destructive: bool = False
+    options: tuple[JobOption, ...] = ()
+    class_path: str = ""  # "package.module:Class"; defaults from the id
+    settings_class: str = ""  # the job's settings section model; default: JobSettings
+
+    @property
+    def module(self) -> str:
+        return "jobs." + self.section
+
+    @property
+    def section(self) -> str:
+        """The settings section and package name: the id with `-` turned into `_`."""
+        return self.id.replace("-", "_")
+
+    @property
+    def target(self) -> str:
+        return self.class_path or f"{self.module}.job:Job"
+
+    @property
+    def available(self) -> bool:
+        """Whether this build ships the job's code (checked without importing it)."""
+        module_name = self.target.partition(":")[0]
+        try:
+            return importlib.util.find_spec(module_name) is not None
+        except ModuleNotFoundError:
+            return False
+
+    def load(self) -> type[BaseJob[Any]]:
+        cls: type[BaseJob[Any]] = load_attr(self.target)
+        return cls
+
+    def load_settings_class(self) -> type[JobSettings]:
+        if not self.settings_class or not self.available:
+            from jobs.core.settings import JobSettings
+
+            return JobSettings
+        cls: type[JobSettings] = load_attr(self.settings_class)
+        return cls
+
+
+def load_attr(target: str) -> Any:
+    """`"package.module:Name"` → the object; how every table here loads lazily."""
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+JOBS: Final[dict[str, JobSpec]] = {
+    spec.id: spec
+    for spec in (
+        JobSpec(
+            id="certificate-checker",
+            description="TLS certificates from files, endpoints, Kubernetes, Vault PKI and ACM: "
+            "expiry and chain, hostname and key problems",
+            schedules=(Schedule("0 6 * * *"),),
+        ),
+        JobSpec(
+            id="secret-rotation",
+            description="rotate secrets by policy through Vault KV v2, set and verify every "
+            "consumer, roll back on failure",
+            schedules=(
+                Schedule("0 2 * * 0", note="weekly"),
+                Schedule("0 3 1 * *", {"force": True}, note="forced monthly"),
+            ),
+            destructive=True,
+            options=(JobOption("force", "rotate every automatic secret now, due or not"),),
+        ),
+        JobSpec(
+            id="usage-report",
+            description="per-tenant API usage report as a PDF, emailed to each tenant",
+            schedules=(
+                Schedule("0 1 * * *", {"period": "daily"}, note="daily"),
+                Schedule("0 2 * * 1", {"period": "weekly"}, note="weekly"),
+            ),
+            options=(JobOption("period", "report period", "value", ("daily", "weekly")),),
+        ),
+        JobSpec(
+            id="repo-scanner",
+            description="secrets, SAST, vulnerable dependencies and licenses in repositories; SARIF and a CI gate",
+            schedules=(Schedule("0 3 * * *"),),
+        ),
+        JobSpec(
+            id="ttl-teardown",
+            description="delete expired non-production AWS and Kubernetes resources, "
+            "after warning their owners; never prod, restricted or whitelisted",
+            schedules=(
+                Schedule("0 2 * * *", note="teardown"),
+                Schedule("0 * * * *", {"warn_only": True}, note="hourly pre-alerts"),
+            ),
+            destructive=True,
+            options=(JobOption("warn_only", "send due expiry warnings, delete nothing"),),
+        ),
+    )
+}
+
+
+def module_to_id(module: str) -> str:
+    """`jobs.ttl_teardown` → `ttl-teardown` (CONTRACT: the id is the module name with - for _)."""
+    return module.rsplit(".", 1)[-1].replace("_", "-")

@@ -1,0 +1,47 @@
+"""Bounded retries with exponential backoff and jitter for every external call."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from jobs.core.errors import TransientError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: `attempts` calls in all, sleeping `base * 2**n` (capped) between them."""
+
+    attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 20.0
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        backoff: float = min(self.max_delay, self.base_delay * 2.0**attempt)
+        jittered = backoff * (0.5 + rng.random() / 2)
+        if retry_after is not None:
+            return float(min(self.max_delay, max(jittered, retry_after)))
+        return jittered
+
+
+def call_with_retry(
+    fn: Callable[[], T],
+    policy: RetryPolicy = RetryPolicy(),
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+) -> T:
+    """Call `fn`, retrying only `TransientError`; the last one propagates unchanged."""
+    rng = rng or random.Random()
+    for attempt in range(policy.attempts):
+        try:
+            return fn()
+        except TransientError as exc:
+            if attempt == policy.attempts - 1:
+                raise
+            sleep(policy.delay(attempt, exc.retry_after, rng))
+    raise AssertionError("unreachable: attempts must be >= 1")

@@ -1,0 +1,353 @@
+"""The runner: clock, the one dry-run branch, guardrails, isolation, history, metrics, alerts.
+
+Every entry point (CLI, Lambda, scheduler) ends here, so every job behaves the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from jobs.core import redact
+from jobs.core.alerts import decide_alerts, message_for, record_after_send
+from jobs.core.context import JobContext
+from jobs.core.errors import ConfigError, GuardrailTripped, PermanentError, TransientError
+from jobs.core.job import (
+    Action,
+    BaseJob,
+    Finding,
+    Outcome,
+    OutcomeKind,
+    Plan,
+    RunError,
+    RunResult,
+    RunStatus,
+    Severity,
+)
+from jobs.core.logs import Progress, log_context
+from jobs.core.metrics import RunMetrics
+from jobs.core.registry import JobSpec
+from jobs.core.retry import RetryPolicy, call_with_retry
+from jobs.core.settings import JobSettings, Settings
+from jobs.core.state import FindingRow, Run, StateStore, new_run_id
+from notifications.base import build_notifier
+from notifications.message import Message
+from notifications.router import Delivery, Router
+
+log = logging.getLogger("secops.runner")
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        index, sep, count = text.partition("/")
+        try:
+            shard = cls(int(index), int(count))
+        except ValueError:
+            raise ConfigError(f"--shard {text!r}: expected i/n, e.g. 0/4") from None
+        if not sep or shard.count < 1 or not 0 <= shard.index < shard.count:
+            raise ConfigError(f"--shard {text!r}: need 0 <= i < n")
+        return shard
+
+    @property
+    def label(self) -> str:
+        return f"{self.index}/{self.count}"
+
+    def owns(self, key: str) -> bool:
+        """Stable across processes and Python versions (unlike hash())."""
+        digest = hashlib.sha256(key.encode()).digest()
+        return int.from_bytes(digest[:8], "big") % self.count == self.index
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    dry_run: bool | None = None  # None: the job's settings decide
+    now: datetime | None = None
+    fail_on: Severity | None = None
+    shard: Shard | None = None
+    job_args: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Runtime:
+    """Seams for tests and the scheduler: clocks, sleeping and pre-built clients."""
+
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    sleep: Callable[[float], None] = time.sleep
+    clients: dict[str, Any] = field(default_factory=dict)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+def exit_code(result: RunResult, fail_on: Severity | None) -> int:
+    """CONTRACT exit codes; a failed run outranks the --fail-on gate."""
+    if any(e.source == "guardrail" for e in result.errors):
+        return 3
+    if result.status in (RunStatus.FAILURE, RunStatus.PARTIAL):
+        return 1
+    if fail_on is not None and any(
+        f.severity is not Severity.OK and f.severity.rank >= fail_on.rank for f in result.findings
+    ):
+        return 4
+    return 0
+
+
+def run_job(spec: JobSpec, settings: Settings, options: RunOptions, rt: Runtime | None = None) -> RunResult:
+    rt = rt or Runtime()
+    run_id = new_run_id()
+    now = options.now or rt.clock()
+    shard = options.shard.label if options.shard else "all"
+    job_cfg = settings.job_settings(spec.section, spec.destructive)
+    dry_run = options.dry_run if options.dry_run is not None else bool(job_cfg.dry_run)
+    state = StateStore(settings.state_db_url)
+    if settings.state_auto_migrate:
+        state.upgrade(now)
+    metrics = RunMetrics(spec.id)
+    started = time.monotonic()
+    with log_context(job=spec.id, run_id=run_id):
+        wall = datetime.now(UTC)
+        if not state.acquire_lock(spec.id, shard, run_id, wall, timedelta(minutes=settings.run_lock_ttl_minutes)):
+            holder = state.lock_holder(spec.id, shard)
+            reason = (
+                f"run {holder.run_id} has held the lock since {holder.acquired_at:%Y-%m-%dT%H:%M:%SZ}"
+                if holder
+                else "another run holds the lock"
+            )
+            log.info("run_skipped", extra={"fields": {"reason": reason}})
+            result = _empty(spec, run_id, now, shard, dry_run, RunStatus.SKIPPED, reason)
+            _finish(state, metrics, settings, result, started, options, full_metrics=False)
+            return result
+        try:
+            ctx = JobContext(settings, job_cfg, state, run_id, dry_run, dict(options.job_args), rt.clients)
+            result = _execute(spec, ctx, job_cfg, options, now, shard, rt, metrics)
+        finally:
+            state.release_lock(spec.id, shard, run_id)
+        _finish(state, metrics, settings, result, started, options, full_metrics=True)
+        return result
+
+
+def _execute(
+    spec: JobSpec,
+    ctx: JobContext,
+    job_cfg: JobSettings,
+    options: RunOptions,
+    now: datetime,
+    shard: str,
+    rt: Runtime,
+    metrics: RunMetrics,
+) -> RunResult:
+    log.info("run_started", extra={"fields": {"dry_run": ctx.dry_run, "now": now.isoformat(), "shard": shard}})
+    result = _empty(spec, ctx.run_id, now, shard, ctx.dry_run, RunStatus.SUCCESS)
+    try:
+        job = spec.load()(ctx)
+        inventory = job.collect()
+        items = [i for i in inventory.items if options.shard is None or options.shard.owns(job.shard_key(i))]
+        plan = job.plan(items, now)
+    except ConfigError:
+        raise
+    except Exception as exc:  # a crash of collect/plan is the run's failure, recorded, never a traceback dump
+        log.exception("run_crashed")
+        result.errors.append(RunError("job", redact.scrub(f"{type(exc).__name__}: {exc}")))
+        result.status = RunStatus.FAILURE
+        return result
+    result.errors.extend(inventory.errors + plan.errors)
+    result.findings = plan.findings
+    result.summary = _summary(len(items), plan)
+    try:
+        _guard(spec, job_cfg, plan.actions, len(items))
+    except GuardrailTripped as exc:
+        result.errors.append(RunError("guardrail", str(exc)))
+        result.outcomes = [Outcome(a, OutcomeKind.SKIPPED, reason="guardrail: nothing done") for a in plan.actions]
+        result.status = RunStatus.FAILURE
+        if not ctx.dry_run:
+            _alert_guardrail(spec, ctx.settings, result, str(exc), rt)
+        return result
+    if ctx.dry_run:
+        result.outcomes = [Outcome(a, OutcomeKind.PLANNED) for a in plan.actions]
+    else:
+        result.outcomes = _apply_all(job, plan.actions, rt)
+        _alert(spec, ctx, result, resolve_missing=not inventory.errors, rt=rt)
+    job.record_metrics(metrics.registry, plan, result.outcomes)
+    result.status = _status(result)
+    return result
+
+
+def _guard(spec: JobSpec, cfg: JobSettings, actions: Sequence[Action], inventory_size: int) -> None:
+    """Destructive plans bigger than the limits stop before anything is done."""
+    if not spec.destructive or not actions:
+        return
+    count = len(actions)
+    if count > cfg.max_actions:
+        raise GuardrailTripped(f"{count} actions planned, max_actions is {cfg.max_actions}: nothing done")
+    if count * 100 > cfg.max_actions_percent * max(inventory_size, 1):
+        percent = 100 * count / max(inventory_size, 1)
+        raise GuardrailTripped(
+            f"{count} actions are {percent:.0f}% of {inventory_size} resources, "
+            f"max_actions_percent is {cfg.max_actions_percent:g}: nothing done"
+        )
+
+
+def _apply_all(job: BaseJob[Any], actions: Sequence[Action], rt: Runtime) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    progress = Progress(f"{job.id}: applying", len(actions))
+    for action in actions:
+        outcomes.append(_apply_one(job, action, rt))
+        progress.step()
+    return outcomes
+
+
+def _apply_one(job: BaseJob[Any], action: Action, rt: Runtime) -> Outcome:
+    """One action, retried if transient; whatever happens, the next action still runs."""
+    fields = {"kind": action.kind, "resource": action.resource}
+    try:
+        call_with_retry(lambda: job.apply(action), rt.retry, rt.sleep)
+    except (PermanentError, TransientError) as exc:
+        log.warning("action_failed", extra={"fields": {**fields, "error": str(exc)}})
+        return Outcome(action, OutcomeKind.FAILED, error=redact.scrub(str(exc)))
+    except Exception as exc:  # an adapter bug fails this item only, and is recorded
+        log.exception("action_crashed", extra={"fields": fields})
+        return Outcome(action, OutcomeKind.FAILED, error=redact.scrub(f"{type(exc).__name__}: {exc}"))
+    log.info("action_done", extra={"fields": fields})
+    return Outcome(action, OutcomeKind.DONE)
+
+
+def _empty(
+    spec: JobSpec, run_id: str, now: datetime, shard: str, dry_run: bool, status: RunStatus, reason: str | None = None
+) -> RunResult:
+    return RunResult(
+        job=spec.id,
+        run_id=run_id,
+        started_at=now,
+        completed_at=now,
+        status=status,
+        dry_run=dry_run,
+        summary={"total_checked": 0, **{str(s): 0 for s in Severity}},
+        findings=[],
+        outcomes=[],
+        alerts_sent=[],
+        errors=[],
+        shard=shard,
+        reason=reason,
+    )
+
+
+def _summary(total: int, plan: Plan) -> dict[str, Any]:
+    counts = Counter(str(f.severity) for f in plan.findings)
+    return {"total_checked": total, **{str(s): counts.get(str(s), 0) for s in Severity}, **plan.summary}
+
+
+def _status(result: RunResult) -> RunStatus:
+    failed = sum(o.outcome is OutcomeKind.FAILED for o in result.outcomes)
+    if result.outcomes and failed == len(result.outcomes):
+        return RunStatus.FAILURE
+    if failed or result.errors:
+        return RunStatus.PARTIAL
+    return RunStatus.SUCCESS
+
+
+def _router(settings: Settings, rt: Runtime) -> Router:
+    cfg = settings.notifications
+    routes = cfg.effective_routes()
+    channels = {c for chans in routes.values() for c in chans}
+    notifiers = {name: build_notifier(name, getattr(cfg, name)) for name in channels}
+    return Router(routes, notifiers, RetryPolicy(attempts=cfg.retry_attempts, base_delay=1.0), rt.sleep)
+
+
+def _deliver(settings: Settings, result: RunResult, messages: list[Message], rt: Runtime) -> Delivery:
+    delivery = _router(settings, rt).deliver(messages)
+    for channel in delivery.sent:
+        if channel not in result.alerts_sent:
+            result.alerts_sent.append(channel)
+    result.errors.extend(RunError(f"notify:{channel}", error) for channel, error in delivery.errors)
+    return delivery
+
+
+def _alert(spec: JobSpec, ctx: JobContext, result: RunResult, resolve_missing: bool, rt: Runtime) -> None:
+    """Send what changed since the last alerts, then remember what was delivered."""
+    now = result.started_at
+    previous = ctx.state.alert_states(spec.id, result.shard)
+    decisions = decide_alerts(
+        result.findings, previous, now, ctx.settings.notifications.repeat_after_hours, resolve_missing
+    )
+    if not decisions:
+        return
+    delivery = _deliver(ctx.settings, result, [message_for(spec.id, d) for d in decisions], rt)
+    for index in sorted(delivery.delivered):
+        decision = decisions[index]
+        ctx.state.save_alert(spec.id, result.shard, decision.key, record_after_send(decision, now))
+    log.info("alerts_sent", extra={"fields": {"decisions": len(decisions), "delivered": len(delivery.delivered)}})
+
+
+def _alert_guardrail(spec: JobSpec, settings: Settings, result: RunResult, why: str, rt: Runtime) -> None:
+    message = Message(
+        severity="critical",
+        title=f"{spec.id}: guardrail stopped the run",
+        body=why,
+        source=spec.id,
+        dedup_key=f"{spec.id}:guardrail",
+    )
+    _deliver(settings, result, [message], rt)
+
+
+def _finish(
+    state: StateStore,
+    metrics: RunMetrics,
+    settings: Settings,
+    result: RunResult,
+    started: float,
+    options: RunOptions,
+    full_metrics: bool,
+) -> None:
+    """Close the result, keep it, publish metrics: whatever happened before."""
+    result.completed_at = result.started_at + timedelta(seconds=time.monotonic() - started)
+    result.exit_code = exit_code(result, options.fail_on)
+    state.record_run(
+        Run(
+            run_id=result.run_id,
+            job_id=result.job,
+            shard=result.shard,
+            started_at=result.started_at,
+            completed_at=result.completed_at,
+            status=str(result.status),
+            dry_run=result.dry_run,
+            exit_code=result.exit_code,
+            summary=result.summary,
+        ),
+        [_finding_row(result, f) for f in result.findings],
+    )
+    metrics.record(
+        run_counts=state.run_counts(result.job, result.shard),
+        started_at=result.started_at,
+        duration_seconds=result.duration_seconds,
+        last_success=state.last_success(result.job, result.shard),
+        findings_by_severity={k: v for k, v in result.summary.items() if isinstance(v, int)},
+        counters_only=not full_metrics,
+    )
+    metrics.publish(
+        result.shard, settings.pushgateway_url, settings.pushgateway_timeout_seconds, settings.metrics_textfile
+    )
+    log.info(
+        "run_finished",
+        extra={"fields": {"status": str(result.status), "exit_code": result.exit_code, **result.summary}},
+    )
+
+
+def _finding_row(result: RunResult, finding: Finding) -> FindingRow:
+    return FindingRow(
+        run_id=result.run_id,
+        job_id=result.job,
+        type=finding.type,
+        severity=str(finding.severity),
+        resource=finding.resource,
+        message=finding.message,
+        details=redact.scrub_data(dict(finding.details)),
+    )

@@ -1,0 +1,200 @@
+"""The one settings file: YAML + `SECOPS_` environment (`__` between levels), validated up front.
+
+Precedence, highest first: explicit overrides, environment, YAML file, defaults.
+Unknown keys are errors. References are resolved before validation (refs.py).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, create_model, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from jobs.core import redact
+from jobs.core.errors import ConfigError
+from jobs.core.refs import ReferenceErrors, resolve_tree
+from jobs.core.registry import JOBS, JobSpec
+from notifications.settings import NotificationSettings
+
+ENV_PREFIX = "SECOPS_"
+_yaml_data: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("yaml_data", default=None)
+
+
+class JobSettings(BaseModel):
+    """What every job section accepts; job sections extend it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dry_run: bool | None = Field(None, description="plan only; default: true for destructive jobs, false otherwise")
+    max_actions: int = Field(50, ge=0, description="guardrail: more planned actions stop the run (exit 3)")
+    max_actions_percent: float = Field(
+        20.0, ge=0, le=100, description="guardrail: more than this % of the inventory stops the run"
+    )
+
+
+class VaultSettings(BaseModel):
+    """The Vault (or OpenBao) that `vault:` references are read from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(None, description="default: $VAULT_ADDR")
+    token: SecretStr | None = Field(None, description="default: $VAULT_TOKEN; may be a file: reference")
+    namespace: str | None = Field(None, description="Vault Enterprise / OpenBao namespace")
+    ca_file: str | None = Field(None, description="CA bundle for a Vault with a private CA")
+    timeout_seconds: float = Field(10.0, gt=0, description="per request")
+
+
+class _YamlSource(PydanticBaseSettingsSource):
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return (_yaml_data.get() or {}).get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_yaml_data.get() or {})
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        case_sensitive=False,
+        env_parse_none_str="null",
+    )
+
+    state_db_url: str = Field(
+        "sqlite:///./secops-state.db",
+        description="run history, alert and warning state; a PostgreSQL URL in production",
+    )
+    state_auto_migrate: bool = Field(True, description="upgrade the state schema at start-up")
+    run_lock_ttl_minutes: int = Field(
+        360, ge=1, description="a run lock older than this is taken over (crashed holder)"
+    )
+    pushgateway_url: str | None = Field(None, description="metrics are pushed at the end of every run")
+    pushgateway_timeout_seconds: float = Field(5.0, gt=0, description="a slow Pushgateway never holds a run longer")
+    metrics_textfile: str | None = Field(
+        None, description="also write the run's series for node_exporter; {job} is replaced by the job id"
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="JSON lines on stderr, readable on a TTY"
+    )
+    vault: VaultSettings = Field(default_factory=VaultSettings, description="where vault: references are read")
+    notifications: NotificationSettings = Field(
+        default_factory=NotificationSettings, description="channels and routing by severity"
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _YamlSource(settings_cls))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _resolve_references(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        vault_cfg = resolve_tree(data.get("vault") or {}, {})
+        return resolve_tree(data, vault_cfg if isinstance(vault_cfg, dict) else {})
+
+    def job_settings(self, section: str, destructive: bool) -> JobSettings:
+        """The section of one job, with the dry-run default its kind implies."""
+        found = getattr(self, section, None)
+        job = found if isinstance(found, JobSettings) else JobSettings()
+        if job.dry_run is None:
+            job = job.model_copy(update={"dry_run": destructive})
+        return job
+
+
+_models: dict[tuple[tuple[str, str], ...], type[Settings]] = {}
+
+
+def settings_model(jobs: Mapping[str, JobSpec]) -> type[Settings]:
+    """Settings plus one section per job (its own model), so unknown keys are caught everywhere."""
+    key = tuple(sorted((spec.section, spec.settings_class) for spec in jobs.values()))
+    if key not in _models:
+        sections: dict[str, Any] = {}
+        for spec in jobs.values():
+            model = spec.load_settings_class()
+            sections[spec.section] = (model, Field(default_factory=model, description=f"the {spec.id} job"))
+        _models[key] = create_model("Settings", __base__=Settings, **sections)
+    return _models[key]
+
+
+def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"--config {path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"--config {path}:{where}: not valid YAML") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"--config {path}: top level must be a mapping of keys")
+    return data
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None, jobs: Mapping[str, JobSpec] = JOBS, **overrides: Any
+) -> Settings:
+    """Settings from `path` (or $SECOPS_CONFIG), the environment and `overrides`; ConfigError if bad."""
+    path = path or os.environ.get("SECOPS_CONFIG") or None
+    token = _yaml_data.set(read_yaml(path) if path else {})
+    try:
+        settings = settings_model(jobs)(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(describe(exc)) from None
+    finally:
+        _yaml_data.reset(token)
+    _register_secret_fields(settings)
+    return settings
+
+
+def describe(exc: ValidationError) -> list[str]:
+    """One line per bad value, naming the key (and its environment variable when set)."""
+    lines: list[str] = []
+    for err in exc.errors(include_url=False):
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, ReferenceErrors):
+            lines.extend(cause.problems)
+            continue
+        key = ".".join(str(p) for p in err["loc"])
+        message = err["msg"].removeprefix("Value error, ")
+        env_name = ENV_PREFIX + key.replace(".", "__").upper()
+        source = f" (from ${env_name})" if env_name in os.environ else ""
+        shown = _show_input(key, err.get("input"))
+        lines.append(f"{key or 'settings'}{source}: {message}{shown}")
+    return lines
+
+
+def _show_input(key: str, value: Any) -> str:
+    if not isinstance(value, str | int | float | bool) or (isinstance(value, str) and len(value) > 80):
+        return ""
+    if any(word in key.lower() for word in ("token", "password", "secret", "key", "url", "dsn")):
+        return ""
+    return f" (got {redact.scrub(repr(value))})"
+
+
+def _register_secret_fields(model: BaseModel) -> None:
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, SecretStr):
+            redact.register(value.get_secret_value())
+        elif isinstance(value, BaseModel):
+            _register_secret_fields(value)

@@ -1,0 +1,309 @@
+"""The durable state every later run trusts: history, alert state, locks, job journals.
+
+SQLite by default, PostgreSQL in production; one set of SQLAlchemy models. The schema
+is versioned and upgraded explicitly (`MIGRATIONS`, `python -m jobs db upgrade`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    delete,
+    func,
+    inspect,
+    select,
+    update,
+)
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from jobs.core.errors import ConfigError
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out, on SQLite (which stores naive text) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the state DB")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON}
+
+
+class SchemaVersion(Base):
+    __tablename__ = "secops_schema_version"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    applied_at: Mapped[datetime]
+
+
+class Run(Base):
+    __tablename__ = "secops_runs"
+    run_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(64), index=True)
+    shard: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime]
+    completed_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    dry_run: Mapped[bool] = mapped_column(Boolean)
+    exit_code: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[dict[str, Any]]
+
+
+class FindingRow(Base):
+    __tablename__ = "secops_findings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("secops_runs.run_id", ondelete="CASCADE"), index=True)
+    job_id: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    resource: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]]
+
+
+class AlertState(Base):
+    """The last alert sent for one finding key: what dedup, escalation and resolve compare with."""
+
+    __tablename__ = "secops_alert_state"
+    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    shard: Mapped[str] = mapped_column(String(32), primary_key=True)
+    alert_key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+    first_sent_at: Mapped[datetime]
+    last_sent_at: Mapped[datetime]
+
+
+class RunLock(Base):
+    __tablename__ = "secops_run_locks"
+    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    shard: Mapped[str] = mapped_column(String(32), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(36))
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class WarningSent(Base):
+    """A warning that must go out once (ttl-teardown's 48 h/24 h, secret-rotation's notice)."""
+
+    __tablename__ = "secops_warnings_sent"
+    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(512), primary_key=True)
+    warning: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sent_at: Mapped[datetime]
+    details: Mapped[dict[str, Any]]
+
+
+class Extension(Base):
+    __tablename__ = "secops_extensions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    resource: Mapped[str] = mapped_column(String(512), index=True)
+    days: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+
+
+class JournalEntry(Base):
+    """Write-ahead journal of multi-step operations (secret rotation), for crash recovery."""
+
+    __tablename__ = "secops_journal"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(512), index=True)
+    operation_id: Mapped[str] = mapped_column(String(36), index=True)
+    step: Mapped[str] = mapped_column(String(64))
+    phase: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+    data: Mapped[dict[str, Any]]
+
+
+class CacheEntry(Base):
+    """Values worth keeping between runs (PKI serial → not_after, price lists)."""
+
+    __tablename__ = "secops_cache"
+    namespace: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    value: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+def _initial(engine: Engine) -> None:
+    Base.metadata.create_all(engine, checkfirst=True)
+
+
+#: (version, name, upgrade); append only, never edit a released step
+MIGRATIONS: list[tuple[int, str, Callable[[Engine], None]]] = [
+    (1, "initial schema", _initial),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def normalise_url(url: str) -> str:
+    """`postgresql://` means psycopg 3 here (the driver we ship), not psycopg2."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    severity: str
+    title: str
+    first_sent_at: datetime
+    last_sent_at: datetime
+
+
+class StateStore:
+    """The one door to the state DB; sessions are short and never cross a network call."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            self.engine = create_engine(normalise_url(url), pool_pre_ping=True, future=True)
+        except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
+            raise ConfigError(f"state_db_url: cannot use this URL: {type(exc).__name__}") from None
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    # -- schema ---------------------------------------------------------------
+    def current_version(self) -> int:
+        if not inspect(self.engine).has_table(SchemaVersion.__tablename__):
+            return 0
+        with self.session() as s:
+            return s.scalar(select(func.max(SchemaVersion.version))) or 0
+
+    def upgrade(self, now: datetime) -> list[int]:
+        """Apply pending migrations in order; safe when two processes race."""
+        applied: list[int] = []
+        for version, name, step in MIGRATIONS:
+            if version <= self.current_version():
+                continue
+            step(self.engine)
+            try:
+                with self.session() as s:
+                    s.add(SchemaVersion(version=version, name=name, applied_at=now))
+            except IntegrityError:
+                continue  # another process recorded it first
+            applied.append(version)
+        return applied
+
+    # -- run lock -------------------------------------------------------------
+    def acquire_lock(self, job_id: str, shard: str, run_id: str, now: datetime, ttl: timedelta) -> bool:
+        """True if this run now holds the lock; a lock past its expiry is taken over."""
+        try:
+            with self.session() as s:
+                s.add(RunLock(job_id=job_id, shard=shard, run_id=run_id, acquired_at=now, expires_at=now + ttl))
+            return True
+        except IntegrityError:
+            pass
+        with self.session() as s:
+            taken = s.execute(
+                update(RunLock)
+                .where(RunLock.job_id == job_id, RunLock.shard == shard, RunLock.expires_at < now)
+                .values(run_id=run_id, acquired_at=now, expires_at=now + ttl)
+            )
+            return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+    def lock_holder(self, job_id: str, shard: str) -> RunLock | None:
+        with self.session() as s:
+            return s.get(RunLock, (job_id, shard))
+
+    def release_lock(self, job_id: str, shard: str, run_id: str) -> None:
+        with self.session() as s:
+            s.execute(delete(RunLock).where(RunLock.job_id == job_id, RunLock.shard == shard, RunLock.run_id == run_id))
+
+    # -- history --------------------------------------------------------------
+    def record_run(self, run: Run, findings: list[FindingRow]) -> None:
+        with self.session() as s:
+            s.add(run)
+            s.flush()
+            s.add_all(findings)
+
+    def run_counts(self, job_id: str, shard: str) -> dict[str, int]:
+        with self.session() as s:
+            rows = s.execute(
+                select(Run.status, func.count()).where(Run.job_id == job_id, Run.shard == shard).group_by(Run.status)
+            )
+            return {status: int(count) for status, count in rows}
+
+    def last_success(self, job_id: str, shard: str) -> datetime | None:
+        with self.session() as s:
+            return s.scalar(
+                select(func.max(Run.completed_at)).where(
+                    Run.job_id == job_id, Run.shard == shard, Run.status == "success"
+                )
+            )
+
+    # -- alert state ----------------------------------------------------------
+    def alert_states(self, job_id: str, shard: str) -> dict[str, AlertRecord]:
+        with self.session() as s:
+            rows = s.scalars(select(AlertState).where(AlertState.job_id == job_id, AlertState.shard == shard))
+            return {r.alert_key: AlertRecord(r.severity, r.title, r.first_sent_at, r.last_sent_at) for r in rows}
+
+    def save_alert(self, job_id: str, shard: str, key: str, record: AlertRecord | None) -> None:
+        """Store what was last sent for `key`; None forgets it (the finding cleared)."""
+        with self.session() as s:
+            row = s.get(AlertState, (job_id, shard, key))
+            if record is None:
+                if row is not None:
+                    s.delete(row)
+                return
+            if row is None:
+                row = AlertState(job_id=job_id, shard=shard, alert_key=key)
+                s.add(row)
+            row.severity, row.title = record.severity, record.title
+            row.first_sent_at, row.last_sent_at = record.first_sent_at, record.last_sent_at
+
+    # -- cache ----------------------------------------------------------------
+    def cache_get(self, namespace: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        with self.session() as s:
+            rows = s.scalars(select(CacheEntry).where(CacheEntry.namespace == namespace, CacheEntry.key.in_(keys)))
+            return {r.key: r.value for r in rows}
+
+    def cache_put(self, namespace: str, values: dict[str, dict[str, Any]], now: datetime) -> None:
+        with self.session() as s:
+            for key, value in values.items():
+                row = s.get(CacheEntry, (namespace, key))
+                if row is None:
+                    s.add(CacheEntry(namespace=namespace, key=key, value=value, updated_at=now))
+                else:
+                    row.value, row.updated_at = value, now
+
+
+def new_run_id() -> str:
+    return str(uuid.uuid4())

@@ -1,0 +1,53 @@
+"""`python -m jobs demo`: every available job once against the embedded sandbox.
+
+The sandbox is local only: SQLite state, the file outbox, fixtures each job's demo
+module creates under the output directory (no cloud, no cluster). Each job adds its
+scenario to DEMOS; results land in `<output>/<job>.json` and a summary table is printed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final, TextIO
+
+from jobs.core.registry import JOBS
+
+#: job id → "module:function"; the function builds the sandbox under a directory and
+#: returns the command-line options for the demo run
+DEMOS: Final[dict[str, str]] = {}
+
+
+def run_demo(output: str, stdout: TextIO) -> int:
+    from jobs.core import redact
+    from jobs.core.cli import execute, job_parser
+
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    rows: list[tuple[str, str, str, str]] = []
+    for job_id, target in DEMOS.items():
+        spec = JOBS[job_id]
+        if not spec.available:
+            continue
+        module_name, _, attr = target.partition(":")
+        prepare: Callable[[Path], list[str]] = getattr(importlib.import_module(module_name), attr)
+        argv = prepare(out / job_id)
+        code, result = execute(spec, job_parser(spec, spec.module).parse_args(argv), stdout=io.StringIO())
+        if result is not None:
+            (out / f"{job_id}.json").write_text(json.dumps(redact.scrub_data(result.to_json()), indent=2) + "\n")
+            s = result.summary
+            counts = " / ".join(f"{k} {s.get(k, 0)}" for k in ("critical", "warning", "info", "ok"))
+            rows.append((job_id, str(result.status), counts, f"{len(result.outcomes)} actions"))
+        else:
+            rows.append((job_id, f"exit {code}", "-", "-"))
+    if not rows:
+        print("No job with a demo is available in this build yet: nothing to run.", file=stdout)
+        return 0
+    print(f"{'job':<22}{'status':<10}{'findings':<44}actions", file=stdout)
+    for job_id, status, counts, actions in rows:
+        print(f"{job_id:<22}{status:<10}{counts:<44}{actions}", file=stdout)
+    print(f"results: {out}/<job>.json", file=stdout)
+    return 0

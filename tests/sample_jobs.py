@@ -1,0 +1,106 @@
+"""A small destructive job over a directory of JSON "resources", to drive the runner for real.
+
+Each file is one resource: {"id", "severity", "message", "expires_at", "behaviour"}.
+`apply` really deletes the file, so a dry run that touched anything would show.
+`behaviour` makes an item fail: "permanent", "transient:N" (fails N times), "crash".
+A file named `_hold` makes `collect` wait that many seconds (concurrency tests).
+Run as `python -m tests.sample_jobs [options]` or `... schedule` for the scheduler.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jobs.core.errors import PermanentError, TransientError
+from jobs.core.job import Action, BaseJob, Finding, Inventory, Plan, RunError, Severity
+from jobs.core.registry import JobOption, JobSpec, Schedule
+
+
+class StoreJob(BaseJob[dict[str, Any]]):
+    id = "sample-store"
+
+    @property
+    def store(self) -> Path:
+        return Path(self.ctx.client("store", lambda: os.environ["SAMPLE_STORE"]))
+
+    def collect(self) -> Inventory[dict[str, Any]]:
+        hold = self.store / "_hold"
+        if hold.exists():
+            time.sleep(float(hold.read_text()))
+        inventory: Inventory[dict[str, Any]] = Inventory()
+        for path in sorted(self.store.glob("*.json")):
+            try:
+                item = json.loads(path.read_text())
+                item["path"] = str(path)
+                inventory.items.append(item)
+            except ValueError:
+                inventory.errors.append(RunError(f"store:{path.name}", "not valid JSON"))
+        return inventory
+
+    def plan(self, items: Sequence[dict[str, Any]], now: datetime) -> Plan:
+        plan = Plan()
+        for item in items:
+            resource = f"store:{item['id']}"
+            severity = Severity(item.get("severity", "ok"))
+            plan.findings.append(Finding("sample", severity, resource, item.get("message", "checked")))
+            expires = item.get("expires_at")
+            if expires and datetime.fromisoformat(expires) <= now:
+                plan.actions.append(Action("delete", resource, f"expired at {expires}", params={"path": item["path"]}))
+        plan.summary["expired"] = len(plan.actions)
+        return plan
+
+    def apply(self, action: Action) -> None:
+        path = Path(action.params["path"])
+        behaviour = json.loads(path.read_text()).get("behaviour", "")
+        if behaviour == "permanent":
+            raise PermanentError(f"{action.resource}: refused by the store")
+        if behaviour == "crash":
+            raise ZeroDivisionError("adapter bug")
+        if behaviour.startswith("transient:"):
+            counter = path.with_suffix(".attempts")
+            attempts = int(counter.read_text()) if counter.exists() else 0
+            counter.write_text(str(attempts + 1))
+            if attempts < int(behaviour.split(":")[1]):
+                raise TransientError("store throttled", retry_after=0)
+        path.unlink()
+
+    def shard_key(self, item: dict[str, Any]) -> str:
+        return str(item["id"])
+
+
+SPEC = JobSpec(
+    id="sample-store",
+    description="deletes expired JSON resources",
+    schedules=(Schedule("*/5 * * * *"), Schedule("0 4 * * 1", {"verbose_mode": True}, note="weekly")),
+    destructive=True,
+    options=(JobOption("verbose_mode", "a job-specific flag"),),
+    class_path="tests.sample_jobs:StoreJob",
+)
+SAMPLE_JOBS = {SPEC.id: SPEC}
+
+
+def write_items(store: Path, *items: dict[str, Any]) -> None:
+    store.mkdir(parents=True, exist_ok=True)
+    for item in items:
+        (store / f"{item['id']}.json").write_text(json.dumps(item))
+
+
+def main(argv: list[str]) -> int:
+    from jobs.core.cli import execute, job_parser
+
+    if argv[:1] == ["schedule"]:
+        from jobs.core.scheduler import serve
+
+        return serve(argv[1] if len(argv) > 1 else None, SAMPLE_JOBS)
+    return execute(SPEC, job_parser(SPEC, "sample").parse_args(argv))[0]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,138 @@
+"""The Lambda handler and the scheduler end in the same runner as the command line."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from jobs.core.aws_lambda import JobRunFailed, args_to_argv, handle, handler
+from jobs.core.registry import JOBS
+from jobs.core.scheduler import MISFIRE_GRACE_SECONDS, build_scheduler, cron_trigger, schedule_argv
+from tests.helpers import outbox, run_sample_process, write_config
+from tests.sample_jobs import SAMPLE_JOBS, write_items
+
+# what an EventBridge rule with a constant input delivers, and a scheduled event with detail
+CONSTANT_INPUT = {"job": "sample-store", "args": {"apply": True, "now": "2026-11-23T02:00:00Z"}}
+SCHEDULED_EVENT = {
+    "version": "0",
+    "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+    "detail-type": "Scheduled Event",
+    "source": "aws.events",
+    "account": "123456789012",
+    "time": "2026-11-23T02:00:00Z",
+    "region": "us-east-1",
+    "resources": ["arn:aws:events:us-east-1:123456789012:rule/ttl-teardown-daily"],
+    "detail": CONSTANT_INPUT,
+}
+
+
+def test_lambda_runs_the_job_from_an_eventbridge_event(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = tmp_path / "store"
+    write_items(store, {"id": "old", "expires_at": "2026-01-01T00:00:00+00:00"}, *[{"id": f"k{i}"} for i in range(9)])
+    monkeypatch.setenv("SAMPLE_STORE", str(store))
+    result = handle(SCHEDULED_EVENT, SAMPLE_JOBS)
+    assert result["status"] == "success" and result["dry_run"] is False
+    assert result["started_at"] == "2026-11-23T02:00:00Z"
+    assert [a["outcome"] for a in result["actions"]] == ["done"]
+    assert not (store / "old.json").exists()
+    json.dumps(result)  # the return value must serialise for Lambda
+
+
+def test_lambda_raises_when_the_run_is_not_clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = tmp_path / "store"
+    write_items(
+        store,
+        {"id": "bad", "expires_at": "2026-01-01T00:00:00+00:00", "behaviour": "permanent"},
+        *[{"id": f"k{i}"} for i in range(9)],
+    )
+    monkeypatch.setenv("SAMPLE_STORE", str(store))
+    with pytest.raises(JobRunFailed) as caught:
+        handle(CONSTANT_INPUT, SAMPLE_JOBS)
+    assert caught.value.code == 1 and caught.value.result and caught.value.result["status"] == "failure"
+
+
+def test_lambda_rejects_unknown_jobs_and_arguments() -> None:
+    with pytest.raises(ValueError, match="event names no known job: 'nope'"):
+        handler({"job": "nope"}, None)
+    with pytest.raises(ValueError, match="event args not understood"):
+        handle({"job": "sample-store", "args": {"bogus_flag": True}}, SAMPLE_JOBS)
+
+
+def test_lambda_maps_args_to_the_command_line() -> None:
+    assert args_to_argv({"apply": True, "now": "2026-11-23T00:00:00Z", "dry_run": False, "shard": "0/2"}) == [
+        "--apply",
+        "--now",
+        "2026-11-23T00:00:00Z",
+        "--shard",
+        "0/2",
+    ]
+
+
+def test_the_lambda_shim_exposes_the_handler() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "lambda_handler", Path(__file__).parent.parent / "lambda" / "handler.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.handler is handler
+
+
+def test_scheduler_registers_every_cron_in_utc_with_safe_defaults() -> None:
+    scheduler = build_scheduler("/etc/secops.yaml", SAMPLE_JOBS, BackgroundScheduler())
+    scheduler.start(paused=True)  # defaults apply once jobs leave the pending list
+    jobs = {j.id: j for j in scheduler.get_jobs()}
+    scheduler.shutdown(wait=False)
+    assert set(jobs) == {"sample-store#0", "sample-store#1"}
+    every_five, weekly = jobs["sample-store#0"], jobs["sample-store#1"]
+    now = datetime(2026, 11, 23, 3, 2, tzinfo=UTC)  # a Monday
+    assert every_five.trigger.get_next_fire_time(None, now) == datetime(2026, 11, 23, 3, 5, tzinfo=UTC)
+    assert weekly.trigger.get_next_fire_time(None, now) == datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
+    assert weekly.args[1] == ["--config", "/etc/secops.yaml", "--verbose-mode"]
+    for job in jobs.values():
+        assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, MISFIRE_GRACE_SECONDS)
+
+
+@pytest.mark.parametrize(
+    ("cron", "after", "fires"),
+    [
+        ("0 2 * * 0", datetime(2026, 11, 23, tzinfo=UTC), datetime(2026, 11, 29, 2, tzinfo=UTC)),  # Sunday
+        ("0 2 * * 7", datetime(2026, 11, 23, tzinfo=UTC), datetime(2026, 11, 29, 2, tzinfo=UTC)),  # Sunday too
+        ("0 2 * * 1-5", datetime(2026, 11, 28, tzinfo=UTC), datetime(2026, 11, 30, 2, tzinfo=UTC)),  # Sat → Mon
+        ("0 3 1 * *", datetime(2026, 11, 23, tzinfo=UTC), datetime(2026, 12, 1, 3, tzinfo=UTC)),
+    ],
+)
+def test_cron_weekdays_mean_what_they_mean_in_cron(cron: str, after: datetime, fires: datetime) -> None:
+    assert cron_trigger(cron).get_next_fire_time(None, after) == fires
+
+
+def test_the_shipped_schedules_match_the_registry() -> None:
+    assert [s.cron for s in JOBS["secret-rotation"].schedules] == ["0 2 * * 0", "0 3 1 * *"]
+    assert schedule_argv(JOBS["secret-rotation"].schedules[1], None) == ["--force"]
+    assert schedule_argv(JOBS["usage-report"].schedules[1], "c.yaml") == ["--config", "c.yaml", "--period", "weekly"]
+    assert [s.cron for s in JOBS["ttl-teardown"].schedules] == ["0 2 * * *", "0 * * * *"]
+
+
+def test_scheduler_process_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    write_items(tmp_path / "store", {"id": "a"})
+    config = write_config(tmp_path / "c.yaml", {"log_level": "info"})
+    proc = run_sample_process(tmp_path / "store", "schedule", config, cwd=tmp_path)
+    deadline = time.monotonic() + 20
+    assert proc.stderr is not None
+    started = ""
+    while time.monotonic() < deadline and "scheduler_started" not in started:
+        started += proc.stderr.readline()
+    assert "scheduler_started" in started
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert '"event": "shutting_down"' in err and '"signal": "SIGTERM"' in err
+    assert outbox(tmp_path) == []

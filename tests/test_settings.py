@@ -1,0 +1,147 @@
+"""Settings: precedence, one clear line per bad value naming the key, nothing done on error."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jobs.core.errors import ConfigError
+from jobs.core.settings import load_settings
+from tests.helpers import ROOT, run_sample, write_config
+from tests.sample_jobs import SAMPLE_JOBS, write_items
+
+
+def problems(path: str | None = None, **overrides: object) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, SAMPLE_JOBS, **overrides)
+    return caught.value.problems
+
+
+def test_precedence_is_overrides_then_environment_then_file_then_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write_config(
+        tmp_path / "c.yaml",
+        {"log_level": "warning", "pushgateway_url": "http://file:9091", "sample_store": {"max_actions": 7}},
+    )
+    assert load_settings(None).log_level == "info"
+    assert load_settings(config, SAMPLE_JOBS).log_level == "warning"
+    monkeypatch.setenv("SECOPS_LOG_LEVEL", "error")
+    monkeypatch.setenv("SECOPS_SAMPLE_STORE__DRY_RUN", "false")
+    settings = load_settings(config, SAMPLE_JOBS)
+    assert settings.log_level == "error"
+    assert settings.pushgateway_url == "http://file:9091"
+    job = settings.job_settings("sample_store", destructive=True)
+    assert (job.max_actions, job.dry_run) == (7, False)  # env and file merged inside one section
+    assert load_settings(config, SAMPLE_JOBS, log_level="debug").log_level == "debug"
+
+
+def test_config_path_comes_from_secops_config_when_not_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECOPS_CONFIG", write_config(tmp_path / "c.yaml", {"log_level": "debug"}))
+    assert load_settings().log_level == "debug"
+
+
+def test_destructive_jobs_default_to_dry_run_and_others_do_not() -> None:
+    settings = load_settings(None, SAMPLE_JOBS)
+    assert settings.job_settings("sample_store", destructive=True).dry_run is True
+    assert settings.job_settings("sample_store", destructive=False).dry_run is False
+
+
+def test_unknown_keys_are_rejected_in_the_file_and_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write_config(tmp_path / "c.yaml", {"pushgatway_url": "x", "notifications": {"slak": {}}})
+    monkeypatch.setenv("SECOPS_SAMPLE_STORE__MAX_ACTOINS", "3")
+    found = problems(config)
+    assert "pushgatway_url: Extra inputs are not permitted" in found  # a URL may hold credentials: not echoed
+    assert any(p.startswith("notifications.slak: Extra inputs are not permitted") for p in found)
+    assert any(p.startswith("sample_store.max_actoins (from $SECOPS_SAMPLE_STORE__MAX_ACTOINS)") for p in found)
+
+
+def test_bad_values_name_the_key_and_the_value(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECOPS_SAMPLE_STORE__MAX_ACTIONS_PERCENT", "150")
+    config = write_config(
+        tmp_path / "c.yaml", {"notifications": {"email": {"smtp_host": "h", "smtp_port": "abc", "sender": "a@b"}}}
+    )
+    found = problems(config)
+    assert (
+        "notifications.email.smtp_port: Input should be a valid integer, unable to parse string as an integer "
+        "(got 'abc')" in found
+    )
+    assert (
+        "sample_store.max_actions_percent (from $SECOPS_SAMPLE_STORE__MAX_ACTIONS_PERCENT): "
+        "Input should be less than or equal to 100 (got '150')" in found
+    )
+
+
+def test_channel_rules_are_checked_up_front(tmp_path: Path) -> None:
+    both = write_config(
+        tmp_path / "a.yaml", {"notifications": {"slack": {"webhook_url": "https://x", "bot_token": "t"}}}
+    )
+    assert problems(both) == ["notifications.slack: set exactly one of webhook_url or bot_token"]
+    routed = write_config(tmp_path / "b.yaml", {"notifications": {"routes": {"critical": ["pagerduty"]}}})
+    assert problems(routed) == [
+        "notifications: routes.critical names 'pagerduty', which is not configured (configured: file)"
+    ]
+
+
+def test_unreadable_or_malformed_files_are_one_line_each(tmp_path: Path) -> None:
+    assert problems(str(tmp_path / "missing.yaml")) == [
+        f"--config {tmp_path / 'missing.yaml'}: cannot read: No such file or directory"
+    ]
+    (tmp_path / "bad.yaml").write_text("a: [1, 2\nb: c")
+    assert problems(str(tmp_path / "bad.yaml"))[0].endswith("not valid YAML")
+    (tmp_path / "list.yaml").write_text("- 1\n- 2\n")
+    assert problems(str(tmp_path / "list.yaml")) == [
+        f"--config {tmp_path / 'list.yaml'}: top level must be a mapping of keys"
+    ]
+
+
+def test_file_references_are_resolved_and_a_missing_one_names_its_key(tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("xoxb-from-a-file\n")
+    config = write_config(
+        tmp_path / "c.yaml", {"notifications": {"slack": {"bot_token": f"file:{token}", "channel": "#alerts"}}}
+    )
+    slack = load_settings(config).notifications.slack
+    assert slack is not None and slack.bot_token is not None
+    assert slack.bot_token.get_secret_value() == "xoxb-from-a-file"
+    assert "xoxb-from-a-file" not in repr(slack)
+    missing = write_config(tmp_path / "m.yaml", {"pushgateway_url": f"file:{tmp_path}/nope"})
+    assert problems(missing) == [
+        f"pushgateway_url: reference 'file:{tmp_path}/nope': cannot read {tmp_path}/nope: No such file or directory"
+    ]
+
+
+def test_a_bad_setting_exits_2_with_the_key_named_and_nothing_done(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    write_items(store, {"id": "a", "expires_at": "2020-01-01T00:00:00+00:00"})
+    config = write_config(tmp_path / "c.yaml", {"sample_store": {"max_actions": -1}})
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.sample_jobs", "--apply", "--config", config],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(ROOT), "SAMPLE_STORE": str(store), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        "sample-store: configuration error: sample_store.max_actions: Input should be greater than or equal to 0 (got -1)"
+    )
+    assert (store / "a.json").exists()
+    assert not (tmp_path / "secops-state.db").exists()
+
+
+def test_now_without_a_timezone_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as caught:
+        run_sample(tmp_path, "--now", "2026-11-23T06:00:00")
+    assert caught.value.code == 2
+
+
+def test_a_bad_shard_is_a_usage_error(tmp_path: Path) -> None:
+    assert run_sample(tmp_path, "--shard", "3/3").code == 2
+    assert run_sample(tmp_path, "--shard", "x").code == 2

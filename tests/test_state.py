@@ -1,0 +1,97 @@
+"""The state DB on SQLite and on a real PostgreSQL: migrations, locks, history, one acting run."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from jobs.core.state import SCHEMA_VERSION, AlertRecord, StateStore
+from tests import services
+from tests.helpers import run_sample, run_sample_process, write_config
+from tests.sample_jobs import write_items
+
+NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/state.db"
+    postgres: services.Postgres = request.getfixturevalue("postgres")
+    return postgres.create_database(f"state_{tmp_path.name[-20:].lower().replace('-', '_')}")
+
+
+def test_migrations_are_explicit_versioned_and_idempotent(db_url: str) -> None:
+    store = StateStore(db_url)
+    assert store.current_version() == 0
+    assert store.upgrade(NOW) == [SCHEMA_VERSION]
+    assert store.upgrade(NOW) == []
+    assert store.current_version() == SCHEMA_VERSION
+
+
+def test_one_lock_per_job_and_shard_and_a_stale_one_is_taken_over(db_url: str) -> None:
+    store = StateStore(db_url)
+    store.upgrade(NOW)
+    ttl = timedelta(hours=1)
+    assert store.acquire_lock("job", "all", "run-1", NOW, ttl)
+    assert not store.acquire_lock("job", "all", "run-2", NOW + timedelta(minutes=59), ttl)
+    assert store.acquire_lock("job", "0/2", "run-3", NOW, ttl)  # another shard is independent
+    assert store.acquire_lock("job", "all", "run-4", NOW + timedelta(minutes=61), ttl)  # holder crashed
+    holder = store.lock_holder("job", "all")
+    assert holder is not None and holder.run_id == "run-4"
+    store.release_lock("job", "all", "run-1")  # a late release by the old holder changes nothing
+    assert store.lock_holder("job", "all") is not None
+    store.release_lock("job", "all", "run-4")
+    assert store.lock_holder("job", "all") is None
+
+
+def test_alert_state_and_cache_round_trip_with_aware_times(db_url: str) -> None:
+    store = StateStore(db_url)
+    store.upgrade(NOW)
+    record = AlertRecord("critical", "cert expiring", NOW, NOW + timedelta(hours=1))
+    store.save_alert("job", "all", "certificate:file:a.pem", record)
+    assert store.alert_states("job", "all") == {"certificate:file:a.pem": record}
+    store.save_alert("job", "all", "certificate:file:a.pem", None)
+    assert store.alert_states("job", "all") == {}
+    store.cache_put("pki", {"1a:2b": {"not_after": "2027-01-01T00:00:00Z"}}, NOW)
+    assert store.cache_get("pki", ["1a:2b", "ff"]) == {"1a:2b": {"not_after": "2027-01-01T00:00:00Z"}}
+
+
+def test_a_whole_run_keeps_its_history_in_postgresql(postgres: services.Postgres, tmp_path: Path) -> None:
+    url = postgres.create_database("history_run")
+    write_items(tmp_path / "s", {"id": "a", "severity": "warning"})
+    config = write_config(tmp_path / "c.yaml", {"state_db_url": url})
+    first = run_sample(tmp_path / "s", "--config", config)
+    second = run_sample(tmp_path / "s", "--config", config)
+    assert (first.code, second.code) == (0, 0)
+    assert StateStore(url).run_counts("sample-store", "all") == {"success": 2}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_concurrent_runs_one_acts_and_one_is_skipped(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    store = tmp_path / "store"
+    write_items(store, {"id": "old", "expires_at": "2020-01-01T00:00:00+00:00"}, *[{"id": f"k{i}"} for i in range(9)])
+    (store / "_hold").write_text("1.5")
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path}/state.db"
+    else:
+        url = request.getfixturevalue("postgres").create_database("concurrency")
+    config = write_config(tmp_path / "c.yaml", {"state_db_url": url})
+    StateStore(url).upgrade(NOW)
+    first = run_sample_process(store, "--apply", "--json", "--config", config, cwd=tmp_path)
+    time.sleep(0.7)  # the first holds the lock while it collects
+    second = run_sample_process(store, "--apply", "--json", "--config", config, cwd=tmp_path)
+    outputs = [p.communicate(timeout=60) for p in (first, second)]
+    codes = [p.returncode for p in (first, second)]
+    results = [json.loads(out) for out, _ in outputs]
+    assert codes == [0, 0], [err for _, err in outputs]
+    assert [r["status"] for r in results] == ["success", "skipped"]
+    assert results[1]["reason"].startswith(f"run {results[0]['run_id']} has held the lock since")
+    assert results[1]["actions"] == []
+    assert [a["outcome"] for a in results[0]["actions"]] == ["done"]

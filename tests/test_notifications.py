@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -250,3 +252,25 @@ def test_chat_channels_get_one_digest_and_pagerduty_one_incident_each(
 def test_the_notifier_table_builds_each_channel_lazily() -> None:
     notifier = build_notifier("file", None)
     assert notifier.name == "file" and notifier.per_message
+
+
+def test_file_outbox_line_is_the_whole_message_without_attachment_bytes(tmp_path: Any) -> None:
+    from notifications.file import FileNotifier
+    from notifications.settings import FileSettings
+
+    path = tmp_path / "out" / "outbox.jsonl"
+    report = Attachment("report.pdf", b"%PDF", "application/pdf")
+    FileNotifier(FileSettings(path=str(path))).send(Message(**{**ALERT.__dict__, "attachments": (report,)}))
+    [line] = [json.loads(x) for x in path.read_text().splitlines()]
+    assert line.pop("at")
+    assert line == {
+        "kind": "alert",
+        "severity": "critical",
+        "source": "certificate-checker",
+        "title": ALERT.title,
+        "body": ALERT.body,
+        "fields": dict(ALERT.fields),
+        "dedup_key": ALERT.dedup_key,
+        "recipients": [],
+        "attachments": [{"filename": "report.pdf", "bytes": 4, "sha256": hashlib.sha256(b"%PDF").hexdigest()}],
+    }

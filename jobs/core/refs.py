@@ -6,12 +6,12 @@ line, a result or a notification, whatever field it lands in.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from jobs.core import redact
+from jobs.core.clients.vault import vault_client
 
 VAULT_PREFIX = "vault:"
 FILE_PREFIX = "file:"
@@ -42,18 +42,13 @@ class VaultReader:
         self._cache: dict[str, dict[str, Any]] = {}
 
     def _connect(self) -> Any:
-        import hvac  # heavy: only when a vault: reference exists
-
-        url = self._cfg.get("url") or os.environ.get("VAULT_ADDR")
-        token = self._cfg.get("token") or os.environ.get("VAULT_TOKEN")
-        if not url or not token:
-            raise ValueError("no Vault to read it from: set vault.url and vault.token (or VAULT_ADDR/VAULT_TOKEN)")
-        return hvac.Client(
-            url=str(url),
-            token=str(token),
-            namespace=self._cfg.get("namespace"),
-            timeout=float(self._cfg.get("timeout_seconds", 10)),
-            verify=self._cfg.get("ca_file") or True,
+        cfg = self._cfg
+        return vault_client(
+            cfg.get("url"),
+            cfg.get("token"),
+            cfg.get("namespace"),
+            cfg.get("ca_file"),
+            float(cfg.get("timeout_seconds", 10)),
         )
 
     def read(self, ref: str) -> str:

@@ -18,7 +18,6 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -320,9 +319,3 @@ def moto_server() -> Iterator[Moto]:
         yield Moto(f"http://127.0.0.1:{port}")
     finally:
         server.stop()
-
-
-def start_thread(target: Callable[[], None]) -> threading.Thread:
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    return thread

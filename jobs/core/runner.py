@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jobs.core import redact
-from jobs.core.alerts import decide_alerts, message_for, record_after_send
 from jobs.core.context import JobContext
+from jobs.core.delivery import alert_guardrail, send_alerts
 from jobs.core.errors import ConfigError, GuardrailTripped, PermanentError, TransientError
 from jobs.core.job import (
     Action,
@@ -36,9 +36,6 @@ from jobs.core.registry import JobSpec
 from jobs.core.retry import RetryPolicy, call_with_retry
 from jobs.core.settings import JobSettings, Settings
 from jobs.core.state import FindingRow, Run, StateStore, new_run_id
-from notifications.base import build_notifier
-from notifications.message import Message
-from notifications.router import Delivery, Router
 
 log = logging.getLogger("secops.runner")
 
@@ -169,13 +166,13 @@ def _execute(
         result.outcomes = [Outcome(a, OutcomeKind.SKIPPED, reason="guardrail: nothing done") for a in plan.actions]
         result.status = RunStatus.FAILURE
         if not ctx.dry_run:
-            _alert_guardrail(spec, ctx.settings, result, str(exc), rt)
+            alert_guardrail(spec.id, ctx.settings, result, str(exc), rt.sleep)
         return result
     if ctx.dry_run:
         result.outcomes = [Outcome(a, OutcomeKind.PLANNED) for a in plan.actions]
     else:
         result.outcomes = _apply_all(job, plan.actions, rt)
-        _alert(spec, ctx, result, resolve_missing=not inventory.errors, rt=rt)
+        send_alerts(spec.id, ctx, result, resolve_missing=not inventory.errors, sleep=rt.sleep)
     job.record_metrics(metrics.registry, plan, result.outcomes)
     result.status = _status(result)
     return result
@@ -252,50 +249,6 @@ def _status(result: RunResult) -> RunStatus:
     if failed or result.errors:
         return RunStatus.PARTIAL
     return RunStatus.SUCCESS
-
-
-def _router(settings: Settings, rt: Runtime) -> Router:
-    cfg = settings.notifications
-    routes = cfg.effective_routes()
-    channels = {c for chans in routes.values() for c in chans}
-    notifiers = {name: build_notifier(name, getattr(cfg, name)) for name in channels}
-    return Router(routes, notifiers, RetryPolicy(attempts=cfg.retry_attempts, base_delay=1.0), rt.sleep)
-
-
-def _deliver(settings: Settings, result: RunResult, messages: list[Message], rt: Runtime) -> Delivery:
-    delivery = _router(settings, rt).deliver(messages)
-    for channel in delivery.sent:
-        if channel not in result.alerts_sent:
-            result.alerts_sent.append(channel)
-    result.errors.extend(RunError(f"notify:{channel}", error) for channel, error in delivery.errors)
-    return delivery
-
-
-def _alert(spec: JobSpec, ctx: JobContext, result: RunResult, resolve_missing: bool, rt: Runtime) -> None:
-    """Send what changed since the last alerts, then remember what was delivered."""
-    now = result.started_at
-    previous = ctx.state.alert_states(spec.id, result.shard)
-    decisions = decide_alerts(
-        result.findings, previous, now, ctx.settings.notifications.repeat_after_hours, resolve_missing
-    )
-    if not decisions:
-        return
-    delivery = _deliver(ctx.settings, result, [message_for(spec.id, d) for d in decisions], rt)
-    for index in sorted(delivery.delivered):
-        decision = decisions[index]
-        ctx.state.save_alert(spec.id, result.shard, decision.key, record_after_send(decision, now))
-    log.info("alerts_sent", extra={"fields": {"decisions": len(decisions), "delivered": len(delivery.delivered)}})
-
-
-def _alert_guardrail(spec: JobSpec, settings: Settings, result: RunResult, why: str, rt: Runtime) -> None:
-    message = Message(
-        severity="critical",
-        title=f"{spec.id}: guardrail stopped the run",
-        body=why,
-        source=spec.id,
-        dedup_key=f"{spec.id}:guardrail",
-    )
-    _deliver(settings, result, [message], rt)
 
 
 def _finish(

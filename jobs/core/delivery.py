@@ -1,0 +1,69 @@
+"""Acting on alert decisions: route messages, record what went out, report what did not.
+
+The decisions themselves are pure (alerts.py); this is the runner's side-effecting half.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from jobs.core.alerts import decide_alerts, message_for, record_after_send
+from jobs.core.context import JobContext
+from jobs.core.job import RunError, RunResult
+from jobs.core.retry import RetryPolicy
+from jobs.core.settings import Settings
+from notifications.base import build_notifier
+from notifications.message import Message
+from notifications.router import Delivery, Router
+
+log = logging.getLogger("secops.delivery")
+
+
+def router_for(settings: Settings, sleep: Callable[[float], None]) -> Router:
+    cfg = settings.notifications
+    routes = cfg.effective_routes()
+    channels = {c for chans in routes.values() for c in chans}
+    notifiers = {name: build_notifier(name, getattr(cfg, name)) for name in channels}
+    return Router(routes, notifiers, RetryPolicy(attempts=cfg.retry_attempts, base_delay=1.0), sleep)
+
+
+def deliver(settings: Settings, result: RunResult, messages: list[Message], sleep: Callable[[float], None]) -> Delivery:
+    """Send, and put what was sent and what failed on the run result."""
+    delivery = router_for(settings, sleep).deliver(messages)
+    for channel in delivery.sent:
+        if channel not in result.alerts_sent:
+            result.alerts_sent.append(channel)
+    result.errors.extend(RunError(f"notify:{channel}", error) for channel, error in delivery.errors)
+    return delivery
+
+
+def send_alerts(
+    job_id: str, ctx: JobContext, result: RunResult, resolve_missing: bool, sleep: Callable[[float], None]
+) -> None:
+    """Send what changed since the last alerts, then remember what was delivered."""
+    now = result.started_at
+    previous = ctx.state.alert_states(job_id, result.shard)
+    decisions = decide_alerts(
+        result.findings, previous, now, ctx.settings.notifications.repeat_after_hours, resolve_missing
+    )
+    if not decisions:
+        return
+    delivery = deliver(ctx.settings, result, [message_for(job_id, d) for d in decisions], sleep)
+    for index in sorted(delivery.delivered):
+        decision = decisions[index]
+        ctx.state.save_alert(job_id, result.shard, decision.key, record_after_send(decision, now))
+    log.info("alerts_sent", extra={"fields": {"decisions": len(decisions), "delivered": len(delivery.delivered)}})
+
+
+def alert_guardrail(
+    job_id: str, settings: Settings, result: RunResult, why: str, sleep: Callable[[float], None]
+) -> None:
+    message = Message(
+        severity="critical",
+        title=f"{job_id}: guardrail stopped the run",
+        body=why,
+        source=job_id,
+        dedup_key=f"{job_id}:guardrail",
+    )
+    deliver(settings, result, [message], sleep)

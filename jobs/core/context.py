@@ -19,6 +19,7 @@ class JobContext:
     dry_run: bool
     options: Mapping[str, Any] = field(default_factory=dict)
     clients: dict[str, Any] = field(default_factory=dict)
+    owns: Callable[[str], bool] = field(default=lambda key: True)  # --shard: is this key ours?
 
     def client(self, name: str, factory: Callable[[], Any]) -> Any:
         """An injected client if a test handed one in, else one built once by `factory`."""

@@ -44,9 +44,8 @@ def send_alerts(
     """Send what changed since the last alerts, then remember what was delivered."""
     now = result.started_at
     previous = ctx.state.alert_states(job_id, result.shard)
-    decisions = decide_alerts(
-        result.findings, previous, now, ctx.settings.notifications.repeat_after_hours, resolve_missing
-    )
+    repeat = ctx.job_settings.repeat_after_hours or ctx.settings.notifications.repeat_after_hours
+    decisions = decide_alerts(result.findings, previous, now, repeat, resolve_missing)
     if not decisions:
         return
     delivery = deliver(ctx.settings, result, [message_for(job_id, d) for d in decisions], sleep)

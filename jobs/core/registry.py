@@ -95,6 +95,7 @@ JOBS: Final[dict[str, JobSpec]] = {
             description="TLS certificates from files, endpoints, Kubernetes, Vault PKI and ACM: "
             "expiry and chain, hostname and key problems",
             schedules=(Schedule("0 6 * * *"),),
+            settings_class="jobs.certificate_checker.settings:CertificateCheckerSettings",
         ),
         JobSpec(
             id="secret-rotation",

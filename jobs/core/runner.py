@@ -124,7 +124,8 @@ def run_job(spec: JobSpec, settings: Settings, options: RunOptions, rt: Runtime 
             _finish(state, metrics, settings, result, started, options, full_metrics=False)
             return result
         try:
-            ctx = JobContext(settings, job_cfg, state, run_id, dry_run, dict(options.job_args), rt.clients)
+            owns = options.shard.owns if options.shard else (lambda key: True)
+            ctx = JobContext(settings, job_cfg, state, run_id, dry_run, dict(options.job_args), rt.clients, owns)
             result = _execute(spec, ctx, job_cfg, options, now, shard, rt, metrics)
         finally:
             state.release_lock(spec.id, shard, run_id)

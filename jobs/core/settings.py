@@ -37,6 +37,9 @@ class JobSettings(BaseModel):
     max_actions_percent: float = Field(
         20.0, ge=0, le=100, description="guardrail: more than this % of the inventory stops the run"
     )
+    repeat_after_hours: dict[Literal["critical", "warning", "info"], float | None] | None = Field(
+        None, description="this job's alert repeat windows; default: notifications.repeat_after_hours"
+    )
 
 
 class VaultSettings(BaseModel):

@@ -40,7 +40,8 @@ def _type_name(annotation: Any) -> str:
             " \\| null" if len(args) < len(typing.get_args(annotation)) else ""
         )
     if origin is dict:
-        return f"map of {_type_name(args[1])}"
+        value = _type_name(args[1])
+        return f"map of ({value})" if "|" in value else f"map of {value}"
     if origin is list:
         return f"list of {_type_name(args[0])}"
     return str(annotation)

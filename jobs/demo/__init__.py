@@ -18,7 +18,9 @@ from jobs.core.registry import JOBS
 
 #: job id → "module:function"; the function builds the sandbox under a directory and
 #: returns the command-line options for the demo run
-DEMOS: Final[dict[str, str]] = {}
+DEMOS: Final[dict[str, str]] = {
+    "certificate-checker": "jobs.demo.certificate_checker:prepare",
+}
 
 
 def run_demo(output: str, stdout: TextIO) -> int:

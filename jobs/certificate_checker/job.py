@@ -1,0 +1,98 @@
+"""certificate-checker: collect from every enabled source, judge purely, join, report."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from jobs.certificate_checker.join import join
+from jobs.certificate_checker.model import Observation
+from jobs.certificate_checker.rules import Thresholds, judge, judge_superseded, judge_unreachable
+from jobs.certificate_checker.settings import CertificateCheckerSettings
+from jobs.certificate_checker.sources import SOURCES
+from jobs.core import redact
+from jobs.core.errors import ConfigError
+from jobs.core.job import BaseJob, Finding, Inventory, Outcome, Plan, RunError, Severity
+from jobs.core.registry import load_attr
+
+log = logging.getLogger("secops.certificate_checker")
+
+
+def build_plan(
+    observations: Sequence[Observation], now: datetime, thresholds: Thresholds, unreachable: Severity
+) -> Plan:
+    """Pure: one finding per observation, joined across sources."""
+    joined = join(observations)
+    findings: list[Finding] = []
+    for obs in observations:
+        if obs.unreachable is not None or obs.leaf is None:
+            findings.append(judge_unreachable(obs, unreachable))
+        elif obs.resource in joined.superseded:
+            findings.append(judge_superseded(obs, joined.superseded[obs.resource]))
+        else:
+            links = {"linked": joined.links[obs.resource]} if obs.resource in joined.links else None
+            findings.append(judge(obs, now, thresholds, links, joined.stale.get(obs.resource)))
+    by_source = Counter(o.source for o in observations)
+    return Plan(findings=findings, summary={"sources": dict(sorted(by_source.items()))})
+
+
+class Job(BaseJob[Observation]):
+    id = "certificate-checker"
+
+    @property
+    def cfg(self) -> CertificateCheckerSettings:
+        return cast(CertificateCheckerSettings, self.ctx.job_settings)
+
+    def collect(self) -> Inventory[Observation]:
+        inventory: Inventory[Observation] = Inventory()
+        for name, spec in SOURCES.items():
+            if not spec.enabled(self.cfg):
+                continue
+            try:
+                part: Inventory[Observation] = load_attr(spec.target)(self.cfg, self.ctx)
+            except ConfigError:
+                raise
+            except Exception as exc:  # one broken source never blinds the others; recorded
+                log.exception("source_failed", extra={"fields": {"source": name}})
+                inventory.errors.append(RunError(name, redact.scrub(f"{type(exc).__name__}: {exc}")))
+                continue
+            inventory.items.extend(part.items)
+            inventory.errors.extend(part.errors)
+            log.info("source_read", extra={"fields": {"source": name, "certificates": len(part.items)}})
+        return inventory
+
+    def plan(self, items: Sequence[Observation], now: datetime) -> Plan:
+        t = self.cfg.thresholds
+        thresholds = Thresholds(t.critical_days, t.warning_days, t.info_days)
+        return build_plan(items, now, thresholds, Severity(self.cfg.unreachable_severity))
+
+    def shard_key(self, item: Observation) -> str:
+        return item.resource
+
+    def record_metrics(self, registry: Any, plan: Plan, outcomes: Sequence[Outcome]) -> None:
+        from prometheus_client import Gauge
+
+        expiry = Gauge(
+            "security_certificate_expiry_timestamp",
+            "When the certificate (its chain's earliest) expires, unix seconds",
+            ["source", "resource"],
+            registry=registry,
+        )
+        counts = Gauge(
+            "security_certificates",
+            "Certificates of the last run, by source and severity",
+            ["source", "severity"],
+            registry=registry,
+        )
+        tally: Counter[tuple[str, str]] = Counter()
+        for finding in plan.findings:
+            source = str(finding.details.get("source", "unknown"))
+            tally[(source, str(finding.severity))] += 1
+            not_after = finding.details.get("not_after")
+            if not_after and "superseded_by" not in finding.details:
+                expiry.labels(source, finding.resource).set(datetime.fromisoformat(not_after).timestamp())
+        for (source, severity), count in tally.items():
+            counts.labels(source, severity).set(count)

@@ -1,0 +1,92 @@
+"""Does a presented chain lead to a trusted root? Judged apart from dates and hostname.
+
+Expiry and hostname are separate, pure rules (so `--now` moves them); this answers only
+the trust question, with the system roots plus `ca_bundle`, at an instant when the
+presented certificates are all valid, so an expired certificate is still "trusted but
+expired" rather than one vague failure.
+"""
+
+from __future__ import annotations
+
+import ssl
+import threading
+import warnings
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.utils import CryptographyDeprecationWarning
+from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store, VerificationError
+
+from jobs.certificate_checker.parse import split_bundle
+from jobs.core.errors import ConfigError
+
+_CA_POLICY = ExtensionPolicy.webpki_defaults_ca()
+_EE_POLICY = ExtensionPolicy.permit_all()  # the leaf's names and usages are judged by the rules
+
+
+def load_roots(ca_bundle: str | None) -> list[x509.Certificate]:
+    roots: list[x509.Certificate] = []
+    system = ssl.get_default_verify_paths().cafile
+    if system and Path(system).exists():
+        with warnings.catch_warnings():  # some distributions still ship a root with a non-positive serial
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            roots += [p.cert for p in split_bundle(Path(system).read_bytes()) if p.cert is not None]
+    if ca_bundle:
+        try:
+            extra = [p.cert for p in split_bundle(Path(ca_bundle).read_bytes()) if p.cert is not None]
+        except OSError as exc:
+            raise ConfigError(f"certificate_checker.ca_bundle: cannot read {ca_bundle}: {exc.strerror}") from None
+        if not extra:
+            raise ConfigError(f"certificate_checker.ca_bundle: no certificate in {ca_bundle}")
+        roots += extra
+    return roots
+
+
+def _instants(chain: list[x509.Certificate]) -> list[datetime]:
+    """Moments inside every presented certificate's validity: the middle first (the root,
+    which is not presented, is most likely valid then), then both edges."""
+    start = max(c.not_valid_before_utc for c in chain)
+    end = min(c.not_valid_after_utc for c in chain)
+    if start >= end:  # the presented certificates never overlap: judge the leaf's own span
+        start, end = chain[0].not_valid_before_utc, chain[0].not_valid_after_utc
+    second = timedelta(seconds=1)
+    return [start + (end - start) / 2, start + second, end - second]
+
+
+class TrustStore:
+    """Verifies chains, once per distinct chain (many endpoints share one certificate)."""
+
+    def __init__(self, roots: list[x509.Certificate]) -> None:
+        self._store = Store(roots) if roots else None
+        self._cache: dict[tuple[bytes, ...], tuple[bool, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def verify(self, chain: list[x509.Certificate], key: tuple[bytes, ...]) -> tuple[bool, str | None]:
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        result = self._verify(chain)
+        with self._lock:
+            self._cache[key] = result
+        return result
+
+    def _verify(self, chain: list[x509.Certificate]) -> tuple[bool, str | None]:
+        if self._store is None:
+            return False, "no trust roots available"
+        first_error = ""
+        for instant in _instants(chain):
+            verifier = (
+                PolicyBuilder()
+                .store(self._store)
+                .time(instant)
+                .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
+                .build_client_verifier()
+            )
+            try:
+                verifier.verify(chain[0], chain[1:])
+            except VerificationError as exc:
+                first_error = first_error or str(exc)[:300]
+                continue
+            return True, None
+        return False, first_error

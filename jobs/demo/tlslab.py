@@ -1,0 +1,221 @@
+"""A local TLS lab: certificates with chosen dates, keys and names, and loopback servers.
+
+Used by the demo sandbox, the tests and the benchmark: real certificates (cryptography;
+SHA-1 ones through the `openssl` CLI, which cryptography refuses to make) served by real
+TLS servers on 127.0.0.1, several names per port through SNI.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+KeyType = str  # "ec256", "ec384", "rsa2048", "rsa1024"
+
+
+def new_key(kind: KeyType = "ec256") -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
+    if kind.startswith("rsa"):
+        return rsa.generate_private_key(public_exponent=65537, key_size=int(kind[3:]))
+    return ec.generate_private_key(ec.SECP384R1() if kind == "ec384" else ec.SECP256R1())
+
+
+@dataclass
+class Issued:
+    cert: x509.Certificate
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+    chain: list[x509.Certificate] = field(default_factory=list)  # issuers to present after it
+
+    def pem(self, with_chain: bool = True) -> bytes:
+        certs = [self.cert, *(self.chain if with_chain else [])]
+        return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
+
+    def key_pem(self) -> bytes:
+        return self.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+
+
+def _sans(names: Sequence[str]) -> x509.SubjectAlternativeName:
+    entries: list[x509.GeneralName] = []
+    for name in names:
+        try:
+            entries.append(x509.IPAddress(ipaddress.ip_address(name)))
+        except ValueError:
+            entries.append(x509.DNSName(name))
+    return x509.SubjectAlternativeName(entries)
+
+
+def issue(
+    common_name: str,
+    now: datetime,
+    *,
+    sans: Sequence[str] | None = None,
+    issuer: Issued | None = None,
+    valid_days: float = 90,
+    starts_days: float = -30,
+    key: KeyType = "ec256",
+    ca: bool = False,
+) -> Issued:
+    """A certificate valid from `now + starts_days` for `valid_days`; self-signed without `issuer`."""
+    private = new_key(key)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    start = now + timedelta(days=starts_days)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.cert.subject if issuer else subject)
+        .public_key(private.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=valid_days))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    if ca:
+        usage = x509.KeyUsage(False, False, False, False, False, True, True, False, False)
+        builder = builder.add_extension(usage, critical=True)
+    else:
+        builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+    if sans is None:
+        sans = [] if ca else [common_name]
+    if sans:
+        builder = builder.add_extension(_sans(sans), critical=False)
+    builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(private.public_key()), critical=False)
+    if issuer:
+        aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key())
+        builder = builder.add_extension(aki, critical=False)
+    signer = issuer.key if issuer else private
+    cert = builder.sign(signer, hashes.SHA256())
+    chain = [issuer.cert, *issuer.chain] if issuer and not _is_root(issuer.cert) else []
+    return Issued(cert, private, chain)
+
+
+def _is_root(cert: x509.Certificate) -> bool:
+    return cert.issuer == cert.subject
+
+
+def issue_sha1(common_name: str, issuer: Issued, now: datetime, valid_days: int = 90) -> Issued:
+    """A leaf signed with SHA-1 by `issuer`, made with the openssl CLI."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise RuntimeError("the openssl command is needed to make a SHA-1 certificate")
+    private = new_key("rsa2048")
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .sign(private, hashes.SHA256())
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        (d / "csr.pem").write_bytes(csr.public_bytes(serialization.Encoding.PEM))
+        (d / "ca.pem").write_bytes(issuer.cert.public_bytes(serialization.Encoding.PEM))
+        (d / "ca.key").write_bytes(issuer.key_pem())
+        (d / "ext").write_text(f"subjectAltName=DNS:{common_name}\nbasicConstraints=critical,CA:FALSE\n")
+        subprocess.run(  # noqa: S603 - fixed arguments, temporary files
+            [openssl, "x509", "-req", "-in", d / "csr.pem", "-CA", d / "ca.pem", "-CAkey", d / "ca.key",
+             "-set_serial", str(x509.random_serial_number()), "-days", str(valid_days), "-sha1",
+             "-extfile", d / "ext", "-out", d / "leaf.pem"],
+            check=True, capture_output=True, timeout=30,
+        )  # fmt: skip
+        cert = x509.load_pem_x509_certificate((d / "leaf.pem").read_bytes())
+    return Issued(cert, private, [c for c in [issuer.cert, *issuer.chain] if not _is_root(c)])
+
+
+def server_context(issued: Issued) -> ssl.SSLContext:
+    """A server context presenting `issued` and its chain; weak keys and SHA-1 allowed."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.set_ciphers("ALL:@SECLEVEL=0")
+    with tempfile.TemporaryDirectory() as tmp:
+        cert_file, key_file = Path(tmp) / "cert.pem", Path(tmp) / "key.pem"
+        cert_file.write_bytes(issued.pem())
+        key_file.write_bytes(issued.key_pem())
+        context.load_cert_chain(cert_file, key_file)
+    return context
+
+
+class TLSServer:
+    """Serves TLS handshakes on 127.0.0.1; `by_name` picks the certificate by SNI."""
+
+    def __init__(self, default: Issued, by_name: Mapping[str, Issued] | None = None, port: int = 0) -> None:
+        self.context = server_context(default)
+        self.by_name = {name: server_context(issued) for name, issued in (by_name or {}).items()}
+        if self.by_name:
+            self.context.sni_callback = self._pick
+        self.sock = socket.create_server(("127.0.0.1", port), backlog=1024)
+        self.port = int(self.sock.getsockname()[1])
+        self._stopped = threading.Event()
+
+    def _pick(self, connection: ssl.SSLObject, name: str | None, _: ssl.SSLContext) -> None:
+        if name in self.by_name:
+            connection.context = self.by_name[name]
+
+    def _serve(self, conn: socket.socket) -> None:
+        conn.settimeout(5)
+        try:
+            with self.context.wrap_socket(conn, server_side=True) as tls:
+                tls.recv(1)  # until the client closes
+        except OSError:
+            pass
+
+    def _loop(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def start(self) -> TLSServer:
+        threading.Thread(target=self._loop, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.sock.close()
+
+
+class RawServer:
+    """A TCP server that is not TLS: answers plain HTTP, or closes at once (mid-handshake)."""
+
+    def __init__(self, reply: bytes | None) -> None:
+        self.reply = reply
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.sock.getsockname()[1])
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                if self.reply is not None:
+                    conn.settimeout(2)
+                    try:
+                        conn.recv(4096)
+                        conn.sendall(self.reply)
+                    except OSError:
+                        pass
+
+    def start(self) -> RawServer:
+        threading.Thread(target=self._loop, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.sock.close()
+
+
+HTTP_REPLY = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,20 @@ class CertInfo:
     @property
     def sans(self) -> list[str]:
         return [*self.dns_names, *self.ip_addresses]
+
+    def to_json(self) -> dict[str, Any]:
+        """For the state DB cache (an issued certificate never changes under its serial)."""
+        data = asdict(self)
+        data["not_before"], data["not_after"] = self.not_before.isoformat(), self.not_after.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CertInfo:
+        values = dict(data)
+        values["dns_names"], values["ip_addresses"] = tuple(values["dns_names"]), tuple(values["ip_addresses"])
+        values["not_before"] = datetime.fromisoformat(values["not_before"])
+        values["not_after"] = datetime.fromisoformat(values["not_after"])
+        return cls(**values)
 
 
 @dataclass(frozen=True)

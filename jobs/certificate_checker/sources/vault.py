@@ -1,0 +1,109 @@
+"""Vault / OpenBao PKI mounts: every issued, unrevoked certificate (`vault:<mount>/<serial>`).
+
+Vault lists serials only, so each certificate costs a read; what was read once is
+cached in the state DB under its serial (an issued certificate never changes), and a
+run reads only serials it has not seen. Revocations are taken from the mount's revoked
+list on every run, so a cached certificate revoked later drops out.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from jobs.certificate_checker.model import CertInfo, Observation
+from jobs.certificate_checker.parse import cert_info, split_bundle
+from jobs.certificate_checker.settings import CertificateCheckerSettings
+from jobs.core.clients.vault import vault_client
+from jobs.core.context import JobContext
+from jobs.core.errors import PermanentError, TransientError
+from jobs.core.job import Inventory, RunError
+from jobs.core.retry import call_with_retry
+
+
+def _call(fn: Any, what: str) -> Any:
+    """hvac errors as ours: None for 404, TransientError for outages, PermanentError otherwise."""
+    import hvac.exceptions as errors
+    import requests
+
+    try:
+        return fn()
+    except errors.InvalidPath:
+        return None
+    except (errors.VaultDown, errors.InternalServerError, errors.BadGateway, errors.RateLimitExceeded,
+            requests.ConnectionError, requests.Timeout) as exc:  # fmt: skip
+        raise TransientError(f"{what}: {type(exc).__name__}") from None
+    except errors.Forbidden:
+        raise PermanentError(f"{what}: permission denied") from None
+    except errors.VaultError as exc:
+        raise PermanentError(f"{what}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}") from None
+
+
+def _list(client: Any, path: str) -> list[str] | None:
+    answer = call_with_retry(lambda: _call(lambda: client.list(path), f"list {path}"))
+    return None if answer is None else list(answer.get("data", {}).get("keys", []))
+
+
+def _read(client: Any, mount: str, serial: str) -> dict[str, Any]:
+    """The cache entry for one serial: {"revoked": true} or {"cert": CertInfo JSON}."""
+    path = f"{mount}/cert/{serial}"
+    answer = call_with_retry(lambda: _call(lambda: client.read(path), f"read {path}"))
+    data = (answer or {}).get("data") or {}
+    if int(data.get("revocation_time") or 0) > 0:
+        return {"revoked": True}
+    parsed = next(iter(split_bundle((data.get("certificate") or "").encode())), None)
+    if parsed is None or parsed.cert is None:
+        return {"error": parsed.error if parsed else "no certificate in the answer"}
+    return {"cert": cert_info(parsed.cert).to_json()}
+
+
+def read_mount(client: Any, mount: str, ctx: JobContext) -> Inventory[Observation]:
+    inventory: Inventory[Observation] = Inventory()
+    serials = _list(client, f"{mount}/certs")
+    if serials is None:  # 404: no certificates yet, or no such mount
+        if _call(lambda: client.read(f"{mount}/cert/ca"), f"read {mount}/cert/ca") is None:
+            inventory.errors.append(RunError(f"vault:{mount}", f"no PKI mount at {mount}"))
+        return inventory
+    serials = [s for s in serials if ctx.owns(f"vault:{mount}/{s}")]
+    revoked = set(_list(client, f"{mount}/certs/revoked") or [])
+    namespace = f"vault-pki:{mount}"[:64]
+    known = ctx.state.cache_get(namespace, serials)
+    fresh = {s: _read(client, mount, s) for s in serials if s not in known and s not in revoked}
+    cacheable = {s: v for s, v in fresh.items() if "error" not in v}
+    ctx.state.cache_put(namespace, cacheable, datetime.now(UTC))  # bookkeeping time, not a decision input
+    for serial in serials:
+        entry = fresh.get(serial) or known.get(serial) or {"revoked": True}
+        resource = f"vault:{mount}/{serial}"
+        if serial in revoked or entry.get("revoked"):
+            continue
+        if "error" in entry:
+            inventory.errors.append(RunError(resource, entry["error"]))
+            continue
+        info = CertInfo.from_json(entry["cert"])
+        inventory.items.append(Observation(resource, "vault", (info,), extra={"store": mount, "serial": serial}))
+    return inventory
+
+
+def collect(cfg: CertificateCheckerSettings, ctx: JobContext) -> Inventory[Observation]:
+    v, top = cfg.vault, ctx.settings.vault
+    token = v.token or top.token
+    client = ctx.client(
+        "vault-pki",
+        lambda: vault_client(
+            v.url or top.url,
+            token.get_secret_value() if token else None,
+            v.namespace or top.namespace,
+            top.ca_file,
+            v.timeout_seconds,
+        ),
+    )
+    inventory: Inventory[Observation] = Inventory()
+    for mount in v.mounts:
+        try:
+            part = read_mount(client, mount.strip("/"), ctx)
+        except (PermanentError, TransientError) as exc:
+            inventory.errors.append(RunError(f"vault:{mount}", str(exc)))
+            continue
+        inventory.items.extend(part.items)
+        inventory.errors.extend(part.errors)
+    return inventory

@@ -1,0 +1,59 @@
+"""Kubernetes API clients: in-cluster when running in a pod, else a kubeconfig."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from jobs.core.errors import PermanentError, TransientError
+
+RETRYABLE = {429, 500, 502, 503, 504}
+
+
+def kubernetes_api(kubeconfig: str | None = None, context: str | None = None) -> Any:
+    from kubernetes import client, config  # heavy: only jobs that talk to a cluster pay for it
+
+    try:
+        if kubeconfig is None and os.environ.get("KUBERNETES_SERVICE_HOST"):
+            config.load_incluster_config()  # type: ignore[no-untyped-call]
+            return client.ApiClient()
+        configuration = client.Configuration()
+        config.load_kube_config(  # type: ignore[no-untyped-call]
+            config_file=kubeconfig, context=context, client_configuration=configuration
+        )
+    except config.ConfigException as exc:
+        raise PermanentError(f"no Kubernetes configuration: {exc}") from None
+    return client.ApiClient(configuration)
+
+
+def raw_json(response: Any, what: str) -> dict[str, Any]:
+    """The body of a `_preload_content=False` call, or the API's Status turned into our errors.
+
+    Raw JSON keeps big lists cheap: no model object per Secret.
+    """
+    body = response.data
+    if response.status >= 400:
+        try:
+            status = json.loads(body)
+            reason = f"{status.get('reason', '')}: {status.get('message', '')}".strip(": ")
+        except ValueError:
+            reason = body[:200].decode(errors="replace")
+        kind = TransientError if response.status in RETRYABLE else PermanentError
+        raise kind(f"{what}: HTTP {response.status} {reason}")
+    data: dict[str, Any] = json.loads(body)
+    return data
+
+
+def api_call(call: Any, what: str) -> Any:
+    """Call the client; connection problems and throttling become TransientError."""
+    from kubernetes.client.exceptions import ApiException
+    from urllib3.exceptions import HTTPError
+
+    try:
+        return call()
+    except ApiException as exc:
+        kind = TransientError if exc.status in RETRYABLE else PermanentError
+        raise kind(f"{what}: HTTP {exc.status} {exc.reason}") from None
+    except (HTTPError, OSError) as exc:
+        raise TransientError(f"{what}: {type(exc).__name__}") from None

@@ -54,9 +54,10 @@ def collect(cfg: CertificateCheckerSettings, ctx: JobContext) -> Inventory[Obser
     from botocore.exceptions import BotoCoreError, ClientError
 
     inventory: Inventory[Observation] = Inventory()
-    for region in cfg.acm.regions or [None]:
+    regions: list[str | None] = list(cfg.acm.regions) or [None]  # None: $AWS_DEFAULT_REGION
+    for region in regions:
         name = region or "default"
-        acm = ctx.client(f"acm:{name}", lambda r=region: aws_client("acm", r))
+        acm = ctx.client(f"acm:{name}", lambda r=region: aws_client("acm", r))  # type: ignore[misc]
         try:
             part = read_region(acm, acm.meta.region_name, ctx)
         except ClientError as exc:

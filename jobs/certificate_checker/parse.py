@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -128,8 +127,11 @@ def cert_info(cert: x509.Certificate) -> CertInfo:
 
 
 def chain_break(chain: list[x509.Certificate]) -> str | None:
-    """Where a stored chain (leaf first) stops linking, if it does."""
-    for position, (cert, issuer) in enumerate(itertools.pairwise(chain)):
-        if not issued_by(cert, issuer):
-            return f"certificate {position} is not issued by certificate {position + 1}"
+    """Why a stored chain (leaf first) is broken: the leaf not issued by the certificate after it.
+
+    Certificates after a valid link are extras a client ignores when it builds a path
+    (stores append reference certificates: ACM returns "your chain + a root CA").
+    """
+    if len(chain) > 1 and not issued_by(chain[0], chain[1]):
+        return "certificate 0 is not issued by certificate 1"
     return None

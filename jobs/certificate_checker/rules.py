@@ -87,7 +87,7 @@ def problems(obs: Observation, now: datetime, thresholds: Thresholds, stale: boo
     assert leaf is not None
     relied_on = [leaf, *_issuers(obs.chain)]
     found = []
-    if now >= leaf.not_after:
+    if now > leaf.not_after:  # RFC 5280: valid through notAfter, inclusive
         found.append("expired")
     if now < leaf.not_before:
         found.append("not_yet_valid")
@@ -95,7 +95,8 @@ def problems(obs: Observation, now: datetime, thresholds: Thresholds, stale: boo
         found.append("hostname_mismatch")
     if obs.trusted is False or obs.chain_error:
         found.append("untrusted")
-    if leaf.self_signed:
+    # a stored root is self-signed by nature; a server presenting a self-signed certificate is not
+    if leaf.self_signed and (obs.hostname is not None or not leaf.is_ca):
         found.append("self_signed")
     if any(c.key_bits < MIN_BITS.get(c.key_type, 0) for c in relied_on):
         found.append("weak_key")

@@ -76,8 +76,9 @@ def _missing_namespaces(core: Any, cfg: KubernetesSourceSettings) -> list[RunErr
         response = api_call(
             lambda ns=namespace: core.read_namespace(ns, _preload_content=False, _request_timeout=cfg.timeout_seconds),
             f"read namespace {namespace}",
+            missing_ok=True,
         )
-        if response.status == 404:
+        if response is None:
             errors.append(RunError(f"k8s:{namespace}", "namespace not found"))
     return errors
 

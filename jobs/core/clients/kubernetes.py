@@ -45,14 +45,19 @@ def raw_json(response: Any, what: str) -> dict[str, Any]:
     return data
 
 
-def api_call(call: Any, what: str) -> Any:
-    """Call the client; connection problems and throttling become TransientError."""
+def api_call(call: Any, what: str, missing_ok: bool = False) -> Any:
+    """Call the client; connection problems and throttling become TransientError.
+
+    With `missing_ok`, a 404 answers None instead of raising.
+    """
     from kubernetes.client.exceptions import ApiException
     from urllib3.exceptions import HTTPError
 
     try:
         return call()
     except ApiException as exc:
+        if missing_ok and exc.status == 404:
+            return None
         kind = TransientError if exc.status in RETRYABLE else PermanentError
         raise kind(f"{what}: HTTP {exc.status} {exc.reason}") from None
     except (HTTPError, OSError) as exc:

@@ -1,0 +1,74 @@
+"""A private PKI and loopback TLS servers, made fresh for the certificate tests."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from cryptography.hazmat.primitives import serialization
+
+from jobs.core.cli import execute, job_parser
+from jobs.core.registry import JOBS
+from jobs.core.runner import Runtime
+from jobs.demo.tlslab import Issued, TLSServer, issue
+
+NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+
+
+@dataclass
+class Pki:
+    root: Issued
+    inter: Issued
+    ca_file: Path
+
+    def leaf(self, name: str, days_left: float, **kw: Any) -> Issued:
+        return issue(name, NOW, issuer=self.inter, valid_days=30 + days_left, starts_days=-30, **kw)
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    root = issue("test root", NOW, ca=True, valid_days=3650, starts_days=-100)
+    inter = issue("test issuing CA", NOW, issuer=root, ca=True, valid_days=1000, starts_days=-100)
+    ca_file = tmp_path_factory.mktemp("pki") / "root.pem"
+    ca_file.write_bytes(root.cert.public_bytes(serialization.Encoding.PEM))
+    return Pki(root, inter, ca_file)
+
+
+@pytest.fixture
+def tls() -> Iterator[Callable[..., TLSServer]]:
+    started: list[TLSServer] = []
+
+    def start(default: Issued, by_name: dict[str, Issued] | None = None) -> TLSServer:
+        server = TLSServer(default, by_name).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def run_checker(
+    tmp_path: Path, section: dict[str, Any], *argv: str, runtime: Runtime | None = None, **settings: Any
+) -> dict[str, Any]:
+    """One certificate-checker run through the CLI path, its JSON result returned."""
+    config = tmp_path / "secops.yaml"
+    config.write_text(yaml.safe_dump({"certificate_checker": section, **settings}))
+    spec = JOBS["certificate-checker"]
+    out = io.StringIO()
+    args = job_parser(spec, "certificate_checker").parse_args(["--config", str(config), "--json", *argv])
+    code, _ = execute(spec, args, runtime or Runtime(sleep=lambda _: None), out)
+    result: dict[str, Any] = json.loads(out.getvalue()) if out.getvalue() else {"exit_code": code}
+    result["exit_code"] = code
+    return result
+
+
+def by_resource(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f["resource"]: f for f in result["findings"]}

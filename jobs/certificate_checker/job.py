@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
@@ -51,6 +52,7 @@ class Job(BaseJob[Observation]):
         for name, spec in SOURCES.items():
             if not spec.enabled(self.cfg):
                 continue
+            started = time.monotonic()
             try:
                 part: Inventory[Observation] = load_attr(spec.target)(self.cfg, self.ctx)
             except ConfigError:
@@ -61,7 +63,10 @@ class Job(BaseJob[Observation]):
                 continue
             inventory.items.extend(part.items)
             inventory.errors.extend(part.errors)
-            log.info("source_read", extra={"fields": {"source": name, "certificates": len(part.items)}})
+            seconds = round(time.monotonic() - started, 3)
+            log.info(
+                "source_read", extra={"fields": {"source": name, "certificates": len(part.items), "seconds": seconds}}
+            )
         return inventory
 
     def plan(self, items: Sequence[Observation], now: datetime) -> Plan:

@@ -28,6 +28,11 @@ class Parsed:
 def split_bundle(data: bytes) -> Iterator[Parsed]:
     """Every certificate in PEM text (any number of blocks) or one DER certificate."""
     if b"-----BEGIN" in data:
+        try:  # the common case in one call; block by block only when something is wrong
+            yield from (Parsed(i, cert) for i, cert in enumerate(x509.load_pem_x509_certificates(data)))
+            return
+        except ValueError:
+            pass
         blocks = _PEM_BLOCK.findall(data)
         if not blocks:
             yield Parsed(0, None, "no CERTIFICATE block in PEM data")

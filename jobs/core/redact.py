@@ -6,6 +6,7 @@ string field, and exception texts from client libraries may echo what they were 
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -33,8 +34,23 @@ def scrub(text: str) -> str:
     return text
 
 
+def scrub_json(text: str) -> str:
+    """Scrub serialized JSON, where a secret may stand escaped (quotes, backslashes, unicode)."""
+    if not _secrets:
+        return text
+    with _lock:
+        known = sorted(_secrets, key=len, reverse=True)
+    for secret in known:
+        for form in {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}:
+            if form in text:
+                text = text.replace(form, MASK)
+    return text
+
+
 def scrub_data(data: Any) -> Any:
     """Scrub every string inside JSON-like data (results, notification fields)."""
+    if not _secrets:
+        return data
     if isinstance(data, str):
         return scrub(data)
     if isinstance(data, dict):

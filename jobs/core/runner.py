@@ -35,7 +35,7 @@ from jobs.core.metrics import RunMetrics
 from jobs.core.registry import JobSpec
 from jobs.core.retry import RetryPolicy, call_with_retry
 from jobs.core.settings import JobSettings, Settings
-from jobs.core.state import FindingRow, Run, StateStore, new_run_id
+from jobs.core.state import Run, StateStore, new_run_id
 
 log = logging.getLogger("secops.runner")
 
@@ -295,13 +295,12 @@ def _finish(
     )
 
 
-def _finding_row(result: RunResult, finding: Finding) -> FindingRow:
-    return FindingRow(
-        run_id=result.run_id,
-        job_id=result.job,
-        type=finding.type,
-        severity=str(finding.severity),
-        resource=finding.resource,
-        message=finding.message,
-        details=redact.scrub_data(dict(finding.details)),
-    )
+def _finding_row(result: RunResult, finding: Finding) -> dict[str, Any]:
+    return {
+        "job_id": result.job,
+        "type": finding.type,
+        "severity": str(finding.severity),
+        "resource": finding.resource,
+        "message": finding.message,
+        "details": redact.scrub_data(dict(finding.details)),
+    }

@@ -26,6 +26,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     func,
+    insert,
     inspect,
     select,
     update,
@@ -248,11 +249,13 @@ class StateStore:
             s.execute(delete(RunLock).where(RunLock.job_id == job_id, RunLock.shard == shard, RunLock.run_id == run_id))
 
     # -- history --------------------------------------------------------------
-    def record_run(self, run: Run, findings: list[FindingRow]) -> None:
+    def record_run(self, run: Run, findings: list[dict[str, Any]]) -> None:
+        """The run and its findings (plain dicts: one executemany, not an object per finding)."""
         with self.session() as s:
             s.add(run)
             s.flush()
-            s.add_all(findings)
+            if findings:
+                s.execute(insert(FindingRow), [{**f, "run_id": run.run_id} for f in findings])
 
     def run_counts(self, job_id: str, shard: str) -> dict[str, int]:
         with self.session() as s:

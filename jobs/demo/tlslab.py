@@ -187,6 +187,42 @@ class TLSServer:
         self.sock.close()
 
 
+class PortFarm:
+    """One certificate per port on many loopback ports, for load: one accept thread, a pool
+    of handshake threads."""
+
+    def __init__(self, certs: Sequence[Issued], workers: int = 64) -> None:
+        self.contexts = [server_context(c) for c in certs]
+        self.socks = [socket.create_server(("127.0.0.1", 0), backlog=256) for _ in certs]
+        self.ports = [int(s.getsockname()[1]) for s in self.socks]
+        self.workers = workers
+
+    def serve_forever(self) -> None:
+        import selectors
+        from concurrent.futures import ThreadPoolExecutor
+
+        selector = selectors.DefaultSelector()
+        for sock, context in zip(self.socks, self.contexts, strict=True):
+            selector.register(sock, selectors.EVENT_READ, context)
+        with ThreadPoolExecutor(self.workers) as pool:
+            while True:
+                for key, _ in selector.select():
+                    try:
+                        conn, _ = key.fileobj.accept()  # type: ignore[union-attr]
+                    except OSError:
+                        continue
+                    pool.submit(_handshake, key.data, conn)
+
+
+def _handshake(context: ssl.SSLContext, conn: socket.socket) -> None:
+    conn.settimeout(5)
+    try:
+        with context.wrap_socket(conn, server_side=True) as tls:
+            tls.recv(1)
+    except OSError:
+        pass
+
+
 class RawServer:
     """A TCP server that is not TLS: answers plain HTTP, or closes at once (mid-handshake)."""
 

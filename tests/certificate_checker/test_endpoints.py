@@ -133,3 +133,74 @@ def test_now_moves_every_threshold(pki: Pki, tls: Callable[..., TLSServer], tmp_
         [finding] = run_checker(tmp_path, section, "--now", when)["findings"]
         severities.append((finding["details"]["days_left"], finding["severity"]))
     assert severities == [(100, "ok"), (55, "info"), (25, "warning"), (5, "critical"), (-1, "critical")]
+
+
+def test_a_big_run_from_the_command_line_spreads_over_processes_and_keeps_every_result(
+    pki: Pki, tmp_path: Path
+) -> None:
+    import json
+    import multiprocessing
+    import subprocess
+    import sys
+
+    import yaml
+
+    from tests.helpers import ROOT
+
+    certs = [pki.leaf(f"e{i}.test", 100 + i % 50) for i in range(500)]
+    queue: multiprocessing.Queue[list[int]] = multiprocessing.get_context("fork").Queue()
+    server = multiprocessing.get_context("fork").Process(target=_farm, args=(certs, queue), daemon=True)
+    server.start()
+    try:
+        ports = queue.get(timeout=60)
+        endpoints = [{"host": "127.0.0.1", "port": p, "server_name": f"e{i}.test"} for i, p in enumerate(ports)]
+        config = tmp_path / "c.yaml"
+        config.write_text(
+            yaml.safe_dump({"certificate_checker": {"endpoints": endpoints, "ca_bundle": str(pki.ca_file)}})
+        )
+        proc = subprocess.run(
+            [sys.executable, "-m", "jobs.certificate_checker", "--config", str(config), "--json", "--now", NOW.isoformat()],
+            cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        server.terminate()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert '"event": "endpoints_probed", "fields": {"endpoints": 500, "processes": 2}' in proc.stderr
+    result = json.loads(proc.stdout)
+    assert [f["resource"] for f in result["findings"]] == [
+        f"endpoint:127.0.0.1:{p}/e{i}.test" for i, p in enumerate(ports)
+    ]
+    assert [f["details"]["days_left"] for f in result["findings"]] == [100 + i % 50 for i in range(500)]
+    assert all(f["details"]["problems"] == [] for f in result["findings"])
+
+
+def _farm(certs: list[object], queue: object) -> None:
+    from jobs.demo.tlslab import PortFarm
+
+    farm = PortFarm(certs)  # type: ignore[arg-type]
+    queue.put(farm.ports)  # type: ignore[attr-defined]
+    farm.serve_forever()
+
+
+def test_starttls_imap_endpoint(pki: Pki, tmp_path: Path) -> None:
+    import threading
+
+    from jobs.demo.tlslab import server_context
+
+    context = server_context(pki.leaf("mail.test", 45))
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.sendall(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n")
+            conn.recv(100)  # a1 STARTTLS
+            conn.sendall(b"a1 OK Begin TLS negotiation now\r\n")
+            with context.wrap_socket(conn, server_side=True) as tls:
+                tls.recv(1)
+
+    threading.Thread(target=serve, daemon=True).start()
+    ep = {"host": "127.0.0.1", "port": listener.getsockname()[1], "server_name": "mail.test", "starttls": "imap"}
+    [finding] = run_checker(tmp_path, {"endpoints": [ep], "ca_bundle": str(pki.ca_file)}, *NOW_ARG)["findings"]
+    listener.close()
+    assert (finding["severity"], finding["details"]["days_left"], finding["details"]["problems"]) == ("info", 45, [])

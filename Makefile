@@ -3,8 +3,6 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
-# Debian packages the tests start as real services (installed when run as root and missing)
-DEB_PACKAGES := postgresql prometheus-pushgateway
 
 .PHONY: demo test lint format typecheck bench docs system-deps clean
 
@@ -27,6 +25,7 @@ system-deps:
 	@missing=""; \
 	command -v prometheus-pushgateway >/dev/null 2>&1 || missing="$$missing prometheus-pushgateway"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian packages:$$missing"; \
@@ -51,7 +50,10 @@ format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format .
 
 bench: $(VENV)/.installed-dev
+	@command -v prometheus-blackbox-exporter >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-blackbox-exporter >/dev/null)
 	$(PY) bench/startup.py
+	$(PY) bench/certificate_checker.py
 
 docs: $(VENV)/.installed-dev
 	$(PY) scripts/update_readme.py

@@ -30,6 +30,7 @@ def run_demo(output: str, stdout: TextIO) -> int:
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     rows: list[tuple[str, str, str, str]] = []
+    reports: list[str] = []
     for job_id, target in DEMOS.items():
         spec = JOBS[job_id]
         if not spec.available:
@@ -37,7 +38,9 @@ def run_demo(output: str, stdout: TextIO) -> int:
         module_name, _, attr = target.partition(":")
         prepare: Callable[[Path], list[str]] = getattr(importlib.import_module(module_name), attr)
         argv = prepare(out / job_id)
-        code, result = execute(spec, job_parser(spec, spec.module).parse_args(argv), stdout=io.StringIO())
+        report = io.StringIO()
+        code, result = execute(spec, job_parser(spec, spec.module).parse_args(argv), stdout=report)
+        reports.append(report.getvalue())
         if result is not None:
             (out / f"{job_id}.json").write_text(json.dumps(redact.scrub_data(result.to_json()), indent=2) + "\n")
             s = result.summary
@@ -48,8 +51,10 @@ def run_demo(output: str, stdout: TextIO) -> int:
     if not rows:
         print("No job with a demo is available in this build yet: nothing to run.", file=stdout)
         return 0
+    for report in reports:
+        print(report, file=stdout)
     print(f"{'job':<22}{'status':<10}{'findings':<44}actions", file=stdout)
     for job_id, status, counts, actions in rows:
         print(f"{job_id:<22}{status:<10}{counts:<44}{actions}", file=stdout)
-    print(f"results: {out}/<job>.json", file=stdout)
+    print(f"results: {out}/<job>.json, alerts: {out}/<job>/outbox.jsonl", file=stdout)
     return 0

@@ -80,6 +80,7 @@ def prepare(directory: Path) -> list[str]:
         f"127.0.0.1:{_closed_port()}",
     ]
     settings = {
+        "log_level": "warning",
         "state_db_url": f"sqlite:///{directory / 'state.db'}",
         "notifications": {"file": {"path": str(directory / "outbox.jsonl")}},
         "certificate_checker": {

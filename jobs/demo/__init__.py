@@ -51,8 +51,8 @@ def run_demo(output: str, stdout: TextIO) -> int:
     if not rows:
         print("No job with a demo is available in this build yet: nothing to run.", file=stdout)
         return 0
-    for report in reports:
-        print(report, file=stdout)
+    for text in reports:
+        print(text, file=stdout)
     print(f"{'job':<22}{'status':<10}{'findings':<44}actions", file=stdout)
     for job_id, status, counts, actions in rows:
         print(f"{job_id:<22}{status:<10}{counts:<44}{actions}", file=stdout)

@@ -115,3 +115,13 @@ def test_a_terminal_gets_readable_lines_and_progress() -> None:
     silent = logs.Progress("applying", 2, quiet)
     silent.step()
     assert quiet.getvalue() == ""
+
+
+def test_a_secret_with_quotes_or_non_ascii_is_masked_in_json_logs_too() -> None:
+    stream = io.StringIO()
+    logs.configure("info", stream)
+    secret = 'pa"ss\\wörd-123'
+    redact.register(secret)
+    logging.getLogger("secops.test").info("connect", extra={"fields": {"password": secret}})
+    assert json.loads(stream.getvalue())["fields"] == {"password": "***"}
+    assert redact.scrub(json.dumps({"a": secret})) == '{"a": "***"}'

@@ -92,7 +92,7 @@ def execute(
             print(f"{spec.id}: configuration error: {redact.scrub(problem)}", file=sys.stderr)
         return 2, None
     if args.json:  # one line, C-encoded: a result with 10,000 findings prints in milliseconds
-        stdout.write(redact.scrub_json(json.dumps(result.to_json())) + "\n")
+        stdout.write(redact.scrub(json.dumps(result.to_json())) + "\n")
     else:
         print(redact.scrub(render_text(result)), file=stdout)
     return result.exit_code, result

@@ -22,26 +22,22 @@ def register(value: str) -> None:
             _secrets.add(value)
 
 
+def _forms(secret: str) -> set[str]:
+    """The secret as written and as JSON writes it (quotes, backslashes, non-ASCII escaped)."""
+    return {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+
+
 def scrub(text: str) -> str:
-    """`text` with every registered secret replaced by ***; longest first so no tail leaks."""
+    """`text` (plain or serialized JSON) with every registered secret replaced by ***.
+
+    Longest first, so a secret that contains another leaves no tail behind.
+    """
     if not _secrets:
         return text
     with _lock:
         known = sorted(_secrets, key=len, reverse=True)
     for secret in known:
-        if secret in text:
-            text = text.replace(secret, MASK)
-    return text
-
-
-def scrub_json(text: str) -> str:
-    """Scrub serialized JSON, where a secret may stand escaped (quotes, backslashes, unicode)."""
-    if not _secrets:
-        return text
-    with _lock:
-        known = sorted(_secrets, key=len, reverse=True)
-    for secret in known:
-        for form in {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}:
+        for form in _forms(secret):
             if form in text:
                 text = text.replace(form, MASK)
     return text

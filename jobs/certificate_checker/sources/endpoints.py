@@ -29,6 +29,7 @@ from jobs.certificate_checker.sources.starttls import STARTTLS, StartTlsRefused
 from jobs.certificate_checker.trust import TrustStore, load_roots
 from jobs.core.context import JobContext
 from jobs.core.job import Inventory
+from jobs.core.logs import Progress
 
 ATTEMPTS = 2  # a reset or a timeout is tried once more; a refusal is an answer
 MIN_PER_PROCESS = 200  # below this a second process costs more than it saves
@@ -191,6 +192,7 @@ def probe_all(cfg: CertificateCheckerSettings, endpoints: list[EndpointSettings]
     """Probe `endpoints` with up to `workers` connections in flight (one process)."""
     prober = Prober(cfg, TrustStore(load_roots(cfg.ca_bundle)))
     observations: list[Observation] = []
+    progress = Progress("probing endpoints", len(endpoints))
     size = max(workers, 1) * 8  # bounds the raw chains held at once
     batches = [endpoints[i : i + size] for i in range(0, len(endpoints), size)]
     with ThreadPoolExecutor(max_workers=min(workers, max(len(endpoints), 1))) as pool:
@@ -199,7 +201,9 @@ def probe_all(cfg: CertificateCheckerSettings, endpoints: list[EndpointSettings]
             fetched = [f.result() for f in pending]
             if index + 1 < len(batches):  # the network works on the next batch while this one is judged
                 pending = [pool.submit(prober.fetch, e) for e in batches[index + 1]]
-            observations.extend(prober.observe(e, f) for e, f in zip(batch, fetched, strict=True))
+            for endpoint, got in zip(batch, fetched, strict=True):
+                observations.append(prober.observe(endpoint, got))
+                progress.step()
     return observations
 
 

@@ -1,0 +1,249 @@
+"""The teardown policy, pure: tags + times + whitelist + what was already sent → a decision.
+
+Safety first: a resource is deleted only if every mandatory tag is valid, it is not
+production, not restricted, opted in (`auto-teardown=true`), not whitelisted, its TTL
+has run out, and its owner was warned at least `notice` before now. Anything unclear is
+kept, with the reason, and reported.
+"""
+
+from __future__ import annotations
+
+import enum
+import fnmatch
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+ENVIRONMENTS = frozenset({"dev", "staging", "sandbox", "demo", "prod"})
+DATA_CLASSES = frozenset({"public", "internal", "confidential", "restricted"})
+MANDATORY = ("environment", "owner", "project", "cost-center", "created_at", "auto-teardown", "data-class")
+_TTL = re.compile(r"^(\d{1,4})([dh])$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+MISMATCH_TOLERANCE = timedelta(days=1)
+
+
+class Verdict(enum.StrEnum):
+    KEEP = "keep"  # protected or invalid: never deleted
+    ALIVE = "alive"  # within its TTL, nothing due
+    WARN = "warn"  # a warning is due now
+    EXPIRED_WAITING = "expired_waiting"  # expired, but the owner's notice period has not run yet
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What a provider saw. `tags` merge AWS tags, or Kubernetes labels and annotations."""
+
+    id: str  # ARN, or k8s:<namespace>/<kind>/<name>
+    type: str  # e.g. ec2:instance, s3:bucket, k8s:namespace
+    tags: Mapping[str, str]
+    api_created_at: datetime | None = None  # what the API says (LaunchTime, creationTimestamp)
+    clock_from_api: bool = False  # Kubernetes: label values cannot hold a timestamp
+    namespace: str | None = None  # Kubernetes
+
+
+@dataclass(frozen=True)
+class Whitelist:
+    arn_patterns: tuple[str, ...] = ()
+    tags: tuple[tuple[str, str], ...] = ()
+    namespaces: tuple[str, ...] = ()
+
+    def match(self, res: Resource, tags: Mapping[str, str]) -> str | None:
+        for pattern in self.arn_patterns:
+            if fnmatch.fnmatchcase(res.id, pattern):
+                return f"whitelisted by pattern {pattern}"
+        for key, value in self.tags:
+            if tags.get(key.lower()) == value:
+                return f"whitelisted by tag {key}={value}"
+        if res.namespace is not None and res.namespace in self.namespaces:
+            return f"whitelisted namespace {res.namespace}"
+        return None
+
+
+@dataclass(frozen=True)
+class Policy:
+    max_ttl_days: int = 30
+    warn_before: tuple[timedelta, ...] = (timedelta(hours=48), timedelta(hours=24))
+    notice: timedelta = timedelta(hours=24)  # the least time between a warning and the deletion
+    whitelist: Whitelist = field(default_factory=Whitelist)
+
+
+@dataclass(frozen=True)
+class History:
+    """What earlier runs did for this resource (from the state DB)."""
+
+    warnings: Mapping[str, datetime] = field(default_factory=dict)  # warning key → when sent
+    extension_days: float = 0.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    resource: Resource
+    verdict: Verdict
+    reason: str
+    violations: tuple[str, ...] = ()
+    expires_at: datetime | None = None
+    warning: str | None = None  # the warning to send now ("48h", "24h", "expired")
+    mismatch: str | None = None  # an informational created_at mismatch
+
+
+def normalise(tags: Mapping[str, str]) -> dict[str, str]:
+    """Keys compared case-insensitively, values trimmed; the first of two spellings wins."""
+    out: dict[str, str] = {}
+    for key, value in tags.items():
+        out.setdefault(key.strip().lower(), str(value).strip())
+    return out
+
+
+def parse_ttl(text: str, max_days: int) -> tuple[timedelta | None, str | None]:
+    """`7d`, `14d`, `48h`: a TTL or why not. Above `max_days` is refused, never capped."""
+    match = _TTL.match(text.strip().lower())
+    if not match:
+        return None, f"ttl {text!r} is not <number>d or <number>h"
+    amount, unit = int(match.group(1)), match.group(2)
+    ttl = timedelta(days=amount) if unit == "d" else timedelta(hours=amount)
+    if ttl <= timedelta(0):
+        return None, "ttl must be more than zero"
+    if ttl > timedelta(days=max_days):
+        return None, f"ttl {text} is over the {max_days}-day maximum"
+    return ttl, None
+
+
+def parse_created_at(text: str, now: datetime) -> tuple[datetime | None, str | None]:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None, f"created_at {text!r} is not an ISO 8601 instant"
+    if moment.tzinfo is None:
+        return None, f"created_at {text!r} has no timezone"
+    if moment > now:
+        return None, f"created_at {text} is in the future"
+    return moment, None
+
+
+def protection(tags: Mapping[str, str]) -> str | None:
+    """Why a resource must stay whatever else is true (checked before anything else)."""
+    if tags.get("environment", "").lower() == "prod":
+        return "environment=prod"
+    if tags.get("data-class", "").lower() == "restricted":
+        return "data-class=restricted"
+    return None
+
+
+def violations(res: Resource, tags: Mapping[str, str], policy: Policy, now: datetime) -> list[str]:
+    found = [f"missing tag {key}" for key in MANDATORY if not tags.get(key) and not _clock_key(res, key)]
+    env = tags.get("environment", "").lower()
+    if env and env not in ENVIRONMENTS:
+        found.append(f"environment {tags['environment']!r} is not one of {', '.join(sorted(ENVIRONMENTS))}")
+    if tags.get("owner") and not _EMAIL.match(tags["owner"]):
+        found.append(f"owner {tags['owner']!r} is not an e-mail address")
+    data_class = tags.get("data-class", "").lower()
+    if data_class and data_class not in DATA_CLASSES:
+        found.append(f"data-class {tags['data-class']!r} is not one of {', '.join(sorted(DATA_CLASSES))}")
+    teardown = tags.get("auto-teardown", "").lower()
+    if teardown and teardown not in ("true", "false"):
+        found.append(f"auto-teardown {tags['auto-teardown']!r} is not true or false")
+    if env != "prod":
+        if not tags.get("ttl"):
+            found.append("missing tag ttl")
+        else:
+            found.extend(e for e in [parse_ttl(tags["ttl"], policy.max_ttl_days)[1]] if e)
+    if tags.get("created_at") and not res.clock_from_api:
+        found.extend(e for e in [parse_created_at(tags["created_at"], now)[1]] if e)
+    if res.clock_from_api and res.api_created_at is None:
+        found.append("no creation time from the API")
+    return found
+
+
+def _clock_key(res: Resource, key: str) -> bool:
+    """On Kubernetes the clock is metadata.creationTimestamp: no created_at label needed."""
+    return key == "created_at" and res.clock_from_api
+
+
+def decide(res: Resource, policy: Policy, history: History, now: datetime) -> Decision:
+    tags = normalise(res.tags)
+    if reason := protection(tags):
+        return Decision(res, Verdict.KEEP, reason)
+    if reason := policy.whitelist.match(res, tags):
+        return Decision(res, Verdict.KEEP, reason)
+    problems = violations(res, tags, policy, now)
+    if problems:
+        return Decision(res, Verdict.KEEP, "tag violation: " + "; ".join(problems), tuple(problems))
+    if tags["auto-teardown"].lower() != "true":
+        return Decision(res, Verdict.KEEP, "auto-teardown is not true")
+    ttl, _ = parse_ttl(tags["ttl"], policy.max_ttl_days)
+    started, mismatch = _clock(res, tags, now)
+    assert ttl is not None and started is not None  # guaranteed by violations() above
+    expires = started + ttl + timedelta(days=history.extension_days)
+    return _timeline(res, policy, history, now, expires, mismatch)
+
+
+def _clock(res: Resource, tags: Mapping[str, str], now: datetime) -> tuple[datetime | None, str | None]:
+    if res.clock_from_api:
+        return res.api_created_at, None
+    tagged, _ = parse_created_at(tags["created_at"], now)
+    mismatch = None
+    if tagged and res.api_created_at and res.api_created_at - tagged > MISMATCH_TOLERANCE:
+        mismatch = (
+            f"the API reports creation at {_iso(res.api_created_at)}, "
+            f"{(res.api_created_at - tagged).days} days after the created_at tag; the tag is used"
+        )
+    return tagged, mismatch
+
+
+def warning_key(label: str, expires: datetime) -> str:
+    """Warnings belong to one deadline: after an extension the owner is warned afresh."""
+    return f"{label}@{_iso(expires)}"
+
+
+def _timeline(
+    res: Resource, policy: Policy, history: History, now: datetime, expires: datetime, mismatch: str | None
+) -> Decision:
+    def decision(verdict: Verdict, reason: str, label: str | None = None) -> Decision:
+        key = warning_key(label, expires) if label else None
+        return Decision(res, verdict, reason, expires_at=expires, warning=key, mismatch=mismatch)
+
+    suffix = "@" + _iso(expires)
+    sent = {k.removesuffix(suffix): at for k, at in history.warnings.items() if k.endswith(suffix)}
+    if now >= expires:
+        first = min(sent.values(), default=None)
+        if first is not None and first <= now - policy.notice:
+            return decision(Verdict.DELETE, f"ttl expired {_span(now - expires)} ago")
+        if first is None:
+            return decision(Verdict.WARN, "expired before any warning: warned now, deleted after the notice", "expired")
+        return decision(Verdict.EXPIRED_WAITING, f"expired; the notice runs until {_iso(first + policy.notice)}")
+    sent_windows = [_hours(label) for label in sent if label != "expired"]
+    due = [
+        window
+        for window in policy.warn_before
+        if now >= expires - window and not any(s <= _hours_of(window) for s in sent_windows)
+    ]
+    if due:  # one message for the nearest deadline; it covers the wider windows too
+        return decision(Verdict.WARN, f"expires in {_span(expires - now)}", _label(min(due)))
+    return decision(Verdict.ALIVE, f"expires in {_span(expires - now)}")
+
+
+def _label(window: timedelta) -> str:
+    return f"{_hours_of(window)}h"
+
+
+def _hours_of(window: timedelta) -> int:
+    return int(window.total_seconds() // 3600)
+
+
+def _hours(label: str) -> int:
+    return int(label.removesuffix("h"))
+
+
+def _span(span: timedelta) -> str:
+    hours = int(span.total_seconds() // 3600)
+    return f"{hours // 24}d {hours % 24}h" if hours >= 24 else f"{hours}h"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def deletable(decisions: Sequence[Decision]) -> list[Decision]:
+    return [d for d in decisions if d.verdict is Verdict.DELETE]

@@ -2,7 +2,8 @@
 
 Each file is one resource: {"id", "severity", "message", "expires_at", "behaviour"}.
 `apply` really deletes the file, so a dry run that touched anything would show.
-`behaviour` makes an item fail: "permanent", "transient:N" (fails N times), "crash".
+`behaviour` makes an item fail: "permanent", "transient:N" (fails N times), "crash",
+"after:<id>" (blocked while <id> still exists, as a security group by its instance).
 A file named `_hold` makes `collect` wait that many seconds (concurrency tests).
 Run as `python -m tests.sample_jobs [options]` or `... schedule` for the scheduler.
 """
@@ -18,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jobs.core.errors import PermanentError, TransientError
+from jobs.core.errors import PermanentError, RetryLater, TransientError
 from jobs.core.job import Action, BaseJob, Finding, Inventory, Plan, RunError, Severity
 from jobs.core.registry import JobOption, JobSpec, Schedule
 
@@ -63,6 +64,8 @@ class StoreJob(BaseJob[dict[str, Any]]):
             raise PermanentError(f"{action.resource}: refused by the store")
         if behaviour == "crash":
             raise ZeroDivisionError("adapter bug")
+        if behaviour.startswith("after:") and (path.parent / f"{behaviour[6:]}.json").exists():
+            raise RetryLater(f"{action.resource}: {behaviour[6:]} still depends on it")
         if behaviour.startswith("transient:"):
             counter = path.with_suffix(".attempts")
             attempts = int(counter.read_text()) if counter.exists() else 0

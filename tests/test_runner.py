@@ -229,3 +229,32 @@ def test_every_key_belongs_to_exactly_one_shard(keys: list[str], count: int) -> 
     for key in keys:
         owners = [i for i in range(count) if Shard(i, count).owns(key)]
         assert len(owners) == 1
+
+
+def test_an_action_blocked_by_a_later_one_is_retried_after_it_in_the_same_run(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    fleet(store, expired=0, fresh=17)
+    write_items(
+        store,
+        {"id": "a-sg", "expires_at": PAST, "behaviour": "after:b-instance"},  # planned first, blocked
+        {"id": "b-instance", "expires_at": PAST},
+    )
+    config = write_config(tmp_path / "c.yaml", {"sample_store": {"max_actions_percent": 50}})
+    ran = run_sample(store, "--apply", "--config", config)
+    assert ran.code == 0 and ran.result
+    assert [(a["resource"], a["outcome"]) for a in ran.result["actions"]] == [
+        ("store:a-sg", "done"),
+        ("store:b-instance", "done"),
+    ]
+    assert not (store / "a-sg.json").exists()
+
+
+def test_an_action_that_stays_blocked_fails_after_the_deferred_passes(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    fleet(store, expired=0, fresh=17)
+    write_items(store, {"id": "a-sg", "expires_at": PAST, "behaviour": "after:new0"}, {"id": "z", "expires_at": PAST})
+    config = write_config(tmp_path / "c.yaml", {"sample_store": {"max_actions_percent": 50}})
+    ran = run_sample(store, "--apply", "--config", config)
+    assert ran.code == 1 and ran.result
+    outcomes = {a["resource"]: (a["outcome"], a["error"]) for a in ran.result["actions"]}
+    assert outcomes == {"store:a-sg": ("failed", "store:a-sg: new0 still depends on it"), "store:z": ("done", None)}

@@ -26,6 +26,11 @@ class TransientError(SecopsError):
         super().__init__(message)
 
 
+class RetryLater(TransientError):
+    """Blocked by another action of the same run (a security group still in use by an
+    instance being terminated): retried after the other actions, a few passes at most."""
+
+
 class PermanentError(SecopsError):
     """Retrying will not help: recorded on the item, the next item goes on."""
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from jobs.core.errors import TransientError
+from jobs.core.errors import RetryLater, TransientError
 
 T = TypeVar("T")
 
@@ -34,12 +34,23 @@ def call_with_retry(
     policy: RetryPolicy = RetryPolicy(),
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
+    retry_later: bool = False,
 ) -> T:
-    """Call `fn`, retrying only `TransientError`; the last one propagates unchanged."""
+    """Call `fn`, retrying only `TransientError`; the last one propagates unchanged.
+
+    With `retry_later`, a RetryLater propagates at once: the caller tries it again after
+    the other work of the run rather than sleeping on it here.
+    """
     rng = rng or random.Random()
     for attempt in range(policy.attempts):
         try:
             return fn()
+        except RetryLater:
+            if retry_later:
+                raise
+            if attempt == policy.attempts - 1:
+                raise
+            sleep(policy.delay(attempt, None, rng))
         except TransientError as exc:
             if attempt == policy.attempts - 1:
                 raise

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import random
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -17,7 +18,7 @@ from typing import Any
 from jobs.core import redact
 from jobs.core.context import JobContext
 from jobs.core.delivery import alert_guardrail, send_alerts
-from jobs.core.errors import ConfigError, GuardrailTripped, PermanentError, TransientError
+from jobs.core.errors import ConfigError, GuardrailTripped, PermanentError, RetryLater, TransientError
 from jobs.core.job import (
     Action,
     BaseJob,
@@ -194,20 +195,45 @@ def _guard(spec: JobSpec, cfg: JobSettings, actions: Sequence[Action], inventory
         )
 
 
+DEFERRED_PASSES = 3
+
+
 def _apply_all(job: BaseJob[Any], actions: Sequence[Action], rt: Runtime) -> list[Outcome]:
-    outcomes: list[Outcome] = []
+    """Every action once, in plan order; those blocked by another action (RetryLater) go
+    again after the rest, up to DEFERRED_PASSES times. Outcomes keep the plan's order."""
+    outcomes: dict[int, Outcome] = {}
     progress = Progress(f"{job.id}: applying", len(actions))
-    for action in actions:
-        outcomes.append(_apply_one(job, action, rt))
-        progress.step()
-    return outcomes
+    waiting = list(range(len(actions)))
+    for attempt in range(DEFERRED_PASSES + 1):
+        blocked = []
+        for index in waiting:
+            outcome = _apply_one(job, actions[index], rt, last_pass=attempt == DEFERRED_PASSES)
+            if outcome is None:
+                blocked.append(index)
+                continue
+            outcomes[index] = outcome
+            progress.step()
+        if not blocked:
+            break
+        waiting = blocked
+        rt.sleep(rt.retry.delay(attempt, None, random.Random()))
+    return [outcomes[i] for i in range(len(actions))]
 
 
-def _apply_one(job: BaseJob[Any], action: Action, rt: Runtime) -> Outcome:
-    """One action, retried if transient; whatever happens, the next action still runs."""
+def _apply_one(job: BaseJob[Any], action: Action, rt: Runtime, last_pass: bool = True) -> Outcome | None:
+    """One action, retried if transient; None when it must wait for the others (RetryLater).
+
+    Whatever happens, the next action still runs.
+    """
     fields = {"kind": action.kind, "resource": action.resource}
     try:
-        call_with_retry(lambda: job.apply(action), rt.retry, rt.sleep)
+        call_with_retry(lambda: job.apply(action), rt.retry, rt.sleep, retry_later=not last_pass)
+    except RetryLater as exc:
+        if not last_pass:
+            log.info("action_deferred", extra={"fields": {**fields, "reason": str(exc)}})
+            return None
+        log.warning("action_failed", extra={"fields": {**fields, "error": str(exc)}})
+        return Outcome(action, OutcomeKind.FAILED, error=redact.scrub(str(exc)))
     except (PermanentError, TransientError) as exc:
         log.warning("action_failed", extra={"fields": {**fields, "error": str(exc)}})
         return Outcome(action, OutcomeKind.FAILED, error=redact.scrub(str(exc)))

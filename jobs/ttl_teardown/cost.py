@@ -1,0 +1,87 @@
+"""Dollars avoided by a deletion: hourly on-demand price times the hours the resource would
+otherwise have kept running, up to a horizon (default 30 days).
+
+Prices come from `config/pricing.yaml` (EC2 instance types, RDS classes, EBS per GB-month
+by volume type, S3 per GB-month); an unknown price is reported as unknown, never as 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jobs.core.errors import ConfigError
+
+HOURS_PER_MONTH = 730  # AWS bills GB-months over 730 hours
+
+
+@dataclass(frozen=True)
+class Pricing:
+    ec2_hourly: Mapping[str, float] = field(default_factory=dict)
+    rds_hourly: Mapping[str, float] = field(default_factory=dict)
+    ebs_gb_month: Mapping[str, float] = field(default_factory=dict)
+    s3_gb_month: float = 0.0
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], source: str) -> Pricing:
+        try:
+            return cls(
+                ec2_hourly={k: float(v) for k, v in (data.get("ec2_hourly") or {}).items()},
+                rds_hourly={k: float(v) for k, v in (data.get("rds_hourly") or {}).items()},
+                ebs_gb_month={k: float(v) for k, v in (data.get("ebs_gb_month") or {}).items()},
+                s3_gb_month=float(data.get("s3_gb_month") or 0.0),
+            )
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise ConfigError(f"{source}: prices must be numbers by name ({exc})") from None
+
+
+def load_pricing(path: str | Path) -> Pricing:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError(f"ttl_teardown.cost.pricing_file: cannot read {path}: {exc.strerror}") from None
+    except yaml.YAMLError:
+        raise ConfigError(f"ttl_teardown.cost.pricing_file: {path} is not valid YAML") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"ttl_teardown.cost.pricing_file: {path} must be a mapping")
+    return Pricing.from_mapping(data, str(path))
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """What a price depends on, as the provider saw it."""
+
+    instance_type: str | None = None  # EC2 type or RDS class
+    multi_az: bool = False
+    volume_type: str | None = None
+    size_gb: float = 0.0
+    running: bool = True  # a stopped instance bills no compute
+
+
+def hourly(resource_type: str, sizing: Sizing, pricing: Pricing) -> float | None:
+    """On-demand dollars per hour, or None when the price list does not know the resource."""
+    if resource_type == "ec2:instance":
+        if not sizing.running:
+            return 0.0
+        return pricing.ec2_hourly.get(sizing.instance_type or "")
+    if resource_type == "rds:instance":
+        price = pricing.rds_hourly.get(sizing.instance_type or "")
+        return None if price is None else price * (2 if sizing.multi_az else 1)
+    if resource_type == "ec2:volume":
+        per_gb = pricing.ebs_gb_month.get(sizing.volume_type or "")
+        return None if per_gb is None else per_gb * sizing.size_gb / HOURS_PER_MONTH
+    if resource_type == "s3:bucket":
+        return pricing.s3_gb_month * sizing.size_gb / HOURS_PER_MONTH
+    return None
+
+
+def avoided(hourly_usd: float | None, horizon_days: float) -> float | None:
+    """What deleting now saves: the horizon's hours at the hourly price (it would not have
+    stopped by itself), rounded to cents."""
+    if hourly_usd is None:
+        return None
+    return round(hourly_usd * horizon_days * 24, 2)

@@ -10,6 +10,7 @@ import pytest
 
 from jobs.core.registry import JOBS, module_to_id
 from jobs.core.settings_doc import END, START, reference
+from jobs.core.state import MIGRATIONS
 from tests.helpers import ROOT
 
 
@@ -59,8 +60,12 @@ def test_unknown_options_and_jobs_exit_2() -> None:
 def test_db_upgrade_creates_the_schema_explicitly(tmp_path: Path) -> None:
     proc = python_m("jobs", "db", "status", cwd=tmp_path)
     assert proc.stdout.startswith("schema version 0")
-    assert python_m("jobs", "db", "upgrade", cwd=tmp_path).stdout.startswith("applied migrations: [1]")
-    assert python_m("jobs", "db", "status", cwd=tmp_path).stdout.startswith("schema version 1 (latest 1)")
+    versions = [v for v, _, _ in MIGRATIONS]
+    assert python_m("jobs", "db", "upgrade", cwd=tmp_path).stdout.startswith(f"applied migrations: {versions}")
+    latest = versions[-1]
+    assert python_m("jobs", "db", "status", cwd=tmp_path).stdout.startswith(
+        f"schema version {latest} (latest {latest})"
+    )
 
 
 def test_demo_runs_from_a_clean_directory(tmp_path: Path) -> None:

@@ -192,6 +192,22 @@ def test_every_run_is_kept_in_the_state_db_with_its_findings(tmp_path: Path) -> 
         assert {(r.resource, r.severity) for r in rows} == {("store:a", "critical"), ("store:b", "ok")}
 
 
+def test_every_action_is_audited_with_who_why_and_outcome(tmp_path: Path) -> None:
+    from jobs.core.state import AuditEntry
+
+    store = tmp_path / "store"
+    fleet(store, expired=1, fresh=9)
+    planned = run_sample(store).result
+    done = run_sample(store, "--apply").result
+    with StateStore("sqlite:///secops-state.db").session() as s:
+        rows = s.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        assert [(r.run_id, r.resource, r.outcome, r.reason) for r in rows] == [
+            (planned["run_id"], "store:old0", "planned", f"expired at {PAST}"),  # type: ignore[index]
+            (done["run_id"], "store:old0", "done", f"expired at {PAST}"),  # type: ignore[index]
+        ]
+        assert rows[0].actor
+
+
 def test_result_json_has_every_contract_key(tmp_path: Path) -> None:
     write_items(tmp_path / "s", {"id": "a"})
     result = run_sample(tmp_path / "s").result

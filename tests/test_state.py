@@ -28,9 +28,24 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def test_migrations_are_explicit_versioned_and_idempotent(db_url: str) -> None:
     store = StateStore(db_url)
     assert store.current_version() == 0
-    assert store.upgrade(NOW) == [SCHEMA_VERSION]
+    assert store.upgrade(NOW) == list(range(1, SCHEMA_VERSION + 1))
     assert store.upgrade(NOW) == []
     assert store.current_version() == SCHEMA_VERSION
+
+
+def test_an_older_schema_is_upgraded_step_by_step(db_url: str) -> None:
+    from sqlalchemy import inspect
+
+    import jobs.core.state as state
+
+    store = StateStore(db_url)
+    first = state.MIGRATIONS[:1]
+    first[0][2](store.engine)  # a database made by the first release
+    with store.session() as s:
+        s.add(state.SchemaVersion(version=1, name=first[0][1], applied_at=NOW))
+    assert not inspect(store.engine).has_table("secops_audit")
+    assert store.upgrade(NOW) == [v for v, _, _ in state.MIGRATIONS[1:]]
+    assert inspect(store.engine).has_table("secops_audit")
 
 
 def test_one_lock_per_job_and_shard_and_a_stale_one_is_taken_over(db_url: str) -> None:

@@ -84,6 +84,7 @@ class Action:
     reason: str
     params: Mapping[str, Any] = field(default_factory=dict, compare=False)
     details: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    destructive: bool = True  # counted by the guardrails; a notice to an owner is not
 
 
 @dataclass(frozen=True)

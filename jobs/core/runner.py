@@ -5,8 +5,10 @@ Every entry point (CLI, Lambda, scheduler) ends here, so every job behaves the s
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import logging
+import os
 import random
 import time
 from collections import Counter
@@ -182,9 +184,9 @@ def _execute(
 
 def _guard(spec: JobSpec, cfg: JobSettings, actions: Sequence[Action], inventory_size: int) -> None:
     """Destructive plans bigger than the limits stop before anything is done."""
-    if not spec.destructive or not actions:
+    count = sum(a.destructive for a in actions)
+    if not spec.destructive or not count:
         return
-    count = len(actions)
     if count > cfg.max_actions:
         raise GuardrailTripped(f"{count} actions planned, max_actions is {cfg.max_actions}: nothing done")
     if count * 100 > cfg.max_actions_percent * max(inventory_size, 1):
@@ -196,6 +198,8 @@ def _guard(spec: JobSpec, cfg: JobSettings, actions: Sequence[Action], inventory
 
 
 DEFERRED_PASSES = 3
+#: who acted: the scheduler, a Lambda, or the person at the terminal
+ACTOR = os.environ.get("SECOPS_ACTOR") or os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or getpass.getuser()
 
 
 def _apply_all(job: BaseJob[Any], actions: Sequence[Action], rt: Runtime) -> list[Outcome]:
@@ -303,6 +307,7 @@ def _finish(
             summary=result.summary,
         ),
         [_finding_row(result, f) for f in result.findings],
+        [_audit_row(result, o) for o in result.outcomes],
     )
     metrics.record(
         run_counts=state.run_counts(result.job, result.shard),
@@ -319,6 +324,20 @@ def _finish(
         "run_finished",
         extra={"fields": {"status": str(result.status), "exit_code": result.exit_code, **result.summary}},
     )
+
+
+def _audit_row(result: RunResult, outcome: Outcome) -> dict[str, Any]:
+    action = outcome.action
+    return {
+        "at": result.completed_at,
+        "actor": ACTOR,
+        "kind": action.kind,
+        "resource": action.resource,
+        "outcome": str(outcome.outcome),
+        "reason": outcome.reason or action.reason,
+        "error": outcome.error,
+        "details": redact.scrub_data(dict(action.details)),
+    }
 
 
 def _finding_row(result: RunResult, finding: Finding) -> dict[str, Any]:

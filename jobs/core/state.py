@@ -160,13 +160,39 @@ class CacheEntry(Base):
     updated_at: Mapped[datetime]
 
 
-def _initial(engine: Engine) -> None:
-    Base.metadata.create_all(engine, checkfirst=True)
+class AuditEntry(Base):
+    """Every action of every run: planned, done, failed or skipped; who, why, what it cost."""
+
+    __tablename__ = "secops_audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(36), index=True)
+    job_id: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(64))
+    resource: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    details: Mapped[dict[str, Any]]
+
+
+def _create(*tables: type[Base]) -> Callable[[Engine], None]:
+    def step(engine: Engine) -> None:
+        chosen = [Base.metadata.tables[str(t.__tablename__)] for t in tables]
+        Base.metadata.create_all(engine, tables=chosen, checkfirst=True)
+
+    return step
 
 
 #: (version, name, upgrade); append only, never edit a released step
 MIGRATIONS: list[tuple[int, str, Callable[[Engine], None]]] = [
-    (1, "initial schema", _initial),
+    (
+        1,
+        "initial schema",
+        _create(SchemaVersion, Run, FindingRow, AlertState, RunLock, WarningSent, Extension, JournalEntry, CacheEntry),
+    ),
+    (2, "action audit", _create(AuditEntry)),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -249,13 +275,15 @@ class StateStore:
             s.execute(delete(RunLock).where(RunLock.job_id == job_id, RunLock.shard == shard, RunLock.run_id == run_id))
 
     # -- history --------------------------------------------------------------
-    def record_run(self, run: Run, findings: list[dict[str, Any]]) -> None:
-        """The run and its findings (plain dicts: one executemany, not an object per finding)."""
+    def record_run(self, run: Run, findings: list[dict[str, Any]], audit: list[dict[str, Any]]) -> None:
+        """The run, its findings and its actions (plain dicts: one executemany each)."""
         with self.session() as s:
             s.add(run)
             s.flush()
             if findings:
                 s.execute(insert(FindingRow), [{**f, "run_id": run.run_id} for f in findings])
+            if audit:
+                s.execute(insert(AuditEntry), [{**a, "run_id": run.run_id, "job_id": run.job_id} for a in audit])
 
     def run_counts(self, job_id: str, shard: str) -> dict[str, int]:
         with self.session() as s:

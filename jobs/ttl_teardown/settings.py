@@ -1,0 +1,141 @@
+"""The `ttl_teardown` section of the settings file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from jobs.core.settings import JobSettings
+
+AWS_TYPES = (
+    "iam:role",
+    "autoscaling:group",
+    "ec2:instance",
+    "elbv2:load-balancer",
+    "elbv2:target-group",
+    "s3:bucket",
+    "rds:instance",
+    "ec2:volume",
+    "ec2:security-group",
+    "eks:nodegroup",
+)
+K8S_KINDS = ("namespace", "deployment", "statefulset", "service", "configmap")
+QUOTA_KEYS = ("ec2_instances", "rds_databases", "s3_buckets", "ebs_volumes_gb", "k8s_namespaces")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TagPair(_Strict):
+    key: str
+    value: str
+
+
+class KubernetesWhitelist(_Strict):
+    namespaces: list[str] = Field(default_factory=list, description="namespaces never touched")
+
+
+class WhitelistSettings(_Strict):
+    aws_resources: list[str] = Field(default_factory=list, description="ARN glob patterns never deleted")
+    tags: list[TagPair] = Field(default_factory=list, description="a resource with any of these tags is kept")
+    kubernetes: KubernetesWhitelist = Field(default_factory=KubernetesWhitelist)
+
+
+class AwsSettings(_Strict):
+    enabled: bool = Field(True, description="read and tear down AWS resources in `regions`")
+    types: list[str] = Field(default_factory=lambda: list(AWS_TYPES), description="resource types to consider")
+
+    @field_validator("types")
+    @classmethod
+    def _known(cls, types: list[str]) -> list[str]:
+        unknown = sorted(set(types) - set(AWS_TYPES))
+        if unknown:
+            raise ValueError(f"unknown type(s) {', '.join(unknown)}; known: {', '.join(AWS_TYPES)}")
+        return types
+
+
+class KubernetesSettings(_Strict):
+    enabled: bool = False
+    kubeconfig: str | None = Field(None, description="default: in-cluster, else ~/.kube/config")
+    context: str | None = None
+    kinds: list[str] = Field(default_factory=lambda: list(K8S_KINDS), description="kinds to consider")
+    protected_namespaces: list[str] = Field(
+        default_factory=lambda: ["default", "kube-system", "kube-public", "kube-node-lease"],
+        description="never touched, whatever their labels say",
+    )
+    page_size: int = Field(200, ge=1, le=5000)
+    timeout_seconds: float = Field(30.0, gt=0)
+
+
+class CostSettings(_Strict):
+    pricing_file: str = Field("config/pricing.yaml", description="on-demand prices used for cost avoided")
+    horizon_days: float = Field(30.0, gt=0, description="hours a resource would otherwise have run")
+    refresh: bool = Field(False, description="refresh prices from the AWS Price List API (cached in the state DB)")
+
+
+class ExtensionSettings(_Strict):
+    allowed_days: list[int] = Field(default_factory=lambda: [7, 14], description="what one extension may add")
+    max_count: int = Field(2, ge=0, description="extensions per resource")
+    max_total_days: int = Field(60, ge=0, description="days of extension per resource in all")
+
+
+class SnoozeSettings(_Strict):
+    hmac_key: SecretStr | None = Field(None, description="signs the snooze links in warnings; none: no links")
+    base_url: str | None = Field(None, description="the Lambda function URL that serves /snooze")
+    link_ttl_hours: int = Field(72, ge=1, description="how long a snooze link works")
+
+
+class AuditSettings(_Strict):
+    s3_bucket: str | None = Field(None, description="also write one JSON-lines object per run here")
+    s3_prefix: str = "ttl-teardown/"
+
+
+class TtlTeardownSettings(JobSettings):
+    regions: list[str] = Field(default_factory=lambda: ["us-east-1"], description="AWS regions")
+    max_ttl_days: int = Field(30, ge=1, description="a longer ttl is a violation, never honoured")
+    warn_before_hours: list[int] = Field(default_factory=lambda: [48, 24], description="owner warnings, each once")
+    notice_hours: int = Field(24, ge=1, description="least time between a warning and the deletion")
+    whitelist: WhitelistSettings = Field(default_factory=WhitelistSettings)
+    whitelist_file: str | None = Field(
+        None, description="more whitelist entries (same shape), e.g. config/whitelist.yaml"
+    )
+    aws: AwsSettings = Field(default_factory=AwsSettings)
+    kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
+    quotas: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="per project ('default' for all) limits: " + ", ".join(QUOTA_KEYS)
+    )
+    cost: CostSettings = Field(default_factory=CostSettings)
+    extension: ExtensionSettings = Field(default_factory=ExtensionSettings)
+    snooze: SnoozeSettings = Field(default_factory=SnoozeSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
+
+    @field_validator("quotas")
+    @classmethod
+    def _quota_keys(cls, quotas: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for project, limits in quotas.items():
+            unknown = sorted(set(limits) - set(QUOTA_KEYS))
+            if unknown:
+                raise ValueError(f"quotas.{project}: unknown {', '.join(unknown)}; known: {', '.join(QUOTA_KEYS)}")
+        return quotas
+
+    @model_validator(mode="after")
+    def _merge_whitelist_file(self) -> TtlTeardownSettings:
+        if not self.whitelist_file:
+            return self
+        try:
+            data: Any = yaml.safe_load(Path(self.whitelist_file).read_text(encoding="utf-8")) or {}
+        except OSError as exc:
+            raise ValueError(f"whitelist_file {self.whitelist_file}: {exc.strerror}") from None
+        extra = WhitelistSettings.model_validate(data)
+        self.whitelist = WhitelistSettings(
+            aws_resources=[*self.whitelist.aws_resources, *extra.aws_resources],
+            tags=[*self.whitelist.tags, *extra.tags],
+            kubernetes=KubernetesWhitelist(
+                namespaces=[*self.whitelist.kubernetes.namespaces, *extra.kubernetes.namespaces]
+            ),
+        )
+        return self

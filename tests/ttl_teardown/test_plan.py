@@ -1,0 +1,124 @@
+"""The teardown plan: one warning per owner, deletions in order, every kept resource explained."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from jobs.ttl_teardown import snooze
+from jobs.ttl_teardown.cost import Sizing, load_pricing
+from jobs.ttl_teardown.model import Item
+from jobs.ttl_teardown.plan import Context, build, violation_key
+from jobs.ttl_teardown.rules import History, Policy, Resource, decide, warning_key
+from tests.ttl_teardown.test_rules import EXPIRES, GOOD, NOW
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = b"snooze-key-for-tests-0123456789"
+
+
+def item(name: str, kind: str = "ec2:instance", sizing: Sizing | None = None, **tags: str) -> Item:
+    arn = f"arn:aws:{kind.split(':')[0]}:us-east-1:123456789012:{kind.split(':')[1]}/{name}"
+    return Item(
+        Resource(arn, kind, {**GOOD, **tags}), "aws", "us-east-1", name, sizing or Sizing(instance_type="t3.micro")
+    )
+
+
+def ctx(now=NOW, **kw: object) -> Context:  # type: ignore[no-untyped-def]
+    values = {
+        "policy": Policy(),
+        "pricing": load_pricing(ROOT / "config" / "pricing.yaml"),
+        "horizon_days": 30,
+        "quotas": {},
+        "now": now,
+        **kw,
+    }
+    return Context(**values)  # type: ignore[arg-type]
+
+
+def warned_long_ago(i: Item) -> History:
+    first = decide(i.resource, Policy(), History(), NOW)
+    assert first.expires_at
+    return History(warnings={warning_key("expired", first.expires_at): NOW - timedelta(days=2)})
+
+
+def test_expired_resources_warned_long_enough_are_deleted_in_dependency_order() -> None:
+    sg, vol, inst = (
+        item("sg-1", "ec2:security-group"),
+        item("vol-1", "ec2:volume", Sizing(volume_type="gp3", size_gb=50)),
+        item("i-1"),
+    )
+    plan = build([sg, vol, inst], {i.id: warned_long_ago(i) for i in (sg, vol, inst)}, ctx())
+    assert [a.resource for a in plan.actions] == [inst.id, vol.id, sg.id]
+    assert all(a.kind == "delete" and a.destructive for a in plan.actions)
+    assert plan.actions[0].details["cost_avoided_usd"] == 7.49  # t3.micro * 720 h
+    assert plan.summary["cost_avoided_usd"] == round(7.49 + 3.95, 2)
+
+
+def test_one_warning_per_owner_lists_every_resource_with_deadline_cost_and_how_to_extend() -> None:
+    items = [item("i-1"), item("i-2"), item("i-3", owner="sam@example.com")]
+    plan = build(
+        items, {}, ctx(now=EXPIRES - timedelta(hours=40), snooze_key=KEY, snooze_url="https://abc.lambda-url.test")
+    )
+    warns = [a for a in plan.actions if a.kind == "warn"]
+    assert [(a.resource, len(a.params["entries"]), a.destructive) for a in warns] == [
+        ("owner:dana@example.com", 2, False),
+        ("owner:sam@example.com", 1, False),
+    ]
+    entry = warns[0].params["entries"][0]
+    assert entry["expires_at"] == "2026-11-17T09:00:00Z" and entry["key"] == warning_key("48h", EXPIRES)
+    assert entry["extend"].startswith(f"python -m jobs.ttl_teardown extend {items[0].id} --days 7")
+    link = entry["snooze"][7]
+    query = dict(part.split("=", 1) for part in link.split("?", 1)[1].split("&"))
+    from urllib.parse import unquote
+
+    assert snooze.verify({k: unquote(v) for k, v in query.items()}, KEY, EXPIRES - timedelta(hours=39)) == (True, "ok")
+    assert plan.summary["owners_warned"] == 2 and plan.summary["expiring_48h"] == 3
+
+
+def test_snooze_links_cannot_be_altered_or_used_late() -> None:
+    link = snooze.link("https://x.test", KEY, "arn:1", "dana@example.com", 7, NOW, 72)
+    from urllib.parse import parse_qsl, urlsplit
+
+    params = dict(parse_qsl(urlsplit(link).query))
+    assert snooze.verify(params, KEY, NOW) == (True, "ok")
+    assert snooze.verify({**params, "d": "14"}, KEY, NOW) == (False, "the link's signature does not match")
+    assert snooze.verify(params, b"another key", NOW) == (False, "the link's signature does not match")
+    assert snooze.verify(params, KEY, NOW + timedelta(hours=73)) == (False, "the link has expired")
+    assert snooze.verify({"r": "x"}, KEY, NOW) == (False, "the link is incomplete")
+
+
+def test_violations_are_findings_and_the_owner_is_told_once() -> None:
+    bad = item("i-9", ttl="90d")
+    plan = build([bad], {}, ctx())
+    [finding] = [f for f in plan.findings if f.type == "tag_violation"]
+    assert finding.message == "ttl 90d is over the 30-day maximum" and str(finding.severity) == "warning"
+    [notice] = plan.actions
+    assert (notice.kind, notice.resource, notice.destructive) == ("notify_violations", "owner:dana@example.com", False)
+    key = notice.params["entries"][0]["key"]
+    assert key == violation_key(decide(bad.resource, Policy(), History(), NOW))
+    assert build([bad], {bad.id: History(warnings={key: NOW})}, ctx()).actions == []
+
+
+def test_every_kept_resource_carries_its_reason() -> None:
+    plan = build([item("i-p", environment="prod"), item("i-r", **{"data-class": "restricted"})], {}, ctx())
+    assert [(f.resource.rsplit("/", 1)[1], f.details["kept_reason"]) for f in plan.findings] == [
+        ("i-p", "environment=prod"),
+        ("i-r", "data-class=restricted"),
+    ]
+    assert plan.actions == [] and plan.summary["kept"] == 2
+
+
+def test_quotas_per_project_with_a_default() -> None:
+    items = [item(f"i-{n}") for n in range(3)] + [item("big", "ec2:volume", Sizing(volume_type="gp3", size_gb=900))]
+    plan = build(items, {}, ctx(quotas={"default": {"ec2_instances": 2}, "checkout": {"ebs_volumes_gb": 500}}))
+    quota = {f.details["metric"]: f.message for f in plan.findings if f.type == "quota_exceeded"}
+    assert quota == {
+        "ec2_instances": "ec2_instances 3 over the quota of 2",
+        "ebs_volumes_gb": "ebs_volumes_gb 900 over the quota of 500",
+    }
+
+
+def test_a_created_at_mismatch_is_an_informational_finding() -> None:
+    i = Item(Resource("arn:x", "ec2:instance", GOOD, api_created_at=NOW - timedelta(days=1)), "aws", "us-east-1", "i-x")
+    plan = build([i], {}, ctx())
+    assert [f.type for f in plan.findings] == ["ttl", "created_at_mismatch"]

@@ -58,7 +58,7 @@ class Sizing:
     instance_type: str | None = None  # EC2 type or RDS class
     multi_az: bool = False
     volume_type: str | None = None
-    size_gb: float = 0.0
+    size_gb: float | None = 0.0  # None: not known (an S3 bucket without a size metric)
     running: bool = True  # a stopped instance bills no compute
 
 
@@ -73,9 +73,9 @@ def hourly(resource_type: str, sizing: Sizing, pricing: Pricing) -> float | None
         return None if price is None else price * (2 if sizing.multi_az else 1)
     if resource_type == "ec2:volume":
         per_gb = pricing.ebs_gb_month.get(sizing.volume_type or "")
-        return None if per_gb is None else per_gb * sizing.size_gb / HOURS_PER_MONTH
+        return None if per_gb is None or sizing.size_gb is None else per_gb * sizing.size_gb / HOURS_PER_MONTH
     if resource_type == "s3:bucket":
-        return pricing.s3_gb_month * sizing.size_gb / HOURS_PER_MONTH
+        return None if sizing.size_gb is None else pricing.s3_gb_month * sizing.size_gb / HOURS_PER_MONTH
     return None
 
 

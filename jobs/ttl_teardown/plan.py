@@ -22,7 +22,7 @@ QUOTA_USAGE: dict[str, Callable[[Item], float]] = {
     "ec2_instances": lambda i: 1.0 if i.type == "ec2:instance" else 0.0,
     "rds_databases": lambda i: 1.0 if i.type == "rds:instance" else 0.0,
     "s3_buckets": lambda i: 1.0 if i.type == "s3:bucket" else 0.0,
-    "ebs_volumes_gb": lambda i: i.sizing.size_gb if i.type == "ec2:volume" else 0.0,
+    "ebs_volumes_gb": lambda i: (i.sizing.size_gb or 0.0) if i.type == "ec2:volume" else 0.0,
     "k8s_namespaces": lambda i: 1.0 if i.type == "k8s:namespace" else 0.0,
 }
 

@@ -136,8 +136,8 @@ def test_databases_go_with_a_final_snapshot_unless_protected(aws: Aws) -> None:
     items = {i.name: i for i in READERS["rds:instance"](aws)}
     assert items["scratch-db"].sizing.instance_type == "db.t3.micro" and items["scratch-db"].sizing.multi_az
     DELETERS["rds:instance"](aws, {"name": "scratch-db", "details": dict(items["scratch-db"].details)}, "abcdef12-run")
-    snapshots = rds.describe_db_snapshots(DBInstanceIdentifier="scratch-db")["DBSnapshots"]
+    snapshots = rds.describe_db_snapshots(DBInstanceIdentifier="scratch-db", SnapshotType="manual")["DBSnapshots"]
     # moto prefixes every snapshot with "rds:" (real AWS does so for automated ones only)
     assert [s["DBSnapshotIdentifier"].removeprefix("rds:") for s in snapshots] == ["scratch-db-final-abcdef12"]
-    with pytest.raises(PermanentError, match="deletion protection is on"):
+    with pytest.raises(PermanentError, match="guarded-db has deletion protection on: left alone"):
         DELETERS["rds:instance"](aws, {"name": "guarded-db", "details": dict(items["guarded-db"].details)}, "run")

@@ -6,7 +6,7 @@ import json
 import os
 from typing import Any
 
-from jobs.core.errors import PermanentError, TransientError
+from jobs.core.errors import PermanentError, RetryLater, TransientError
 
 RETRYABLE = {429, 500, 502, 503, 504}
 
@@ -58,6 +58,8 @@ def api_call(call: Any, what: str, missing_ok: bool = False) -> Any:
     except ApiException as exc:
         if missing_ok and exc.status == 404:
             return None
+        if exc.status == 409:  # a conflict (stale resourceVersion, object in transition) clears by itself
+            raise RetryLater(f"{what}: HTTP 409 {exc.reason}") from None
         kind = TransientError if exc.status in RETRYABLE else PermanentError
         raise kind(f"{what}: HTTP {exc.status} {exc.reason}") from None
     except (HTTPError, OSError) as exc:

@@ -1,0 +1,97 @@
+"""Kubernetes inventory and deletions: namespaces, deployments, statefulsets, services, configmaps.
+
+The mandatory keys are labels, or annotations where a label value cannot hold them (an
+owner's e-mail); `ttl` may be either. The clock is metadata.creationTimestamp, since a
+label value cannot hold a timestamp.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from jobs.core.clients.kubernetes import api_call, raw_json
+from jobs.core.retry import call_with_retry
+from jobs.ttl_teardown.model import Item
+from jobs.ttl_teardown.rules import Resource
+
+
+@dataclass(frozen=True)
+class KindApi:
+    api: str  # "core" or "apps"
+    list_all: str  # the list method over all namespaces
+    delete: str  # the delete method
+    namespaced: bool = True
+
+
+KINDS: Final[dict[str, KindApi]] = {
+    "namespace": KindApi("core", "list_namespace", "delete_namespace", namespaced=False),
+    "deployment": KindApi("apps", "list_deployment_for_all_namespaces", "delete_namespaced_deployment"),
+    "statefulset": KindApi("apps", "list_stateful_set_for_all_namespaces", "delete_namespaced_stateful_set"),
+    "service": KindApi("core", "list_service_for_all_namespaces", "delete_namespaced_service"),
+    "configmap": KindApi("core", "list_config_map_for_all_namespaces", "delete_namespaced_config_map"),
+}
+
+
+@dataclass
+class Cluster:
+    apis: Mapping[str, Any]  # "core" → CoreV1Api, "apps" → AppsV1Api
+    page_size: int = 200
+    timeout: float = 30.0
+
+
+def resource_id(kind: str, namespace: str | None, name: str) -> str:
+    return f"k8s:namespace/{name}" if kind == "namespace" else f"k8s:{namespace}/{kind}/{name}"
+
+
+def _page(cluster: Cluster, kind: str, token: str | None) -> dict[str, Any]:
+    spec = KINDS[kind]
+    method = getattr(cluster.apis[spec.api], spec.list_all)
+    what = f"list {kind}s"
+    response = api_call(
+        lambda: method(
+            limit=cluster.page_size, _continue=token, _preload_content=False, _request_timeout=cluster.timeout
+        ),
+        what,
+    )
+    return raw_json(response, what)
+
+
+def _objects(cluster: Cluster, kind: str) -> Iterator[dict[str, Any]]:
+    token: str | None = None
+    while True:
+        page = call_with_retry(lambda t=token: _page(cluster, kind, t))  # type: ignore[misc]
+        yield from page.get("items") or []
+        token = (page.get("metadata") or {}).get("continue")
+        if not token:
+            return
+
+
+def read(cluster: Cluster, kind: str) -> Iterator[Item]:
+    for obj in _objects(cluster, kind):
+        meta = obj.get("metadata") or {}
+        name = meta.get("name", "")
+        namespace = name if kind == "namespace" else meta.get("namespace")
+        tags = {**(meta.get("annotations") or {}), **(meta.get("labels") or {})}
+        created = meta.get("creationTimestamp")
+        moment = datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None
+        resource = Resource(resource_id(kind, namespace, name), f"k8s:{kind}", tags, moment, True, namespace)
+        shown = name if kind == "namespace" else f"{namespace}/{name}"
+        yield Item(resource, "kubernetes", None, shown, details={"kind": kind, "namespace": namespace, "name": name})
+
+
+def delete(cluster: Cluster, params: Mapping[str, Any], run_id: str) -> None:
+    details = params["details"]
+    spec = KINDS[details["kind"]]
+    method = getattr(cluster.apis[spec.api], spec.delete)
+    args = [details["name"]] if not spec.namespaced else [details["name"], details["namespace"]]
+    what = f"delete {details['kind']} {params['name']}"
+    api_call(lambda: method(*args, _request_timeout=cluster.timeout), what, missing_ok=True)
+
+
+READERS: Final[dict[str, Callable[[Cluster], Iterator[Item]]]] = {
+    f"k8s:{kind}": functools.partial(lambda kind, cluster: read(cluster, kind), kind) for kind in KINDS
+}

@@ -1,0 +1,50 @@
+"""The Kubernetes provider through the real client against the API fake."""
+
+from __future__ import annotations
+
+from kubernetes import client as k8s
+
+from jobs.ttl_teardown.providers.kubernetes import READERS, Cluster, delete
+from tests.fakes.kubernetes import FakeKubernetes
+
+LABELS = {
+    "environment": "dev",
+    "project": "checkout",
+    "cost-center": "cc-42",
+    "auto-teardown": "true",
+    "data-class": "internal",
+}
+ANNOTATIONS = {"owner": "dana@example.com", "ttl": "7d"}
+
+
+def cluster(fake: FakeKubernetes) -> Cluster:
+    api = k8s.ApiClient(k8s.Configuration(host=fake.url))
+    return Cluster({"core": k8s.CoreV1Api(api), "apps": k8s.AppsV1Api(api)}, page_size=2)
+
+
+def test_labels_and_annotations_make_the_tags_and_the_clock_is_the_creation_timestamp(
+    kubernetes_api: FakeKubernetes,
+) -> None:
+    meta = {"labels": LABELS, "annotations": ANNOTATIONS, "creationTimestamp": "2026-11-10T09:00:00Z"}
+    for n in range(3):
+        kubernetes_api.add("namespaces", {"metadata": {"name": f"pr-{n}", **meta}})
+    kubernetes_api.add("deployments", {"metadata": {"name": "web", "namespace": "pr-1", **meta}})
+    items = list(READERS["k8s:namespace"](cluster(kubernetes_api)))
+    assert [i.id for i in items] == ["k8s:namespace/pr-0", "k8s:namespace/pr-1", "k8s:namespace/pr-2"]
+    first = items[0]
+    assert first.tag("owner") == "dana@example.com" and first.tag("ttl") == "7d" and first.tag("environment") == "dev"
+    assert first.resource.clock_from_api and first.resource.api_created_at.isoformat() == "2026-11-10T09:00:00+00:00"  # type: ignore[union-attr]
+    [deployment] = READERS["k8s:deployment"](cluster(kubernetes_api))
+    assert (deployment.id, deployment.resource.namespace) == ("k8s:pr-1/deployment/web", "pr-1")
+    assert len(kubernetes_api.calls("GET", "/api/v1/namespaces")) == 2  # paged by 2
+
+
+def test_deleting_is_idempotent(kubernetes_api: FakeKubernetes) -> None:
+    kubernetes_api.add("configmaps", {"metadata": {"name": "cfg", "namespace": "pr-9"}})
+    c = cluster(kubernetes_api)
+    params = {"name": "pr-9/cfg", "details": {"kind": "configmap", "namespace": "pr-9", "name": "cfg"}}
+    delete(c, params, "run-1")
+    delete(c, params, "run-1")  # already gone: done
+    assert kubernetes_api.get("configmaps", "pr-9", "cfg") is None
+    delete(c, {"name": "pr-9", "details": {"kind": "namespace", "namespace": "pr-9", "name": "pr-9"}}, "run-1")
+    assert kubernetes_api.get("namespaces", "", "pr-9") is None

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from jobs.core.alerts import decide_alerts, message_for, record_after_send
 from jobs.core.context import JobContext
 from jobs.core.job import RunError, RunResult
-from jobs.core.retry import RetryPolicy
+from jobs.core.retry import RetryPolicy, call_with_retry
 from jobs.core.settings import Settings
 from notifications.base import build_notifier
 from notifications.message import Message
@@ -53,6 +53,17 @@ def send_alerts(
         decision = decisions[index]
         ctx.state.save_alert(job_id, result.shard, decision.key, record_after_send(decision, now))
     log.info("alerts_sent", extra={"fields": {"decisions": len(decisions), "delivered": len(delivery.delivered)}})
+
+
+def send_to_person(settings: Settings, message: Message, sleep: Callable[[float], None]) -> str:
+    """A message for the people in `message.recipients` (an owner's warning): by e-mail when
+    e-mail is configured, else into the outbox. Raises when it could not be delivered."""
+    cfg = settings.notifications
+    channel = "email" if cfg.email is not None else "file"
+    notifier = build_notifier(channel, getattr(cfg, channel))
+    policy = RetryPolicy(attempts=cfg.retry_attempts, base_delay=1.0)
+    call_with_retry(lambda: notifier.send(message), policy, sleep)
+    return channel
 
 
 def alert_guardrail(

@@ -132,6 +132,7 @@ JOBS: Final[dict[str, JobSpec]] = {
             ),
             destructive=True,
             options=(JobOption("warn_only", "send due expiry warnings, delete nothing"),),
+            settings_class="jobs.ttl_teardown.settings:TtlTeardownSettings",
         ),
     )
 }

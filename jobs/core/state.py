@@ -320,6 +320,38 @@ class StateStore:
             row.severity, row.title = record.severity, record.title
             row.first_sent_at, row.last_sent_at = record.first_sent_at, record.last_sent_at
 
+    # -- warnings and extensions ------------------------------------------------
+    def warnings_sent(self, job_id: str, resources: list[str]) -> dict[str, dict[str, datetime]]:
+        """resource → {warning key → when sent}, in batches (an IN list per 500)."""
+        found: dict[str, dict[str, datetime]] = {}
+        with self.session() as s:
+            for start in range(0, len(resources), 500):
+                chunk = resources[start : start + 500]
+                rows = s.scalars(
+                    select(WarningSent).where(WarningSent.job_id == job_id, WarningSent.resource.in_(chunk))
+                )
+                for row in rows:
+                    found.setdefault(row.resource, {})[row.warning] = row.sent_at
+        return found
+
+    def record_warning(self, job_id: str, resource: str, warning: str, at: datetime, details: dict[str, Any]) -> None:
+        with self.session() as s:
+            if s.get(WarningSent, (job_id, resource, warning)) is None:
+                s.add(WarningSent(job_id=job_id, resource=resource, warning=warning, sent_at=at, details=details))
+
+    def extension_days(self, resources: list[str]) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        with self.session() as s:
+            for start in range(0, len(resources), 500):
+                chunk = resources[start : start + 500]
+                rows = s.execute(
+                    select(Extension.resource, func.sum(Extension.days))
+                    .where(Extension.resource.in_(chunk))
+                    .group_by(Extension.resource)
+                )
+                totals.update({resource: float(days) for resource, days in rows})
+        return totals
+
     # -- cache ----------------------------------------------------------------
     def cache_get(self, namespace: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         with self.session() as s:

@@ -39,7 +39,12 @@ class Pricing:
             raise ConfigError(f"{source}: prices must be numbers by name ({exc})") from None
 
 
-def load_pricing(path: str | Path) -> Pricing:
+SHIPPED = Path(__file__).resolve().parents[2] / "config" / "pricing.yaml"
+
+
+def load_pricing(path: str | Path | None) -> Pricing:
+    """The price list at `path`, or the one shipped with secops-jobs."""
+    path = path or SHIPPED
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except OSError as exc:

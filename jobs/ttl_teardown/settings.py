@@ -10,18 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from jobs.core.settings import JobSettings
 
-AWS_TYPES = (
-    "iam:role",
-    "autoscaling:group",
-    "ec2:instance",
-    "elbv2:load-balancer",
-    "elbv2:target-group",
-    "s3:bucket",
-    "rds:instance",
-    "ec2:volume",
-    "ec2:security-group",
-    "eks:nodegroup",
-)
+#: the AWS types this build reads and deletes (providers/aws_read.py READERS)
+AWS_TYPES = ("ec2:instance", "ec2:volume", "ec2:security-group", "s3:bucket", "rds:instance")
 K8S_KINDS = ("namespace", "deployment", "statefulset", "service", "configmap")
 QUOTA_KEYS = ("ec2_instances", "rds_databases", "s3_buckets", "ebs_volumes_gb", "k8s_namespaces")
 
@@ -72,7 +62,9 @@ class KubernetesSettings(_Strict):
 
 
 class CostSettings(_Strict):
-    pricing_file: str = Field("config/pricing.yaml", description="on-demand prices used for cost avoided")
+    pricing_file: str | None = Field(
+        None, description="on-demand prices for cost avoided; default: config/pricing.yaml as shipped"
+    )
     horizon_days: float = Field(30.0, gt=0, description="hours a resource would otherwise have run")
     refresh: bool = Field(False, description="refresh prices from the AWS Price List API (cached in the state DB)")
 

@@ -1,0 +1,105 @@
+"""ttl-teardown: read every provider, decide purely, warn owners, delete what was warned about."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from jobs.core.delivery import send_to_person
+from jobs.core.job import Action, BaseJob, Inventory, Outcome, Plan
+from jobs.ttl_teardown import plan as planning
+from jobs.ttl_teardown.cost import Pricing, load_pricing
+from jobs.ttl_teardown.messages import owner_message
+from jobs.ttl_teardown.model import Item
+from jobs.ttl_teardown.rules import History, Policy, Whitelist
+from jobs.ttl_teardown.settings import TtlTeardownSettings
+
+log = logging.getLogger("secops.ttl_teardown")
+
+
+class Job(BaseJob[Item]):
+    id = "ttl-teardown"
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self._histories: dict[str, History] = {}
+        self._pricing = Pricing()
+        self._now: datetime | None = None
+
+    @property
+    def cfg(self) -> TtlTeardownSettings:
+        return cast(TtlTeardownSettings, self.ctx.job_settings)
+
+    # -- read ---------------------------------------------------------------------------------
+    def collect(self) -> Inventory[Item]:
+        from jobs.ttl_teardown.providers.sources import read_aws, read_kubernetes
+
+        inventory: Inventory[Item] = Inventory()
+        if self.cfg.aws.enabled:
+            read_aws(self.cfg, self.ctx, inventory)
+        if self.cfg.kubernetes.enabled:
+            read_kubernetes(self.cfg, self.ctx, inventory)
+        inventory.items = [i for i in inventory.items if self.ctx.owns(i.id)]
+        ids = [i.id for i in inventory.items]
+        sent = self.ctx.state.warnings_sent(self.id, ids)
+        extended = self.ctx.state.extension_days(ids)
+        self._histories = {i: History(sent.get(i, {}), extended.get(i, 0.0)) for i in ids}
+        self._pricing = load_pricing(self.cfg.cost.pricing_file)
+        return inventory
+
+    # -- decide -------------------------------------------------------------------------------
+    def policy(self) -> Policy:
+        wl = self.cfg.whitelist
+        whitelist = Whitelist(
+            tuple(wl.aws_resources),
+            tuple((t.key, t.value) for t in wl.tags),
+            (*wl.kubernetes.namespaces, *self.cfg.kubernetes.protected_namespaces),
+        )
+        return Policy(
+            max_ttl_days=self.cfg.max_ttl_days,
+            warn_before=tuple(timedelta(hours=h) for h in self.cfg.warn_before_hours),
+            notice=timedelta(hours=self.cfg.notice_hours),
+            whitelist=whitelist,
+        )
+
+    def plan(self, items: Sequence[Item], now: datetime) -> Plan:
+        self._now = now
+        snooze = self.cfg.snooze
+        context = planning.Context(
+            policy=self.policy(),
+            pricing=self._pricing,
+            horizon_days=self.cfg.cost.horizon_days,
+            quotas=self.cfg.quotas,
+            now=now,
+            snooze_key=snooze.hmac_key.get_secret_value().encode() if snooze.hmac_key else None,
+            snooze_url=snooze.base_url,
+            snooze_hours=snooze.link_ttl_hours,
+            extension_days=tuple(self.cfg.extension.allowed_days),
+        )
+        plan = planning.build(items, self._histories, context)
+        if self.ctx.options.get("warn_only"):
+            plan.actions = [a for a in plan.actions if not a.destructive]
+        return plan
+
+    # -- act ----------------------------------------------------------------------------------
+    def apply(self, action: Action) -> None:
+        if action.kind == "delete":
+            from jobs.ttl_teardown.providers.sources import delete
+
+            delete(self.cfg, self.ctx, action.params)
+            return
+        send_to_person(self.ctx.settings, owner_message(action, self.cfg), lambda _: None)
+        assert self._now is not None
+        owner = action.params["owner"]
+        for entry in action.params["entries"]:  # only once delivered: an undelivered warning counts for nothing
+            self.ctx.state.record_warning(self.id, entry["id"], entry["key"], self._now, {"owner": owner})
+
+    def shard_key(self, item: Item) -> str:
+        return item.id
+
+    def record_metrics(self, registry: Any, plan: Plan, outcomes: Sequence[Outcome]) -> None:
+        from jobs.ttl_teardown.metrics import record
+
+        record(registry, plan, self.ctx.state, self.id)

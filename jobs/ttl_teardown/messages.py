@@ -1,0 +1,46 @@
+"""What owners read: one message listing their resources, deadlines, cost and how to extend."""
+
+from __future__ import annotations
+
+from jobs.core.job import Action
+from jobs.ttl_teardown.settings import TtlTeardownSettings
+from notifications.message import Message
+
+
+def _money(value: float | None) -> str:
+    return "cost unknown" if value is None else f"${value:,.2f}"
+
+
+def owner_message(action: Action, cfg: TtlTeardownSettings) -> Message:
+    owner, entries = action.params["owner"], action.params["entries"]
+    if action.kind == "warn":
+        title = f"{len(entries)} of your non-production resources will be deleted"
+        lines = [
+            f"- {e['name']} ({e['type']}{', ' + e['region'] if e.get('region') else ''}): ttl ends {e['expires_at']}, "
+            f"deleted from then on; {_money(e.get('cost_avoided_usd'))} over {cfg.cost.horizon_days:g} days"
+            for e in entries
+        ]
+        lines.append("")
+        lines.append(
+            f"To keep one longer (up to {cfg.extension.max_count} times, {cfg.extension.max_total_days} days in all):"
+        )
+        for e in entries:
+            lines.append(f"  {e['extend']}")
+            for days, link in (e.get("snooze") or {}).items():
+                lines.append(f"  or extend {e['name']} by {days} days: {link}")
+    else:
+        title = f"{len(entries)} of your resources have tag problems and will not be cleaned up"
+        lines = [f"- {e['name']}: {'; '.join(e['violations'])}" for e in entries]
+        lines.append("")
+        lines.append(
+            "Fix the tags (environment, owner, project, cost-center, ttl, created_at, auto-teardown, data-class)."
+        )
+    return Message(
+        severity="warning",
+        title=title,
+        body="\n".join(lines),
+        source="ttl-teardown",
+        fields={"owner": owner, "resources": str(len(entries))},
+        dedup_key=f"ttl-teardown:{action.kind}:{owner}",
+        recipients=(owner,),
+    )

@@ -1,0 +1,80 @@
+"""The PROVIDERS side of the job: read every enabled provider, route each deletion to its own.
+
+One failing type or region is an `errors` entry; the others are still read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from jobs.core.clients.aws import aws_client
+from jobs.core.clients.kubernetes import kubernetes_api
+from jobs.core.context import JobContext
+from jobs.core.errors import PermanentError, TransientError
+from jobs.core.job import Inventory, RunError
+from jobs.ttl_teardown.model import Item
+from jobs.ttl_teardown.settings import TtlTeardownSettings
+
+
+def aws_for(ctx: JobContext, region: str) -> Any:
+    from jobs.ttl_teardown.providers.aws_read import Aws
+
+    account = ctx.client("aws:account", lambda: aws_client("sts", region).get_caller_identity()["Account"])
+    return Aws(
+        region, lambda service: ctx.client(f"aws:{service}:{region}", lambda: aws_client(service, region)), account
+    )
+
+
+def cluster_for(cfg: TtlTeardownSettings, ctx: JobContext) -> Any:
+    from kubernetes import client
+
+    from jobs.ttl_teardown.providers.kubernetes import Cluster
+
+    k = cfg.kubernetes
+    api = ctx.client("kubernetes", lambda: kubernetes_api(k.kubeconfig, k.context))
+    return Cluster({"core": client.CoreV1Api(api), "apps": client.AppsV1Api(api)}, k.page_size, k.timeout_seconds)
+
+
+def read_aws(cfg: TtlTeardownSettings, ctx: JobContext, inventory: Inventory[Item]) -> None:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from jobs.ttl_teardown.providers.aws_read import GLOBAL, READERS
+
+    for kind in cfg.aws.types:
+        for region in cfg.regions[:1] if kind in GLOBAL else cfg.regions:
+            try:
+                inventory.items.extend(READERS[kind](aws_for(ctx, region)))
+            except ClientError as exc:
+                error = exc.response.get("Error", {})
+                inventory.errors.append(
+                    RunError(f"aws:{region}:{kind}", f"{error.get('Code')}: {error.get('Message')}")
+                )
+            except (BotoCoreError, PermanentError, TransientError) as exc:
+                inventory.errors.append(RunError(f"aws:{region}:{kind}", f"{type(exc).__name__}: {exc}"))
+
+
+def read_kubernetes(cfg: TtlTeardownSettings, ctx: JobContext, inventory: Inventory[Item]) -> None:
+    from jobs.ttl_teardown.providers.kubernetes import READERS
+
+    try:
+        cluster = cluster_for(cfg, ctx)
+    except PermanentError as exc:
+        inventory.errors.append(RunError("kubernetes", str(exc)))
+        return
+    for kind in cfg.kubernetes.kinds:
+        try:
+            inventory.items.extend(READERS[f"k8s:{kind}"](cluster))
+        except (PermanentError, TransientError) as exc:
+            inventory.errors.append(RunError(f"k8s:{kind}", str(exc)))
+
+
+def delete(cfg: TtlTeardownSettings, ctx: JobContext, params: Mapping[str, Any]) -> None:
+    if params["type"].startswith("k8s:"):
+        from jobs.ttl_teardown.providers.kubernetes import delete as delete_k8s
+
+        delete_k8s(cluster_for(cfg, ctx), params, ctx.run_id)
+        return
+    from jobs.ttl_teardown.providers.aws_delete import DELETERS
+
+    DELETERS[params["type"]](aws_for(ctx, params["region"]), params, ctx.run_id)

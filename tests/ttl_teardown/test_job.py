@@ -1,0 +1,198 @@
+"""ttl-teardown end to end on moto's server: warn, wait the notice, delete; never what must stay."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from jobs.core.cli import execute, job_parser
+from jobs.core.clients.aws import aws_client
+from jobs.core.registry import JOBS
+from jobs.core.runner import Runtime
+from tests import services
+from tests.helpers import outbox
+
+REGION = "eu-west-1"
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+MUTATING = ("Terminate", "Delete", "Create", "Put", "Modify", "Update", "Attach", "Detach")
+
+
+def tags(created: datetime, ttl: str = "2d", **extra: str) -> list[dict[str, str]]:
+    base = {
+        "environment": "dev",
+        "owner": "dana@example.com",
+        "project": "checkout",
+        "cost-center": "cc-42",
+        "ttl": ttl,
+        "created_at": created.isoformat().replace("+00:00", "Z"),
+        "auto-teardown": "true",
+        "data-class": "internal",
+        **extra,
+    }
+    return [{"Key": k, "Value": v} for k, v in base.items()]
+
+
+class Calls:
+    """Every AWS operation the job's clients send, by botocore's event hook (no patching)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.throttle = 0
+
+    def hook(self, model: Any, **_: Any) -> None:
+        self.names.append(model.name)
+
+    def mutating(self) -> list[str]:
+        return [n for n in self.names if n.startswith(MUTATING)]
+
+
+@pytest.fixture
+def fleet(moto: services.Moto, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto.endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    moto.reset()
+    ec2 = aws_client("ec2", REGION)
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+
+    def launch(name: str, **tag_args: Any) -> str:
+        answer = ec2.run_instances(
+            ImageId=image,
+            MinCount=1,
+            MaxCount=1,
+            InstanceType="t3.micro",
+            TagSpecifications=[
+                {"ResourceType": "instance", "Tags": [*tags(**tag_args), {"Key": "Name", "Value": name}]}
+            ],
+        )
+        return str(answer["Instances"][0]["InstanceId"])
+
+    created = T0 - timedelta(days=1)
+    ids = {
+        "doomed": launch("doomed", created=created),
+        "prod": launch("prod", created=created, environment="prod"),
+        "restricted": launch("restricted", created=created, **{"data-class": "restricted"}),
+        "opted-out": launch("opted-out", created=created, **{"auto-teardown": "false"}),
+        "whitelisted": launch("whitelisted", created=created, critical="true"),
+        "long": launch("long", created=created, ttl="90d"),
+    }
+    ids.update({f"fresh{n}": launch(f"fresh{n}", created=T0, ttl="30d") for n in range(6)})
+    yield {"ids": ids, "ec2": ec2, "dir": tmp_path}
+
+
+def run(
+    fleet: dict[str, Any], when: datetime, *argv: str, calls: Calls | None = None, **section: Any
+) -> dict[str, Any]:
+    config = fleet["dir"] / "c.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "ttl_teardown": {
+                    "regions": [REGION],
+                    "aws": {"types": ["ec2:instance"]},
+                    "whitelist": {"tags": [{"key": "critical", "value": "true"}]},
+                    **section,
+                }
+            }
+        )
+    )
+    clients: dict[str, Any] = {}
+    if calls is not None:
+        client = aws_client("ec2", REGION)
+        client.meta.events.register("before-call.*.*", calls.hook)
+        clients[f"aws:ec2:{REGION}"] = client
+    spec = JOBS["ttl-teardown"]
+    out = io.StringIO()
+    args = job_parser(spec, "ttl").parse_args(["--config", str(config), "--json", "--now", when.isoformat(), *argv])
+    code, _ = execute(spec, args, Runtime(sleep=lambda _: None, clients=clients), out)
+    result: dict[str, Any] = json.loads(out.getvalue())
+    result["exit_code"] = code
+    return result
+
+
+def state(fleet: dict[str, Any], name: str) -> str:
+    found = fleet["ec2"].describe_instances(InstanceIds=[fleet["ids"][name]])["Reservations"][0]["Instances"][0]
+    return str(found["State"]["Name"])
+
+
+def test_a_dry_run_plans_and_reports_but_makes_no_mutating_call(fleet: dict[str, Any]) -> None:
+    calls = Calls()
+    result = run(fleet, T0 + timedelta(days=3), calls=calls)
+    assert result["dry_run"] is True and result["exit_code"] == 0
+    assert calls.mutating() == [] and "DescribeInstances" in calls.names
+    assert outbox(fleet["dir"]) == []
+    names = {v: k for k, v in fleet["ids"].items()}
+    kept = {
+        names[f["details"]["name"]]: f["details"].get("kept_reason") for f in result["findings"] if f["type"] == "ttl"
+    }
+    assert kept["prod"] == "environment=prod" and kept["restricted"] == "data-class=restricted"
+    assert (
+        kept["opted-out"] == "auto-teardown is not true" and kept["whitelisted"] == "whitelisted by tag critical=true"
+    )
+    assert [names[f["details"]["name"]] for f in result["findings"] if f["type"] == "tag_violation"] == ["long"]
+
+
+def test_warned_first_then_deleted_after_the_notice_and_never_what_must_stay(fleet: dict[str, Any]) -> None:
+    first = run(fleet, T0 + timedelta(days=3), "--apply")  # expired, never warned
+    assert [a["kind"] for a in first["actions"]] == ["warn", "notify_violations"]
+    assert all(a["outcome"] == "done" for a in first["actions"])
+    [warning, violation] = [m for m in outbox(fleet["dir"]) if m["recipients"]]  # the owner's mail
+    assert warning["recipients"] == ["dana@example.com"] and fleet["ids"]["doomed"] in warning["body"]
+    assert "ttl 90d is over the 30-day maximum" in violation["body"]
+    assert state(fleet, "doomed") == "running"
+
+    assert [a["kind"] for a in run(fleet, T0 + timedelta(days=3, hours=23), "--apply")["actions"]] == []  # notice runs
+    third = run(fleet, T0 + timedelta(days=4, hours=1), "--apply")
+    assert [(a["kind"], a["outcome"]) for a in third["actions"]] == [("delete", "done")]
+    assert third["actions"][0]["resource"].endswith(fleet["ids"]["doomed"])
+    assert third["summary"]["cost_avoided_usd"] == 7.49
+    assert state(fleet, "doomed") in ("shutting-down", "terminated")
+    for name in ("prod", "restricted", "opted-out", "whitelisted", "long", "fresh0"):
+        assert state(fleet, name) == "running", name
+
+
+def test_warn_only_sends_warnings_and_deletes_nothing(fleet: dict[str, Any]) -> None:
+    run(fleet, T0 + timedelta(days=3), "--apply")
+    result = run(fleet, T0 + timedelta(days=5), "--apply", "--warn-only")
+    assert [a["kind"] for a in result["actions"]] == [] and state(fleet, "doomed") == "running"
+
+
+def test_the_guardrail_stops_a_plan_bigger_than_its_limits(fleet: dict[str, Any]) -> None:
+    run(fleet, T0 + timedelta(days=3), "--apply")
+    result = run(fleet, T0 + timedelta(days=5), "--apply", max_actions=0)
+    assert result["exit_code"] == 3 and state(fleet, "doomed") == "running"
+    assert result["errors"][0]["source"] == "guardrail"
+
+
+def test_throttling_is_retried_by_the_client(fleet: dict[str, Any]) -> None:
+    calls = Calls()
+    client = aws_client("ec2", REGION)
+    throttled = {"left": 2}
+
+    def throttle(request: Any, **_: Any) -> Any:
+        if throttled["left"]:
+            throttled["left"] -= 1
+            from botocore.awsrequest import AWSResponse
+
+            body = b"<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>slow down</Message></Error></Errors></Response>"
+            return AWSResponse(request.url, 503, {}, type("Raw", (), {"stream": lambda self, *a, **k: iter([body])})())
+        return None
+
+    client.meta.events.register("before-send.ec2.DescribeInstances", throttle)
+    client.meta.events.register("before-call.*.*", calls.hook)
+    config = fleet["dir"] / "c.yaml"
+    config.write_text(yaml.safe_dump({"ttl_teardown": {"regions": [REGION], "aws": {"types": ["ec2:instance"]}}}))
+    out = io.StringIO()
+    spec = JOBS["ttl-teardown"]
+    args = job_parser(spec, "ttl").parse_args(["--config", str(config), "--json", "--now", T0.isoformat()])
+    code, _ = execute(spec, args, Runtime(sleep=lambda _: None, clients={f"aws:ec2:{REGION}": client}), out)
+    result = json.loads(out.getvalue())
+    assert code == 0 and result["errors"] == [] and throttled["left"] == 0
+    assert result["summary"]["total_checked"] == 12

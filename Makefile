@@ -9,7 +9,7 @@ PIP    := $(PY) -m pip
 $(VENV)/.installed-all: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[all]'
+	$(PIP) install -q -e '.[all,sandbox]'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml

@@ -20,6 +20,7 @@ from jobs.core.registry import JOBS
 #: returns the command-line options for the demo run
 DEMOS: Final[dict[str, str]] = {
     "certificate-checker": "jobs.demo.certificate_checker:prepare",
+    "ttl-teardown": "jobs.demo.ttl_teardown:prepare",
 }
 
 

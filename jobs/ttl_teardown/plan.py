@@ -69,8 +69,8 @@ def build(items: Sequence[Item], histories: Mapping[str, History], ctx: Context)
         elif decision.verdict is Verdict.DELETE:
             deletions.append((item, decision, dollars))
     plan.findings.extend(_quota_findings(items, ctx.quotas))
-    plan.actions.extend(_owner_actions("warn", warnings, "resources expire soon"))
-    plan.actions.extend(_owner_actions("notify_violations", notices, "resources have tag violations"))
+    plan.actions.extend(_owner_actions("warn", warnings, "expiring soon"))
+    plan.actions.extend(_owner_actions("notify_violations", notices, "with tag violations"))
     deletions.sort(key=lambda d: rank(d[0].type))
     plan.actions.extend(_deletion(item, decision, dollars) for item, decision, dollars in deletions)
     plan.summary.update(_summary(decisions, deletions, warnings, ctx.now))
@@ -143,7 +143,7 @@ def _owner_actions(kind: str, by_owner: Mapping[str, list[dict[str, Any]]], what
         Action(
             kind,
             f"owner:{owner}",
-            f"{len(entries)} {what}",
+            f"{len(entries)} resource{'s' if len(entries) != 1 else ''} {what}",
             params={"owner": owner, "entries": entries},
             details={"resources": [e["id"] for e in entries]},
             destructive=False,

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 from tests.certificate_checker.conftest import NOW, Pki, run_checker
 from tests.fakes.pagerduty import FakePagerDuty
 from tests.fakes.slack import FakeSlack
-from tests.helpers import ROOT
 from tests.test_metrics import sample_value
 from tests.test_notifications import ROUTING_KEY
 
@@ -87,19 +83,3 @@ def test_expiry_timestamps_and_counts_are_exported(pki: Pki, tmp_path: Path) -> 
     assert expiry == int((NOW + timedelta(days=50)).timestamp())
     assert sample_value(text, "security_certificates", source="file", severity="info") == 1
     assert sample_value(text, "security_job_findings", job_name="certificate-checker", severity="info") == 1
-
-
-def test_the_demo_shows_every_severity_and_problem(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "jobs", "demo", "--output", str(tmp_path / "out")], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    assert "certificate-checker" in proc.stdout
-    result = json.loads((tmp_path / "out" / "certificate-checker.json").read_text())
-    assert {f["severity"] for f in result["findings"]} == {"critical", "warning", "info", "ok"}
-    problems = {p for f in result["findings"] for p in f["details"]["problems"]}
-    assert problems == {
-        "expired", "not_yet_valid", "hostname_mismatch", "untrusted", "self_signed", "weak_key",
-        "sha1_signature", "chain_expiring", "unreachable", "stale_deployment",
-    }  # fmt: skip
-    assert any("linked" in f["details"] for f in result["findings"])
-    assert [e["source"].rsplit("/", 1)[1] for e in result["errors"]] == ["corrupt.pem#0"]

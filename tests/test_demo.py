@@ -1,0 +1,74 @@
+"""`python -m jobs demo` from a clean directory: every available job against the sandbox."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import ROOT
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    where = tmp_path_factory.mktemp("demo")
+    proc = subprocess.run(
+        [sys.executable, "-m", "jobs", "demo", "--output", str(where / "out")],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout, where / "out"
+
+
+def result(out: Path, job: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((out / f"{job}.json").read_text())
+    return data
+
+
+def test_the_certificate_demo_shows_every_severity_and_problem(demo: tuple[str, Path]) -> None:
+    stdout, out = demo
+    assert "certificate-checker" in stdout
+    found = result(out, "certificate-checker")
+    assert {f["severity"] for f in found["findings"]} == {"critical", "warning", "info", "ok"}
+    problems = {p for f in found["findings"] for p in f["details"]["problems"]}
+    assert problems == {
+        "expired",
+        "not_yet_valid",
+        "hostname_mismatch",
+        "untrusted",
+        "self_signed",
+        "weak_key",
+        "sha1_signature",
+        "chain_expiring",
+        "unreachable",
+        "stale_deployment",
+    }
+    assert any("linked" in f["details"] for f in found["findings"])
+    assert [e["source"].rsplit("/", 1)[1] for e in found["errors"]] == ["corrupt.pem#0"]
+
+
+def test_the_teardown_demo_warns_keeps_with_reasons_deletes_and_counts_dollars(demo: tuple[str, Path]) -> None:
+    stdout, out = demo
+    found = result(out, "ttl-teardown")
+    actions = [(a["kind"], a["outcome"]) for a in found["actions"]]
+    assert actions.count(("delete", "done")) == 3 and ("warn", "done") in actions
+    assert ("notify_violations", "done") in actions
+    kept = {
+        f["details"]["kept_reason"] for f in found["findings"] if f["details"].get("kept_reason") and f["type"] == "ttl"
+    }
+    assert kept == {
+        "environment=prod",
+        "data-class=restricted",
+        "auto-teardown is not true",
+        "whitelisted by tag critical=true",
+    }
+    assert found["summary"]["cost_avoided_usd"] > 0
+    assert "kept     arn:aws:ec2" in stdout and "cost avoided usd" in stdout

@@ -9,11 +9,11 @@ retry or dead-letter it; a handler that swallows errors hides outages.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from jobs.core import redact
 from jobs.core.cli import execute, job_parser
-from jobs.core.registry import JOBS, JobSpec
+from jobs.core.registry import JOBS, JobSpec, load_attr
 
 
 class JobRunFailed(RuntimeError):
@@ -48,7 +48,17 @@ def args_to_argv(args: Mapping[str, Any]) -> list[str]:
     return argv
 
 
+#: Lambda function URL routes (a URL request has `rawPath` and `requestContext.http`)
+ROUTES: Final[dict[str, str]] = {"/snooze": "jobs.ttl_teardown.snooze_route:respond"}
+
+
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    if "rawPath" in event and "http" in (event.get("requestContext") or {}):
+        target = ROUTES.get(str(event["rawPath"]))
+        if target is None:
+            return {"statusCode": 404, "headers": {"Content-Type": "text/plain"}, "body": "not found"}
+        answer: dict[str, Any] = load_attr(target)(event)
+        return answer
     return handle(event, JOBS)
 
 

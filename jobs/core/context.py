@@ -21,6 +21,19 @@ class JobContext:
     clients: dict[str, Any] = field(default_factory=dict)
     owns: Callable[[str], bool] = field(default=lambda key: True)  # --shard: is this key ours?
 
+    @classmethod
+    def outside_a_run(
+        cls, settings: Settings, section: str, destructive: bool, clients: dict[str, Any] | None = None
+    ) -> JobContext:
+        """For a job's own subcommands (explain, extend): the same settings, state and clients."""
+        state = StateStore(settings.state_db_url)
+        if settings.state_auto_migrate:
+            from datetime import UTC, datetime
+
+            state.upgrade(datetime.now(UTC))
+        job = settings.job_settings(section, destructive)
+        return cls(settings, job, state, run_id="cli", dry_run=False, clients=clients or {})
+
     def client(self, name: str, factory: Callable[[], Any]) -> Any:
         """An injected client if a test handed one in, else one built once by `factory`."""
         if name not in self.clients:

@@ -352,6 +352,14 @@ class StateStore:
                 totals.update({resource: float(days) for resource, days in rows})
         return totals
 
+    def extensions(self, resource: str) -> list[float]:
+        with self.session() as s:
+            return [float(d) for d in s.scalars(select(Extension.days).where(Extension.resource == resource))]
+
+    def add_extension(self, resource: str, days: float, reason: str, by: str, at: datetime) -> None:
+        with self.session() as s:
+            s.add(Extension(resource=resource, days=days, reason=reason, requested_by=by, created_at=at))
+
     # -- cache ----------------------------------------------------------------
     def cache_get(self, namespace: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         with self.session() as s:

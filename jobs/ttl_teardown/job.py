@@ -96,6 +96,10 @@ class Job(BaseJob[Item]):
         for entry in action.params["entries"]:  # only once delivered: an undelivered warning counts for nothing
             self.ctx.state.record_warning(self.id, entry["id"], entry["key"], self._now, {"owner": owner})
 
+    def history(self, resource: str) -> History:
+        """What earlier runs sent and granted for `resource` (read by collect)."""
+        return self._histories.get(resource, History())
+
     def shard_key(self, item: Item) -> str:
         return item.id
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 ENVIRONMENTS = frozenset({"dev", "staging", "sandbox", "demo", "prod"})
 DATA_CLASSES = frozenset({"public", "internal", "confidential", "restricted"})
 MANDATORY = ("environment", "owner", "project", "cost-center", "created_at", "auto-teardown", "data-class")
-_TTL = re.compile(r"^(\d{1,4})([dh])$")
+_TTL = re.compile(r"^(\d{1,4})([dh])((?:\+\d{1,3}d)*)$")  # 7d, 48h; "7d+14d" once extended
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 MISMATCH_TOLERANCE = timedelta(days=1)
 
@@ -97,7 +97,11 @@ def normalise(tags: Mapping[str, str]) -> dict[str, str]:
 
 
 def parse_ttl(text: str, max_days: int) -> tuple[timedelta | None, str | None]:
-    """`7d`, `14d`, `48h`: a TTL or why not. Above `max_days` is refused, never capped."""
+    """`7d`, `14d`, `48h`: a TTL or why not. Above `max_days` is refused, never capped.
+
+    `+14d` parts are extensions written back for people to see; the days granted come from
+    the state DB (so a tag reset by IaC cannot shorten them), so only the base counts here.
+    """
     match = _TTL.match(text.strip().lower())
     if not match:
         return None, f"ttl {text!r} is not <number>d or <number>h"
@@ -245,5 +249,29 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def deletable(decisions: Sequence[Decision]) -> list[Decision]:
-    return [d for d in decisions if d.verdict is Verdict.DELETE]
+@dataclass(frozen=True)
+class ExtensionRules:
+    allowed_days: tuple[int, ...] = (7, 14)
+    max_count: int = 2
+    max_total_days: int = 60
+
+
+def extension_refusal(
+    tags: Mapping[str, str], requested_by: str, days: int, granted: Sequence[float], rules: ExtensionRules
+) -> str | None:
+    """Why an extension is refused, or None: owner only, allowed sizes, bounded count and total."""
+    owner = normalise(tags).get("owner", "")
+    if not owner or owner.lower() != requested_by.strip().lower():
+        return f"only the owner ({owner or 'no owner tag'}) may extend this resource"
+    if days not in rules.allowed_days:
+        return f"an extension is {' or '.join(str(d) for d in rules.allowed_days)} days, not {days}"
+    if len(granted) >= rules.max_count:
+        return f"already extended {len(granted)} times (the most is {rules.max_count})"
+    if sum(granted) + days > rules.max_total_days:
+        return f"{sum(granted):g} days already granted; {days} more would pass the {rules.max_total_days}-day limit"
+    return None
+
+
+def extended_ttl(tag: str, days: int) -> str:
+    """The ttl tag as written back: the base with every extension shown (`7d+14d+7d`)."""
+    return f"{tag.strip().lower()}+{days}d"

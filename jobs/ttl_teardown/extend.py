@@ -1,0 +1,100 @@
+"""Explaining and extending one resource: the same rules, settings and state as a run.
+
+Used by `python -m jobs.ttl_teardown explain|extend` and by the Lambda route that
+serves the signed snooze links in warning e-mails.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from jobs.core.context import JobContext
+from jobs.core.errors import PermanentError, TransientError
+from jobs.core.settings import Settings
+from jobs.ttl_teardown.job import Job
+from jobs.ttl_teardown.model import Item
+from jobs.ttl_teardown.rules import ExtensionRules, History, decide, extended_ttl, extension_refusal
+
+
+class ExtensionRefused(Exception):
+    """The request breaks a rule; the message says which."""
+
+
+def _job(settings: Settings, clients: dict[str, Any] | None) -> Job:
+    return Job(JobContext.outside_a_run(settings, "ttl_teardown", destructive=True, clients=clients))
+
+
+def _find(job: Job, resource: str) -> Item:
+    inventory = job.collect()
+    for item in inventory.items:
+        if item.id == resource or item.name == resource:
+            return item
+    errors = "; ".join(f"{e.source}: {e.message}" for e in inventory.errors)
+    raise ExtensionRefused(f"{resource} is not in the inventory" + (f" ({errors})" if errors else ""))
+
+
+def explain(settings: Settings, resource: str, now: datetime, clients: dict[str, Any] | None = None) -> dict[str, Any]:
+    job = _job(settings, clients)
+    item = _find(job, resource)
+    history = job.history(item.id)
+    decision = decide(item.resource, job.policy(), history, now)
+    return {
+        "resource": item.id,
+        "name": item.name,
+        "type": item.type,
+        "verdict": str(decision.verdict),
+        "reason": decision.reason,
+        "violations": list(decision.violations),
+        "expires_at": decision.expires_at.isoformat().replace("+00:00", "Z") if decision.expires_at else None,
+        "warnings_sent": {k: v.isoformat() for k, v in history.warnings.items()},
+        "extension_days": history.extension_days,
+        "tags": dict(item.resource.tags),
+    }
+
+
+def extend(
+    settings: Settings,
+    resource: str,
+    days: int,
+    reason: str,
+    by: str,
+    now: datetime,
+    clients: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Grant, record (the source of truth), then write the ttl tag back (best effort)."""
+    job = _job(settings, clients)
+    item = _find(job, resource)
+    ext = job.cfg.extension
+    rules = ExtensionRules(tuple(ext.allowed_days), ext.max_count, ext.max_total_days)
+    granted = job.ctx.state.extensions(item.id)
+    why = extension_refusal(item.resource.tags, by, days, granted, rules)
+    if why:
+        raise ExtensionRefused(why)
+    if not reason.strip():
+        raise ExtensionRefused("a reason is required")
+    job.ctx.state.add_extension(item.id, days, reason.strip(), by, now)
+    written = _write_back(job, item, extended_ttl(item.tag("ttl"), days))
+    decision = decide(item.resource, job.policy(), History(extension_days=sum(granted) + days), now)
+    expires = decision.expires_at or now + timedelta(days=days)
+    return {
+        "resource": item.id,
+        "days": days,
+        "expires_at": expires.isoformat().replace("+00:00", "Z"),
+        "extensions": len(granted) + 1,
+        "ttl_tag": written,
+    }
+
+
+def _write_back(job: Job, item: Item, value: str) -> str:
+    from jobs.ttl_teardown.providers.sources import aws_for, cluster_for
+    from jobs.ttl_teardown.providers.taggers import TAGGERS, annotate
+
+    try:
+        if item.provider == "kubernetes":
+            annotate(cluster_for(job.cfg, job.ctx), item, value)
+        else:
+            TAGGERS[item.type](aws_for(job.ctx, item.region or job.cfg.regions[0]), item, value)
+    except (PermanentError, TransientError) as exc:
+        return f"not written ({exc}); the extension is recorded and counts"
+    return value

@@ -66,8 +66,8 @@ def build(items: Sequence[Item], histories: Mapping[str, History], ctx: Context)
                 notices[owner].append(
                     {"id": item.id, "name": item.name, "violations": list(decision.violations), "key": key}
                 )
-        elif decision.verdict is Verdict.DELETE:
-            deletions.append((item, decision, dollars))
+        elif decision.verdict is Verdict.DELETE and not item.details.get("asg"):
+            deletions.append((item, decision, dollars))  # an Auto Scaling member goes with its group
     plan.findings.extend(_quota_findings(items, ctx.quotas))
     plan.actions.extend(_owner_actions("warn", warnings, "expiring soon"))
     plan.actions.extend(_owner_actions("notify_violations", notices, "with tag violations"))

@@ -11,7 +11,19 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from jobs.core.settings import JobSettings
 
 #: the AWS types this build reads and deletes (providers/aws_read.py READERS)
-AWS_TYPES = ("ec2:instance", "ec2:volume", "ec2:security-group", "s3:bucket", "rds:instance")
+AWS_TYPES = (
+    "iam:role",
+    "autoscaling:group",
+    "ec2:instance",
+    "elbv2:load-balancer",
+    "elbv2:target-group",
+    "s3:bucket",
+    "rds:instance",
+    "ec2:volume",
+    "ec2:security-group",
+    "eks:nodegroup",
+    "eks:cluster",
+)
 K8S_KINDS = ("namespace", "deployment", "statefulset", "service", "configmap")
 QUOTA_KEYS = ("ec2_instances", "rds_databases", "s3_buckets", "ebs_volumes_gb", "k8s_namespaces")
 

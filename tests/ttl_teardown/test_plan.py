@@ -122,3 +122,11 @@ def test_a_created_at_mismatch_is_an_informational_finding() -> None:
     i = Item(Resource("arn:x", "ec2:instance", GOOD, api_created_at=NOW - timedelta(days=1)), "aws", "us-east-1", "i-x")
     plan = build([i], {}, ctx())
     assert [f.type for f in plan.findings] == ["ttl", "created_at_mismatch"]
+
+
+def test_an_auto_scaling_member_is_left_to_its_group() -> None:
+    member = Item(
+        item("i-asg").resource, "aws", "us-east-1", "i-asg", Sizing(instance_type="t3.micro"), {"asg": "ci-runners"}
+    )
+    plan = build([member], {member.id: warned_long_ago(member)}, ctx())
+    assert plan.actions == [] and plan.findings[0].details["verdict"] == "delete"

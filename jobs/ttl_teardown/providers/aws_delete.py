@@ -7,12 +7,17 @@ referenced) raises RetryLater, and the runner tries again after the other deleti
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, Final
 
 from jobs.core.errors import PermanentError, RetryLater, TransientError
 from jobs.ttl_teardown.providers.aws_read import Aws
 
 GONE = {
+    "NoSuchEntity",
+    "LoadBalancerNotFound",
+    "TargetGroupNotFound",
+    "ResourceNotFoundException",
     "InvalidInstanceID.NotFound",
     "InvalidVolume.NotFound",
     "InvalidGroup.NotFound",
@@ -93,7 +98,68 @@ def delete_database(aws: Aws, params: Mapping[str, Any], run_id: str) -> None:
     )
 
 
+def delete_auto_scaling_group(aws: Aws, params: Mapping[str, Any], run_id: str) -> None:
+    """Scaled to zero first, so its instances go and nothing replaces them; then the group."""
+    asg, name = aws.client("autoscaling"), params["name"]
+    aws_call(
+        f"scale {name} to 0",
+        lambda: asg.update_auto_scaling_group(AutoScalingGroupName=name, MinSize=0, MaxSize=0, DesiredCapacity=0),
+    )
+    aws_call(f"delete {name}", lambda: asg.delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True))
+
+
+def delete_load_balancer(aws: Aws, params: Mapping[str, Any], run_id: str) -> None:
+    arn = params["details"]["resource_arn"]
+    aws_call(f"delete {params['name']}", lambda: aws.client("elbv2").delete_load_balancer(LoadBalancerArn=arn))
+
+
+def delete_target_group(aws: Aws, params: Mapping[str, Any], run_id: str) -> None:
+    arn = params["details"]["resource_arn"]
+    aws_call(f"delete {params['name']}", lambda: aws.client("elbv2").delete_target_group(TargetGroupArn=arn))
+
+
+def delete_nodegroup(aws: Aws, params: Mapping[str, Any], run_id: str) -> None:
+    d = params["details"]
+    aws_call(
+        f"delete nodegroup {params['name']}",
+        lambda: aws.client("eks").delete_nodegroup(clusterName=d["cluster"], nodegroupName=d["nodegroup"]),
+    )
+
+
+def delete_cluster(aws: Aws, params: Mapping[str, Any], run_id: str) -> None:
+    """Only when nothing is left in it: a node group still there (even one being deleted) waits."""
+    eks, name = aws.client("eks"), params["details"]["cluster"]
+    left = aws_call(f"list nodegroups of {name}", lambda: eks.list_nodegroups(clusterName=name))
+    if left and left.get("nodegroups"):
+        raise RetryLater(f"cluster {name} still has node groups: {', '.join(left['nodegroups'])}")
+    aws_call(f"delete cluster {name}", lambda: eks.delete_cluster(name=name))
+
+
+def delete_role(aws: Aws, params: Mapping[str, Any], run_id: str) -> None:
+    """Detached from everything first (policies, inline policies, instance profiles), then deleted."""
+    iam, role = aws.client("iam"), params["details"]["role"]
+    attached = aws_call(f"list policies of {role}", lambda: iam.list_attached_role_policies(RoleName=role)) or {}
+    for policy in attached.get("AttachedPolicies", []):
+        arn = policy["PolicyArn"]
+        aws_call(f"detach {arn} from {role}", partial(iam.detach_role_policy, RoleName=role, PolicyArn=arn))
+    inline = aws_call(f"list inline policies of {role}", lambda: iam.list_role_policies(RoleName=role)) or {}
+    for name in inline.get("PolicyNames", []):
+        aws_call(f"delete {name} of {role}", partial(iam.delete_role_policy, RoleName=role, PolicyName=name))
+    profiles = aws_call(f"list profiles of {role}", lambda: iam.list_instance_profiles_for_role(RoleName=role)) or {}
+    for profile in profiles.get("InstanceProfiles", []):
+        name = profile["InstanceProfileName"]
+        detach = partial(iam.remove_role_from_instance_profile, InstanceProfileName=name, RoleName=role)
+        aws_call(f"remove {role} from {name}", detach)
+    aws_call(f"delete role {role}", lambda: iam.delete_role(RoleName=role))
+
+
 DELETERS: Final[dict[str, Callable[[Aws, Mapping[str, Any], str], None]]] = {
+    "autoscaling:group": delete_auto_scaling_group,
+    "elbv2:load-balancer": delete_load_balancer,
+    "elbv2:target-group": delete_target_group,
+    "eks:nodegroup": delete_nodegroup,
+    "eks:cluster": delete_cluster,
+    "iam:role": delete_role,
     "ec2:instance": terminate_instance,
     "ec2:volume": delete_volume,
     "ec2:security-group": delete_security_group,

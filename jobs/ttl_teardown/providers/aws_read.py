@@ -28,7 +28,7 @@ class Aws:
     client: Callable[[str], Any]  # service name → client for this region
     account: str
 
-    def pages(self, service: str, operation: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    def pages(self, service: str, operation: str, key: str, **kwargs: Any) -> Iterator[Any]:
         for page in self.client(service).get_paginator(operation).paginate(**kwargs):
             yield from page.get(key, [])
 
@@ -151,6 +151,18 @@ def databases(aws: Aws) -> Iterator[Item]:
         )
 
 
+def _more(name: str) -> Callable[[Aws], Iterator[Item]]:
+    """A reader from aws_read_more, imported when used."""
+
+    def read(aws: Aws) -> Iterator[Item]:
+        from jobs.ttl_teardown.providers import aws_read_more
+
+        reader: Callable[[Aws], Iterator[Item]] = getattr(aws_read_more, name)
+        return reader(aws)
+
+    return read
+
+
 #: resource type → reader; `GLOBAL` types are read once, not per region
 READERS: Final[dict[str, Callable[[Aws], Iterator[Item]]]] = {
     "ec2:instance": instances,
@@ -158,5 +170,11 @@ READERS: Final[dict[str, Callable[[Aws], Iterator[Item]]]] = {
     "ec2:security-group": security_groups,
     "s3:bucket": buckets,
     "rds:instance": databases,
+    "autoscaling:group": _more("auto_scaling_groups"),
+    "elbv2:load-balancer": _more("load_balancers"),
+    "elbv2:target-group": _more("target_groups"),
+    "eks:nodegroup": _more("nodegroups"),
+    "eks:cluster": _more("clusters"),
+    "iam:role": _more("roles"),
 }
-GLOBAL: Final = frozenset({"s3:bucket"})
+GLOBAL: Final = frozenset({"s3:bucket", "iam:role"})

@@ -210,5 +210,8 @@ class BaseJob(ABC, Generic[ItemT]):
         """The stable key `--shard i/n` splits on (tenant, repository, account/region, ...)."""
         return repr(item)
 
+    def after_apply(self, run_id: str, outcomes: Sequence[Outcome]) -> None:
+        """After acting (never in a dry run): export an audit trail, clean up. Errors are recorded."""
+
     def record_metrics(self, registry: Any, plan: Plan, outcomes: Sequence[Outcome]) -> None:
         """Add job-specific series to the run's registry; the runner pushes them once."""

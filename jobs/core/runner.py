@@ -176,6 +176,11 @@ def _execute(
         result.outcomes = [Outcome(a, OutcomeKind.PLANNED) for a in plan.actions]
     else:
         result.outcomes = _apply_all(job, plan.actions, rt)
+        try:
+            job.after_apply(ctx.run_id, result.outcomes)
+        except Exception as exc:  # the actions are done; a failed export is recorded, not a crash
+            log.exception("after_apply_failed")
+            result.errors.append(RunError("after_apply", redact.scrub(f"{type(exc).__name__}: {exc}")))
         send_alerts(spec.id, ctx, result, resolve_missing=not inventory.errors, sleep=rt.sleep)
     job.record_metrics(metrics.registry, plan, result.outcomes)
     result.status = _status(result)

@@ -96,6 +96,27 @@ class Job(BaseJob[Item]):
         for entry in action.params["entries"]:  # only once delivered: an undelivered warning counts for nothing
             self.ctx.state.record_warning(self.id, entry["id"], entry["key"], self._now, {"owner": owner})
 
+    def after_apply(self, run_id: str, outcomes: Sequence[Outcome]) -> None:
+        """One JSON-lines object per run in S3, when `audit.s3_bucket` is set (the state DB has it anyway)."""
+        bucket = self.cfg.audit.s3_bucket
+        if not bucket or not outcomes:
+            return
+        import json
+
+        from jobs.ttl_teardown.providers.aws_delete import aws_call
+        from jobs.ttl_teardown.providers.sources import aws_for
+
+        assert self._now is not None
+        lines = [
+            json.dumps({"run_id": run_id, "at": self._now.isoformat(), **o.to_json()}, sort_keys=True) for o in outcomes
+        ]
+        key = f"{self.cfg.audit.s3_prefix}{self._now:%Y/%m/%d}/{run_id}.jsonl"
+        s3 = aws_for(self.ctx, self.cfg.regions[0]).client("s3")
+        aws_call(
+            f"write audit s3://{bucket}/{key}",
+            lambda: s3.put_object(Bucket=bucket, Key=key, Body="\n".join(lines).encode()),
+        )
+
     def history(self, resource: str) -> History:
         """What earlier runs sent and granted for `resource` (read by collect)."""
         return self._histories.get(resource, History())

@@ -158,3 +158,36 @@ def test_throttling_is_retried_by_the_client(fleet: dict[str, Any]) -> None:
     result = json.loads(out.getvalue())
     assert code == 0 and result["errors"] == [] and throttled["left"] == 0
     assert result["summary"]["total_checked"] == 12
+
+
+def test_each_run_leaves_one_audit_object_in_s3_and_a_failing_delete_does_not_stop_the_others(
+    fleet: dict[str, Any],
+) -> None:
+    s3 = aws_client("s3", REGION)
+    s3.create_bucket(Bucket="audit-trail", CreateBucketConfiguration={"LocationConstraint": REGION})
+    rds = aws_client("rds", REGION)
+    created = T0 - timedelta(days=1)
+    rds.create_db_instance(
+        DBInstanceIdentifier="guarded",
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        MasterUsername="admin",
+        MasterUserPassword="a-Long-pw-123",
+        AllocatedStorage=20,
+        Tags=tags(created),
+        DeletionProtection=True,
+    )
+    section = {
+        "aws": {"types": ["ec2:instance", "rds:instance"]},
+        "audit": {"s3_bucket": "audit-trail"},
+        "max_actions_percent": 50,
+    }
+    run(fleet, T0 + timedelta(days=3), "--apply", **section)
+    result = run(fleet, T0 + timedelta(days=5), "--apply", **section)
+    outcomes = {a["resource"].rsplit(":", 1)[-1].rsplit("/", 1)[-1]: a["outcome"] for a in result["actions"]}
+    assert outcomes == {fleet["ids"]["doomed"]: "done", "guarded": "failed"}
+    assert result["status"] == "partial" and result["exit_code"] == 1
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="audit-trail")["Contents"]]
+    assert len(keys) == 2 and all(k.startswith("ttl-teardown/2026/11/2") and k.endswith(".jsonl") for k in keys)
+    last = s3.get_object(Bucket="audit-trail", Key=sorted(keys)[-1])["Body"].read().decode().splitlines()
+    assert {json.loads(line)["outcome"] for line in last} == {"done", "failed"}

@@ -47,7 +47,21 @@ class Job(BaseJob[Item]):
         extended = self.ctx.state.extension_days(ids)
         self._histories = {i: History(sent.get(i, {}), extended.get(i, 0.0)) for i in ids}
         self._pricing = load_pricing(self.cfg.cost.pricing_file)
+        if self.cfg.cost.refresh and inventory.items:
+            self._pricing = self._refreshed_prices(inventory.items)
         return inventory
+
+    def _refreshed_prices(self, items: Sequence[Item]) -> Pricing:
+        from datetime import UTC
+
+        from jobs.core.clients.aws import aws_client
+        from jobs.ttl_teardown.price_list import refresh
+
+        client = self.ctx.client("aws:pricing", lambda: aws_client("pricing", "us-east-1"))  # the API's home region
+        ec2 = {i.sizing.instance_type for i in items if i.type == "ec2:instance" and i.sizing.instance_type}
+        rds = {i.sizing.instance_type for i in items if i.type == "rds:instance" and i.sizing.instance_type}
+        now = datetime.now(UTC)  # cache bookkeeping, not a decision input
+        return refresh(self._pricing, client, self.cfg.regions[0], ec2, rds, self.ctx.state, now)
 
     # -- decide -------------------------------------------------------------------------------
     def policy(self) -> Policy:

@@ -1,0 +1,111 @@
+"""Refreshing on-demand prices from the AWS Price List API, cached in the state DB for a week.
+
+Only the instance types and database classes actually in the inventory are asked for;
+anything the API does not answer keeps the price from `config/pricing.yaml`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from jobs.core.state import StateStore
+from jobs.ttl_teardown.cost import Pricing
+
+log = logging.getLogger("secops.ttl_teardown")
+CACHE = "aws-pricing"
+FRESH_FOR = timedelta(days=7)
+#: the Price List API's names for regions
+LOCATIONS = {
+    "us-east-1": "US East (N. Virginia)",
+    "us-east-2": "US East (Ohio)",
+    "us-west-2": "US West (Oregon)",
+    "eu-west-1": "EU (Ireland)",
+    "eu-central-1": "EU (Frankfurt)",
+    "ap-southeast-1": "Asia Pacific (Singapore)",
+}
+
+
+def _filters(region: str, **fields: str) -> list[dict[str, str]]:
+    wanted = {"location": LOCATIONS.get(region, region), **fields}
+    return [{"Type": "TERM_MATCH", "Field": k, "Value": v} for k, v in wanted.items()]
+
+
+def hourly_usd(price_list: Iterable[str]) -> float | None:
+    """The on-demand hourly USD price in a GetProducts answer, if there is exactly one kind."""
+    for entry in price_list:
+        product = json.loads(entry)
+        for term in (product.get("terms", {}).get("OnDemand") or {}).values():
+            for dimension in (term.get("priceDimensions") or {}).values():
+                if dimension.get("unit") in ("Hrs", "Hours"):
+                    usd = float(dimension.get("pricePerUnit", {}).get("USD", "nan"))
+                    if usd == usd and usd > 0:  # not NaN, not a free tier line
+                        return usd
+    return None
+
+
+def _ask(client: Any, service: str, region: str, **fields: str) -> float | None:
+    answer = client.get_products(ServiceCode=service, Filters=_filters(region, **fields), MaxResults=10)
+    return hourly_usd(answer.get("PriceList", []))
+
+
+def refresh(
+    pricing: Pricing,
+    client: Any,
+    region: str,
+    ec2_types: set[str],
+    rds_classes: set[str],
+    state: StateStore,
+    now: datetime,
+) -> Pricing:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    wanted = [f"ec2:{region}:{t}" for t in sorted(ec2_types)] + [f"rds:{region}:{c}" for c in sorted(rds_classes)]
+    cached = state.cache_get(CACHE, wanted)
+    fresh: dict[str, dict[str, Any]] = {}
+    for key in wanted:
+        entry = cached.get(key)
+        if entry and now - datetime.fromisoformat(entry["at"]) < FRESH_FOR:
+            continue
+        kind, _, name = key.split(":", 2)
+        try:
+            if kind == "ec2":
+                usd = _ask(
+                    client,
+                    "AmazonEC2",
+                    region,
+                    instanceType=name,
+                    operatingSystem="Linux",
+                    tenancy="Shared",
+                    preInstalledSw="NA",
+                    capacitystatus="Used",
+                )
+            else:
+                usd = _ask(
+                    client,
+                    "AmazonRDS",
+                    region,
+                    instanceType=name,
+                    deploymentOption="Single-AZ",
+                    databaseEngine="PostgreSQL",
+                )
+        except (BotoCoreError, ClientError, ValueError) as exc:  # the shipped prices still stand; say so once
+            log.warning("price_list_unavailable", extra={"fields": {"key": key, "error": type(exc).__name__}})
+            break
+        if usd is not None:
+            fresh[key] = {"usd_hourly": usd, "at": now.isoformat()}
+    state.cache_put(CACHE, fresh, now)
+    known = {**cached, **fresh}
+    ec2 = {
+        **pricing.ec2_hourly,
+        **{k.split(":", 2)[2]: v["usd_hourly"] for k, v in known.items() if k.startswith("ec2:")},
+    }
+    rds = {
+        **pricing.rds_hourly,
+        **{k.split(":", 2)[2]: v["usd_hourly"] for k, v in known.items() if k.startswith("rds:")},
+    }
+    return replace(pricing, ec2_hourly=ec2, rds_hourly=rds)

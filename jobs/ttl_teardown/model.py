@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jobs.ttl_teardown.cost import Sizing
-from jobs.ttl_teardown.rules import Resource, normalise
+from jobs.ttl_teardown.rules import Resource
 
 
 @dataclass(frozen=True)
@@ -28,4 +28,4 @@ class Item:
         return self.resource.type
 
     def tag(self, key: str) -> str:
-        return normalise(self.resource.tags).get(key, "")
+        return self.resource.normalised.get(key, "")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import fnmatch
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,11 @@ class Resource:
     api_created_at: datetime | None = None  # what the API says (LaunchTime, creationTimestamp)
     clock_from_api: bool = False  # Kubernetes: label values cannot hold a timestamp
     namespace: str | None = None  # Kubernetes
+
+    @functools.cached_property
+    def normalised(self) -> dict[str, str]:
+        """The tags as the rules read them, worked out once per resource."""
+        return normalise(self.tags)
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,7 @@ def normalise(tags: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and a fleet repeats a handful of ttl values
 def parse_ttl(text: str, max_days: int) -> tuple[timedelta | None, str | None]:
     """`7d`, `14d`, `48h`: a TTL or why not. Above `max_days` is refused, never capped.
 
@@ -114,6 +121,7 @@ def parse_ttl(text: str, max_days: int) -> tuple[timedelta | None, str | None]:
     return ttl, None
 
 
+@functools.lru_cache(maxsize=65536)  # pure; IaC stamps many resources with one instant
 def parse_created_at(text: str, now: datetime) -> tuple[datetime | None, str | None]:
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
@@ -166,7 +174,7 @@ def _clock_key(res: Resource, key: str) -> bool:
 
 
 def decide(res: Resource, policy: Policy, history: History, now: datetime) -> Decision:
-    tags = normalise(res.tags)
+    tags = res.normalised
     if reason := protection(tags):
         return Decision(res, Verdict.KEEP, reason)
     if reason := policy.whitelist.match(res, tags):
@@ -246,7 +254,7 @@ def _span(span: timedelta) -> str:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 @dataclass(frozen=True)

@@ -52,8 +52,10 @@ format: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	@command -v prometheus-blackbox-exporter >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-blackbox-exporter >/dev/null)
+	@[ -x .bench/c7n-venv/bin/custodian ] || ($(PYTHON) -m venv .bench/c7n-venv && .bench/c7n-venv/bin/pip install -q c7n)
 	$(PY) bench/startup.py
 	$(PY) bench/certificate_checker.py
+	C7N_VENV=.bench/c7n-venv $(PY) bench/ttl_teardown.py
 
 docs: $(VENV)/.installed-dev
 	$(PY) scripts/update_readme.py

@@ -141,4 +141,4 @@ class Job(BaseJob[Item]):
     def record_metrics(self, registry: Any, plan: Plan, outcomes: Sequence[Outcome]) -> None:
         from jobs.ttl_teardown.metrics import record
 
-        record(registry, plan, self.ctx.state, self.id)
+        record(registry, plan, outcomes, self.ctx.state, self.id)

@@ -4,11 +4,12 @@ expires within 24 h and 48 h, and violations by kind."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
 
-from jobs.core.job import Plan
+from jobs.core.job import Outcome, OutcomeKind, Plan
 from jobs.core.state import AuditEntry, StateStore
 
 
@@ -17,7 +18,8 @@ def _tag_of(violation: str) -> str:
     return violation.removeprefix("missing tag ").split(" ")[0]
 
 
-def record(registry: Any, plan: Plan, state: StateStore, job_id: str) -> None:
+def record(registry: Any, plan: Plan, outcomes: Sequence[Outcome], state: StateStore, job_id: str) -> None:
+    """Earlier runs come from the audit table; this run's outcomes are not stored yet."""
     from prometheus_client import Counter as PromCounter
     from prometheus_client import Gauge
 
@@ -29,7 +31,10 @@ def record(registry: Any, plan: Plan, state: StateStore, job_id: str) -> None:
                 AuditEntry.job_id == job_id, AuditEntry.kind == "delete", AuditEntry.outcome == "done"
             )
         )
-        for details in rows:
+        this_run = [
+            dict(o.action.details) for o in outcomes if o.action.kind == "delete" and o.outcome is OutcomeKind.DONE
+        ]
+        for details in [*rows, *this_run]:
             project = str(details.get("project") or "unknown")
             deleted[(str(details.get("type")), project)] += 1
             dollars[project] += float(details.get("cost_avoided_usd") or 0.0)

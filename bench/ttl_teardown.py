@@ -198,6 +198,8 @@ def run_ours(proxy: Proxy, work: Path, types: list[str]) -> tuple[set[str], dict
     before = proxy.count
     argv = [sys.executable, "-m", "jobs.ttl_teardown", "--config", str(config), "--json", "--now", NOW.isoformat()]
     proc, stats = timed(argv, env, work)
+    if not proc.stdout.strip():
+        raise SystemExit(f"ttl-teardown printed no result (exit {proc.returncode}): {proc.stderr.strip()[-2000:]}")
     result = json.loads(proc.stdout)
     selected = {
         f["details"]["name"]

@@ -9,21 +9,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from jobs.core.settings import JobSettings
+from jobs.ttl_teardown.order import ORDER
 
-#: the AWS types this build reads and deletes (providers/aws_read.py READERS)
-AWS_TYPES = (
-    "iam:role",
-    "autoscaling:group",
-    "ec2:instance",
-    "elbv2:load-balancer",
-    "elbv2:target-group",
-    "s3:bucket",
-    "rds:instance",
-    "ec2:volume",
-    "ec2:security-group",
-    "eks:nodegroup",
-    "eks:cluster",
-)
+#: the AWS types this build reads and deletes, in deletion order (order.py)
+AWS_TYPES = tuple(kind for kind in ORDER if not kind.startswith("k8s:"))
 K8S_KINDS = ("namespace", "deployment", "statefulset", "service", "configmap")
 QUOTA_KEYS = ("ec2_instances", "rds_databases", "s3_buckets", "ebs_volumes_gb", "k8s_namespaces")
 

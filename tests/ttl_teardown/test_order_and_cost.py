@@ -59,3 +59,13 @@ def test_a_bad_price_list_names_the_setting(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_pricing(tmp_path / "missing.yaml")
     assert Pricing().s3_gb_month == 0.0
+
+
+def test_every_type_in_the_order_can_be_read_deleted_and_tagged() -> None:
+    from jobs.ttl_teardown.providers.aws_delete import DELETERS
+    from jobs.ttl_teardown.providers.aws_read import READERS
+    from jobs.ttl_teardown.providers.kubernetes import KINDS
+    from jobs.ttl_teardown.settings import AWS_TYPES, K8S_KINDS
+
+    assert set(AWS_TYPES) == set(READERS) == set(DELETERS)
+    assert {f"k8s:{k}" for k in K8S_KINDS} == {f"k8s:{k}" for k in KINDS} == {t for t in ORDER if t.startswith("k8s:")}

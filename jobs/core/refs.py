@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from jobs.core import redact
-from jobs.core.clients.vault import vault_client
+from jobs.core.clients.vault import vault_call, vault_client
+from jobs.core.errors import PermanentError, TransientError
+from jobs.core.retry import call_with_retry
 
 VAULT_PREFIX = "vault:"
 FILE_PREFIX = "file:"
@@ -65,21 +67,18 @@ class VaultReader:
         return str(data[key])
 
     def _read_kv2(self, mount: str, path: str) -> dict[str, Any]:
-        import hvac.exceptions
-        import requests
-
         if self._client is None:
             self._client = self._connect()
+        client = self._client
         try:
-            answer = self._client.secrets.kv.v2.read_secret_version(
+            read = lambda: client.secrets.kv.v2.read_secret_version(  # noqa: E731
                 path=path, mount_point=mount, raise_on_deleted_version=True
             )
-        except hvac.exceptions.InvalidPath:
-            raise ValueError(f"vault {mount}/{path} does not exist") from None
-        except hvac.exceptions.Forbidden:
-            raise ValueError(f"vault refused to read {mount}/{path} (permission denied)") from None
-        except (hvac.exceptions.VaultError, requests.RequestException) as exc:
-            raise ValueError(f"vault {mount}/{path} unreadable: {type(exc).__name__}") from None
+            answer = call_with_retry(lambda: vault_call(read, f"vault refused to read {mount}/{path}"))
+        except (PermanentError, TransientError) as exc:
+            raise ValueError(str(exc)) from None
+        if answer is None:
+            raise ValueError(f"vault {mount}/{path} does not exist")
         data: dict[str, Any] = answer["data"]["data"]
         return data
 

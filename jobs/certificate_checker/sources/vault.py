@@ -14,40 +14,22 @@ from typing import Any
 from jobs.certificate_checker.model import CertInfo, Observation
 from jobs.certificate_checker.parse import cert_info, split_bundle
 from jobs.certificate_checker.settings import CertificateCheckerSettings
-from jobs.core.clients.vault import vault_client
+from jobs.core.clients.vault import vault_call, vault_client
 from jobs.core.context import JobContext
 from jobs.core.errors import PermanentError, TransientError
 from jobs.core.job import Inventory, RunError
 from jobs.core.retry import call_with_retry
 
 
-def _call(fn: Any, what: str) -> Any:
-    """hvac errors as ours: None for 404, TransientError for outages, PermanentError otherwise."""
-    import hvac.exceptions as errors
-    import requests
-
-    try:
-        return fn()
-    except errors.InvalidPath:
-        return None
-    except (errors.VaultDown, errors.InternalServerError, errors.BadGateway, errors.RateLimitExceeded,
-            requests.ConnectionError, requests.Timeout) as exc:  # fmt: skip
-        raise TransientError(f"{what}: {type(exc).__name__}") from None
-    except errors.Forbidden:
-        raise PermanentError(f"{what}: permission denied") from None
-    except errors.VaultError as exc:
-        raise PermanentError(f"{what}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}") from None
-
-
 def _list(client: Any, path: str) -> list[str] | None:
-    answer = call_with_retry(lambda: _call(lambda: client.list(path), f"list {path}"))
+    answer = call_with_retry(lambda: vault_call(lambda: client.list(path), f"list {path}"))
     return None if answer is None else list(answer.get("data", {}).get("keys", []))
 
 
 def _read(client: Any, mount: str, serial: str) -> dict[str, Any]:
     """The cache entry for one serial: {"revoked": true} or {"cert": CertInfo JSON}."""
     path = f"{mount}/cert/{serial}"
-    answer = call_with_retry(lambda: _call(lambda: client.read(path), f"read {path}"))
+    answer = call_with_retry(lambda: vault_call(lambda: client.read(path), f"read {path}"))
     data = (answer or {}).get("data") or {}
     if int(data.get("revocation_time") or 0) > 0:
         return {"revoked": True}
@@ -61,7 +43,7 @@ def read_mount(client: Any, mount: str, ctx: JobContext) -> Inventory[Observatio
     inventory: Inventory[Observation] = Inventory()
     serials = _list(client, f"{mount}/certs")
     if serials is None:  # 404: no certificates yet, or no such mount
-        if _call(lambda: client.read(f"{mount}/cert/ca"), f"read {mount}/cert/ca") is None:
+        if vault_call(lambda: client.read(f"{mount}/cert/ca"), f"read {mount}/cert/ca") is None:
             inventory.errors.append(RunError(f"vault:{mount}", f"no PKI mount at {mount}"))
         return inventory
     serials = [s for s in serials if ctx.owns(f"vault:{mount}/{s}")]

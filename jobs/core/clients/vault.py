@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
+
+from jobs.core.errors import PermanentError, TransientError
 
 
 def vault_client(
@@ -24,3 +27,30 @@ def vault_client(
     if not url or not token:
         raise ValueError("no Vault to read it from: set vault.url and vault.token (or VAULT_ADDR/VAULT_TOKEN)")
     return hvac.Client(url=url, token=token, namespace=namespace, timeout=timeout, verify=ca_file or True)
+
+
+def vault_call(fn: Callable[[], Any], what: str) -> Any:
+    """hvac's errors in our terms: None for a path that does not exist, TransientError for
+    outages and throttling (retried), PermanentError for a refusal or a bad request."""
+    import hvac.exceptions as errors
+    import requests
+
+    try:
+        return fn()
+    except errors.InvalidPath:
+        return None
+    except (
+        errors.VaultDown,
+        errors.InternalServerError,
+        errors.BadGateway,
+        errors.RateLimitExceeded,
+        requests.ConnectionError,
+        requests.Timeout,
+    ) as exc:
+        raise TransientError(f"{what}: {type(exc).__name__}") from None
+    except errors.Forbidden:
+        raise PermanentError(f"{what} (permission denied)") from None
+    except (errors.VaultError, requests.RequestException) as exc:
+        raise PermanentError(
+            f"{what}: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+        ) from None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.core.registry import JOBS, module_to_id
+from jobs.core.registry import JOBS
 from jobs.core.settings_doc import END, START, reference
 from jobs.core.state import MIGRATIONS
 from tests.helpers import ROOT
@@ -27,9 +27,14 @@ def test_list_prints_one_line_per_job_with_its_schedules() -> None:
     assert "0 2 * * *" in ttl and "0 * * * * (hourly pre-alerts)" in ttl
 
 
-def test_job_ids_are_module_names_with_dashes() -> None:
-    for job_id, spec in JOBS.items():
-        assert module_to_id(spec.module) == job_id
+def test_job_ids_and_modules_are_the_contracts() -> None:
+    assert {job_id: spec.module for job_id, spec in JOBS.items()} == {
+        "certificate-checker": "jobs.certificate_checker",
+        "secret-rotation": "jobs.secret_rotation",
+        "usage-report": "jobs.usage_report",
+        "repo-scanner": "jobs.repo_scanner",
+        "ttl-teardown": "jobs.ttl_teardown",
+    }
 
 
 def test_run_help_lists_every_contract_option_and_the_jobs_own() -> None:
@@ -66,12 +71,6 @@ def test_db_upgrade_creates_the_schema_explicitly(tmp_path: Path) -> None:
     assert python_m("jobs", "db", "status", cwd=tmp_path).stdout.startswith(
         f"schema version {latest} (latest {latest})"
     )
-
-
-def test_demo_runs_from_a_clean_directory(tmp_path: Path) -> None:
-    proc = python_m("jobs", "demo", "--output", str(tmp_path / "out"), cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip()
 
 
 def test_readme_settings_reference_is_generated_from_the_models() -> None:

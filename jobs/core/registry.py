@@ -136,8 +136,3 @@ JOBS: Final[dict[str, JobSpec]] = {
         ),
     )
 }
-
-
-def module_to_id(module: str) -> str:
-    """`jobs.ttl_teardown` → `ttl-teardown` (CONTRACT: the id is the module name with - for _)."""
-    return module.rsplit(".", 1)[-1].replace("_", "-")

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 @dataclass
 class Ran:
     code: int
-    stdout: str
     result: dict[str, Any] | None
 
 
@@ -33,15 +33,24 @@ def write_config(path: Path, settings: dict[str, Any]) -> str:
     return str(path)
 
 
+def run_cli(spec: JobSpec, argv: Sequence[str], runtime: Runtime | None = None) -> dict[str, Any]:
+    """One run of any job through the command-line path with --json: its result and exit code."""
+    out = io.StringIO()
+    args = job_parser(spec, spec.id).parse_args([*argv, "--json"])
+    code, _ = execute(spec, args, runtime or Runtime(sleep=lambda _: None), out)
+    text = out.getvalue()
+    result: dict[str, Any] = json.loads(text) if text.strip() else {}
+    result["exit_code"] = code
+    return result
+
+
 def run_sample(store: Path, *argv: str, spec: JobSpec = SPEC, runtime: Runtime | None = None) -> Ran:
-    """One run in-process, as `python -m ... --json`, against the store directory."""
+    """One run of the sample job against the store directory."""
     runtime = runtime or Runtime(sleep=lambda _: None)
     runtime.clients.setdefault("store", str(store))
-    out = io.StringIO()
-    args = job_parser(spec, "sample").parse_args([*argv, "--json"])
-    code, _ = execute(spec, args, runtime, out)
-    text = out.getvalue()
-    return Ran(code, text, json.loads(text) if text.strip() else None)
+    result = run_cli(spec, argv, runtime)
+    code = result.pop("exit_code")
+    return Ran(code, result or None)
 
 
 def run_sample_process(store: Path, *argv: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:

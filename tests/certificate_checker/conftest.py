@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,13 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from cryptography.hazmat.primitives import serialization
 
-from jobs.core.cli import execute, job_parser
 from jobs.core.registry import JOBS
 from jobs.core.runner import Runtime
 from jobs.demo.tlslab import Issued, TLSServer, issue
+from tests.helpers import run_cli, write_config
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 
@@ -59,15 +56,8 @@ def run_checker(
     tmp_path: Path, section: dict[str, Any], *argv: str, runtime: Runtime | None = None, **settings: Any
 ) -> dict[str, Any]:
     """One certificate-checker run through the CLI path, its JSON result returned."""
-    config = tmp_path / "secops.yaml"
-    config.write_text(yaml.safe_dump({"certificate_checker": section, **settings}))
-    spec = JOBS["certificate-checker"]
-    out = io.StringIO()
-    args = job_parser(spec, "certificate_checker").parse_args(["--config", str(config), "--json", *argv])
-    code, _ = execute(spec, args, runtime or Runtime(sleep=lambda _: None), out)
-    result: dict[str, Any] = json.loads(out.getvalue()) if out.getvalue() else {"exit_code": code}
-    result["exit_code"] = code
-    return result
+    config = write_config(tmp_path / "secops.yaml", {"certificate_checker": section, **settings})
+    return run_cli(JOBS["certificate-checker"], ["--config", config, *argv], runtime)
 
 
 def by_resource(result: dict[str, Any]) -> dict[str, dict[str, Any]]:

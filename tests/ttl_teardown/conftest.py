@@ -11,7 +11,7 @@ import pytest
 
 from jobs.core.clients.aws import aws_client
 from tests import services
-from tests.ttl_teardown.test_job import REGION, T0, tags
+from tests.ttl_teardown.fleet import REGION, T0, tags
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import yaml
 
 from jobs.core.settings import load_settings
 from jobs.ttl_teardown import snooze
@@ -16,9 +15,8 @@ from jobs.ttl_teardown.commands import main as ttl_command
 from jobs.ttl_teardown.extend import ExtensionRefused, explain, extend
 from jobs.ttl_teardown.rules import ExtensionRules, extension_refusal, parse_ttl
 from jobs.ttl_teardown.snooze_route import respond
-from tests.ttl_teardown.test_job import REGION, T0
+from tests.ttl_teardown.fleet import OWNER, T0, ttl_config
 
-OWNER = "dana@example.com"
 RULES = ExtensionRules()
 KEY = "route-test-snooze-key"
 
@@ -49,19 +47,7 @@ def test_the_total_is_bounded_and_an_extended_ttl_tag_still_parses() -> None:
 
 
 def settings(fleet: dict[str, Any]) -> Any:
-    config = fleet["dir"] / "c.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "ttl_teardown": {
-                    "regions": [REGION],
-                    "aws": {"types": ["ec2:instance"]},
-                    "snooze": {"hmac_key": KEY, "base_url": "https://x.test"},
-                }
-            }
-        )
-    )
-    return load_settings(config)
+    return load_settings(ttl_config(fleet["dir"], snooze={"hmac_key": KEY, "base_url": "https://x.test"}))
 
 
 def test_the_owner_extends_twice_and_no_more_and_the_tag_shows_it(fleet: dict[str, Any]) -> None:

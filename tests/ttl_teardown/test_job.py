@@ -2,37 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-import yaml
-
-from jobs.core.cli import execute, job_parser
 from jobs.core.clients.aws import aws_client
 from jobs.core.registry import JOBS
 from jobs.core.runner import Runtime
-from tests.helpers import outbox
+from tests.helpers import outbox, run_cli
+from tests.ttl_teardown.fleet import REGION, T0, tags, ttl_config
 
-REGION = "eu-west-1"
-T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 MUTATING = ("Terminate", "Delete", "Create", "Put", "Modify", "Update", "Attach", "Detach")
-
-
-def tags(created: datetime, ttl: str = "2d", **extra: str) -> list[dict[str, str]]:
-    base = {
-        "environment": "dev",
-        "owner": "dana@example.com",
-        "project": "checkout",
-        "cost-center": "cc-42",
-        "ttl": ttl,
-        "created_at": created.isoformat().replace("+00:00", "Z"),
-        "auto-teardown": "true",
-        "data-class": "internal",
-        **extra,
-    }
-    return [{"Key": k, "Value": v} for k, v in base.items()]
 
 
 class Calls:
@@ -52,31 +32,14 @@ class Calls:
 def run(
     fleet: dict[str, Any], when: datetime, *argv: str, calls: Calls | None = None, **section: Any
 ) -> dict[str, Any]:
-    config = fleet["dir"] / "c.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "ttl_teardown": {
-                    "regions": [REGION],
-                    "aws": {"types": ["ec2:instance"]},
-                    "whitelist": {"tags": [{"key": "critical", "value": "true"}]},
-                    **section,
-                }
-            }
-        )
-    )
+    config = ttl_config(fleet["dir"], whitelist={"tags": [{"key": "critical", "value": "true"}]}, **section)
     clients: dict[str, Any] = {}
     if calls is not None:
         client = aws_client("ec2", REGION)
         client.meta.events.register("before-call.*.*", calls.hook)
         clients[f"aws:ec2:{REGION}"] = client
-    spec = JOBS["ttl-teardown"]
-    out = io.StringIO()
-    args = job_parser(spec, "ttl").parse_args(["--config", str(config), "--json", "--now", when.isoformat(), *argv])
-    code, _ = execute(spec, args, Runtime(sleep=lambda _: None, clients=clients), out)
-    result: dict[str, Any] = json.loads(out.getvalue())
-    result["exit_code"] = code
-    return result
+    argv = ("--config", config, "--now", when.isoformat(), *argv)
+    return run_cli(JOBS["ttl-teardown"], argv, Runtime(sleep=lambda _: None, clients=clients))
 
 
 def state(fleet: dict[str, Any], name: str) -> str:
@@ -149,14 +112,9 @@ def test_throttling_is_retried_by_the_client(fleet: dict[str, Any]) -> None:
 
     client.meta.events.register("before-send.ec2.DescribeInstances", throttle)
     client.meta.events.register("before-call.*.*", calls.hook)
-    config = fleet["dir"] / "c.yaml"
-    config.write_text(yaml.safe_dump({"ttl_teardown": {"regions": [REGION], "aws": {"types": ["ec2:instance"]}}}))
-    out = io.StringIO()
-    spec = JOBS["ttl-teardown"]
-    args = job_parser(spec, "ttl").parse_args(["--config", str(config), "--json", "--now", T0.isoformat()])
-    code, _ = execute(spec, args, Runtime(sleep=lambda _: None, clients={f"aws:ec2:{REGION}": client}), out)
-    result = json.loads(out.getvalue())
-    assert code == 0 and result["errors"] == [] and throttled["left"] == 0
+    runtime = Runtime(sleep=lambda _: None, clients={f"aws:ec2:{REGION}": client})
+    result = run_cli(JOBS["ttl-teardown"], ["--config", ttl_config(fleet["dir"]), "--now", T0.isoformat()], runtime)
+    assert result["exit_code"] == 0 and result["errors"] == [] and throttled["left"] == 0
     assert result["summary"]["total_checked"] == 12
 
 

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import io
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
 from kubernetes import client as k8s
 
-from jobs.core.cli import execute, job_parser
 from jobs.core.registry import JOBS
 from jobs.core.runner import Runtime
 from tests.fakes.kubernetes import FakeKubernetes
+from tests.helpers import run_cli, write_config
 from tests.test_metrics import sample_value
+from tests.ttl_teardown.fleet import K8S_LABELS
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-LABELS = {
-    "environment": "dev",
-    "project": "checkout",
-    "cost-center": "cc-42",
-    "auto-teardown": "true",
-    "data-class": "internal",
-    "ttl": "2d",
-}
 OWNER = {"owner": "dana@example.com"}
 
 
@@ -35,7 +25,7 @@ def namespace(fake: FakeKubernetes, name: str, created: datetime, **labels: str)
         {
             "metadata": {
                 "name": name,
-                "labels": {**LABELS, **labels},
+                "labels": {**K8S_LABELS, "ttl": "2d", **labels},
                 "annotations": OWNER,
                 "creationTimestamp": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
             }
@@ -44,27 +34,17 @@ def namespace(fake: FakeKubernetes, name: str, created: datetime, **labels: str)
 
 
 def run(fake: FakeKubernetes, tmp_path: Path, when: datetime, *argv: str) -> dict[str, Any]:
-    config = tmp_path / "c.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "metrics_textfile": str(tmp_path / "{job}.prom"),
-                "ttl_teardown": {
-                    "aws": {"enabled": False},
-                    "kubernetes": {"enabled": True, "kinds": ["namespace"]},
-                    "max_actions_percent": 100,
-                },
-            }
-        )
-    )
-    spec = JOBS["ttl-teardown"]
-    out = io.StringIO()
+    settings = {
+        "metrics_textfile": str(tmp_path / "{job}.prom"),
+        "ttl_teardown": {
+            "aws": {"enabled": False},
+            "kubernetes": {"enabled": True, "kinds": ["namespace"]},
+            "max_actions_percent": 100,
+        },
+    }
     api = k8s.ApiClient(k8s.Configuration(host=fake.url))
-    args = job_parser(spec, "ttl").parse_args(["--config", str(config), "--json", "--now", when.isoformat(), *argv])
-    code, _ = execute(spec, args, Runtime(sleep=lambda _: None, clients={"kubernetes": api}), out)
-    result: dict[str, Any] = json.loads(out.getvalue())
-    result["exit_code"] = code
-    return result
+    argv = ("--config", write_config(tmp_path / "c.yaml", settings), "--now", when.isoformat(), *argv)
+    return run_cli(JOBS["ttl-teardown"], argv, Runtime(sleep=lambda _: None, clients={"kubernetes": api}))
 
 
 def test_expired_namespaces_are_warned_then_deleted_and_protected_ones_never(

@@ -6,14 +6,8 @@ from kubernetes import client as k8s
 
 from jobs.ttl_teardown.providers.kubernetes import READERS, Cluster, delete
 from tests.fakes.kubernetes import FakeKubernetes
+from tests.ttl_teardown.fleet import K8S_LABELS
 
-LABELS = {
-    "environment": "dev",
-    "project": "checkout",
-    "cost-center": "cc-42",
-    "auto-teardown": "true",
-    "data-class": "internal",
-}
 ANNOTATIONS = {"owner": "dana@example.com", "ttl": "7d"}
 
 
@@ -25,7 +19,7 @@ def cluster(fake: FakeKubernetes) -> Cluster:
 def test_labels_and_annotations_make_the_tags_and_the_clock_is_the_creation_timestamp(
     kubernetes_api: FakeKubernetes,
 ) -> None:
-    meta = {"labels": LABELS, "annotations": ANNOTATIONS, "creationTimestamp": "2026-11-10T09:00:00Z"}
+    meta = {"labels": K8S_LABELS, "annotations": ANNOTATIONS, "creationTimestamp": "2026-11-10T09:00:00Z"}
     for n in range(3):
         kubernetes_api.add("namespaces", {"metadata": {"name": f"pr-{n}", **meta}})
     kubernetes_api.add("deployments", {"metadata": {"name": "web", "namespace": "pr-1", **meta}})

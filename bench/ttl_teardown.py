@@ -68,6 +68,7 @@ def kind_of(n: int) -> tuple[str, dict[str, str]]:
 
 
 def plan_throughput() -> None:
+    from jobs.core.runner import gc_paused
     from jobs.ttl_teardown.cost import Sizing, load_pricing
     from jobs.ttl_teardown.model import Item
     from jobs.ttl_teardown.plan import Context, build
@@ -85,7 +86,8 @@ def plan_throughput() -> None:
     ]
     context = Context(Policy(), load_pricing(None), 30, {}, NOW)
     start = time.perf_counter()
-    plan = build(items, {}, context)
+    with gc_paused():  # as the runner plans
+        plan = build(items, {}, context)
     seconds = time.perf_counter() - start
     print(
         f"plan: {PLANNED:,} resources in {seconds:.2f}s = {PLANNED / seconds:,.0f} resources/s "

@@ -5,6 +5,8 @@ Every entry point (CLI, Lambda, scheduler) ends here, so every job behaves the s
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import getpass
 import hashlib
 import logging
@@ -12,7 +14,7 @@ import os
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -88,6 +90,20 @@ class Runtime:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Plans are pure and allocate a few acyclic objects per item: reference counting frees
+    them, and the cyclic collector's passes over a 100,000-item inventory only cost time
+    (a third of ttl-teardown's plan, measured in bench/ttl_teardown.py)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def exit_code(result: RunResult, fail_on: Severity | None) -> int:
     """CONTRACT exit codes; a failed run outranks the --fail-on gate."""
     if any(e.source == "guardrail" for e in result.errors):
@@ -152,7 +168,8 @@ def _execute(
         job = spec.load()(ctx)
         inventory = job.collect()
         items = [i for i in inventory.items if options.shard is None or options.shard.owns(job.shard_key(i))]
-        plan = job.plan(items, now)
+        with gc_paused():
+            plan = job.plan(items, now)
     except ConfigError:
         raise
     except Exception as exc:  # a crash of collect/plan is the run's failure, recorded, never a traceback dump

@@ -16,14 +16,15 @@ from jobs.ttl_teardown import snooze
 from jobs.ttl_teardown.cost import Pricing, avoided, hourly
 from jobs.ttl_teardown.model import Item
 from jobs.ttl_teardown.order import rank
-from jobs.ttl_teardown.rules import Decision, History, Policy, Verdict, decide
+from jobs.ttl_teardown.rules import Decision, History, Policy, Verdict, decide, iso
 
-QUOTA_USAGE: dict[str, Callable[[Item], float]] = {
-    "ec2_instances": lambda i: 1.0 if i.type == "ec2:instance" else 0.0,
-    "rds_databases": lambda i: 1.0 if i.type == "rds:instance" else 0.0,
-    "s3_buckets": lambda i: 1.0 if i.type == "s3:bucket" else 0.0,
-    "ebs_volumes_gb": lambda i: (i.sizing.size_gb or 0.0) if i.type == "ec2:volume" else 0.0,
-    "k8s_namespaces": lambda i: 1.0 if i.type == "k8s:namespace" else 0.0,
+# What each type counts against a project's quota, by type: one lookup per resource.
+QUOTA_USAGE: dict[str, tuple[str, Callable[[Item], float]]] = {
+    "ec2:instance": ("ec2_instances", lambda i: 1.0),
+    "rds:instance": ("rds_databases", lambda i: 1.0),
+    "s3:bucket": ("s3_buckets", lambda i: 1.0),
+    "ec2:volume": ("ebs_volumes_gb", lambda i: i.sizing.size_gb or 0.0),
+    "k8s:namespace": ("k8s_namespaces", lambda i: 1.0),
 }
 
 
@@ -49,59 +50,95 @@ def violation_key(decision: Decision) -> str:
 
 
 def build(items: Sequence[Item], histories: Mapping[str, History], ctx: Context) -> Plan:
-    decisions = [decide(i.resource, ctx.policy, histories.get(i.id, History()), ctx.now) for i in items]
     plan = Plan()
     warnings: dict[str, list[dict[str, Any]]] = defaultdict(list)
     notices: dict[str, list[dict[str, Any]]] = defaultdict(list)
     deletions: list[tuple[Item, Decision, float | None]] = []
-    for item, decision in zip(items, decisions, strict=True):
-        dollars = avoided(hourly(item.type, item.sizing, ctx.pricing), ctx.horizon_days)
+    tally = _Tally(ctx.now)
+    empty = History()
+    for item in items:
+        history = histories.get(item.id, empty)
+        decision = decide(item.resource, ctx.policy, history, ctx.now)
+        tally.add(decision)
+        verdict = decision.verdict
+        dollars = None
+        if verdict is Verdict.WARN or verdict is Verdict.DELETE:  # priced only where someone reads it
+            dollars = avoided(hourly(item.type, item.sizing, ctx.pricing), ctx.horizon_days)
         plan.findings.extend(_findings(item, decision, dollars))
         owner = item.tag("owner")
-        if decision.verdict is Verdict.WARN and decision.warning:
+        if verdict is Verdict.WARN and decision.warning:
             warnings[owner].append(_warning_entry(item, decision, dollars, ctx))
         elif decision.violations and "@" in owner:
             key = violation_key(decision)
-            if key not in histories.get(item.id, History()).warnings:
+            if key not in history.warnings:
                 notices[owner].append(
                     {"id": item.id, "name": item.name, "violations": list(decision.violations), "key": key}
                 )
-        elif decision.verdict is Verdict.DELETE and not item.details.get("asg"):
+        elif verdict is Verdict.DELETE and not item.details.get("asg"):
             deletions.append((item, decision, dollars))  # an Auto Scaling member goes with its group
     plan.findings.extend(_quota_findings(items, ctx.quotas))
     plan.actions.extend(_owner_actions("warn", warnings, "expiring soon"))
     plan.actions.extend(_owner_actions("notify_violations", notices, "with tag violations"))
     deletions.sort(key=lambda d: rank(d[0].type))
     plan.actions.extend(_deletion(item, decision, dollars) for item, decision, dollars in deletions)
-    plan.summary.update(_summary(decisions, deletions, warnings, ctx.now))
+    plan.summary.update(
+        to_delete=len(deletions),
+        owners_warned=len([o for o in warnings if o]),
+        **tally.counts,
+        cost_avoided_usd=round(sum(d[2] or 0.0 for d in deletions), 2),
+    )
     return plan
 
 
+class _Tally:
+    """The summary's counts, gathered in the one pass over the decisions."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now, self.in_24h, self.in_48h = now, now + timedelta(hours=24), now + timedelta(hours=48)
+        self.counts = dict.fromkeys(("tag_violations", "kept", "expiring_24h", "expiring_48h"), 0)
+
+    def add(self, decision: Decision) -> None:
+        counts = self.counts
+        if decision.violations:
+            counts["tag_violations"] += 1
+        elif decision.verdict is Verdict.KEEP:
+            counts["kept"] += 1
+        elif decision.expires_at and self.now <= decision.expires_at <= self.in_48h:
+            counts["expiring_48h"] += 1
+            if decision.expires_at <= self.in_24h:
+                counts["expiring_24h"] += 1
+
+
 def _findings(item: Item, decision: Decision, dollars: float | None) -> list[Finding]:
-    base: dict[str, Any] = {
-        "type": item.type,
+    resource = item.resource
+    tags, rid = resource.normalised, resource.id
+    details: dict[str, Any] = {
+        "type": resource.type,
         "region": item.region,
         "name": item.name,
-        "owner": item.tag("owner") or None,
-        "project": item.tag("project") or None,
+        "owner": tags.get("owner") or None,
+        "project": tags.get("project") or None,
     }
     if decision.expires_at:
-        base["expires_at"] = decision.expires_at.isoformat().replace("+00:00", "Z")
+        details["expires_at"] = iso(decision.expires_at)
     found = []
+    mismatch = (
+        [Finding("created_at_mismatch", Severity.INFO, rid, decision.mismatch, dict(details))]
+        if decision.mismatch
+        else []
+    )
     if decision.violations:
-        details = {**base, "violations": list(decision.violations), "kept_reason": decision.reason}
-        found.append(Finding("tag_violation", Severity.WARNING, item.id, "; ".join(decision.violations), details))
+        details.update(violations=list(decision.violations), kept_reason=decision.reason)
+        found.append(Finding("tag_violation", Severity.WARNING, rid, "; ".join(decision.violations), details))
     else:
         level, message = _ttl_line(decision)
-        details = {**base, "verdict": str(decision.verdict), "reason": decision.reason}
+        details.update(verdict=str(decision.verdict), reason=decision.reason)
         if decision.verdict is Verdict.KEEP:
             details["kept_reason"] = decision.reason
         if decision.verdict is Verdict.DELETE:
             details["cost_avoided_usd"] = dollars
-        found.append(Finding("ttl", level, item.id, message, details))
-    if decision.mismatch:
-        found.append(Finding("created_at_mismatch", Severity.INFO, item.id, decision.mismatch, base))
-    return found
+        found.append(Finding("ttl", level, rid, message, details))
+    return found + mismatch
 
 
 def _ttl_line(decision: Decision) -> tuple[Severity, str]:
@@ -124,7 +161,7 @@ def _warning_entry(item: Item, decision: Decision, dollars: float | None, ctx: C
         "name": item.name,
         "type": item.type,
         "region": item.region,
-        "expires_at": decision.expires_at.isoformat().replace("+00:00", "Z"),
+        "expires_at": iso(decision.expires_at),
         "key": decision.warning,
         "cost_avoided_usd": dollars,
         "extend": f"python -m jobs.ttl_teardown extend {item.id} --days {ctx.extension_days[0]} "
@@ -173,8 +210,9 @@ def _quota_findings(items: Sequence[Item], quotas: Mapping[str, Mapping[str, flo
     for item in items:
         project = item.tag("project")
         if project:
-            for metric, measure in QUOTA_USAGE.items():
-                usage[project][metric] += measure(item)
+            counted = QUOTA_USAGE.get(item.type)
+            if counted:
+                usage[project][counted[0]] += counted[1](item)
     found = []
     for project, used in sorted(usage.items()):
         limits = {**quotas.get("default", {}), **quotas.get(project, {})}
@@ -184,24 +222,3 @@ def _quota_findings(items: Sequence[Item], quotas: Mapping[str, Mapping[str, flo
                 details = {"project": project, "metric": metric, "used": used[metric], "quota": limit}
                 found.append(Finding("quota_exceeded", Severity.WARNING, f"project:{project}", message, details))
     return found
-
-
-def _summary(
-    decisions: Sequence[Decision], deletions: Sequence[Any], warnings: Mapping[str, Any], now: datetime
-) -> dict[str, Any]:
-    def expiring(hours: int) -> int:
-        return sum(
-            1
-            for d in decisions
-            if d.expires_at and d.verdict is not Verdict.KEEP and now <= d.expires_at <= now + timedelta(hours=hours)
-        )
-
-    return {
-        "to_delete": len(deletions),
-        "owners_warned": len([o for o in warnings if o]),
-        "tag_violations": sum(1 for d in decisions if d.violations),
-        "kept": sum(1 for d in decisions if d.verdict is Verdict.KEEP and not d.violations),
-        "expiring_24h": expiring(24),
-        "expiring_48h": expiring(48),
-        "cost_avoided_usd": round(sum(d[2] or 0.0 for d in deletions), 2),
-    }

@@ -21,7 +21,10 @@ DATA_CLASSES = frozenset({"public", "internal", "confidential", "restricted"})
 MANDATORY = ("environment", "owner", "project", "cost-center", "created_at", "auto-teardown", "data-class")
 _TTL = re.compile(r"^(\d{1,4})([dh])((?:\+\d{1,3}d)*)$")  # 7d, 48h; "7d+14d" once extended
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+# On Kubernetes the clock is metadata.creationTimestamp: no created_at label needed.
+_MANDATORY_K8S = tuple(key for key in MANDATORY if key != "created_at")
 MISMATCH_TOLERANCE = timedelta(days=1)
+_ZERO, _HOUR = timedelta(0), timedelta(hours=1)
 
 
 class Verdict(enum.StrEnum):
@@ -144,33 +147,38 @@ def protection(tags: Mapping[str, str]) -> str | None:
 
 
 def violations(res: Resource, tags: Mapping[str, str], policy: Policy, now: datetime) -> list[str]:
-    found = [f"missing tag {key}" for key in MANDATORY if not tags.get(key) and not _clock_key(res, key)]
-    env = tags.get("environment", "").lower()
+    get = tags.get
+    found = [f"missing tag {key}" for key in (_MANDATORY_K8S if res.clock_from_api else MANDATORY) if not get(key)]
+    env = get("environment", "").lower()
     if env and env not in ENVIRONMENTS:
         found.append(f"environment {tags['environment']!r} is not one of {', '.join(sorted(ENVIRONMENTS))}")
-    if tags.get("owner") and not _EMAIL.match(tags["owner"]):
-        found.append(f"owner {tags['owner']!r} is not an e-mail address")
-    data_class = tags.get("data-class", "").lower()
+    owner = get("owner")
+    if owner and not _is_email(owner):
+        found.append(f"owner {owner!r} is not an e-mail address")
+    data_class = get("data-class", "").lower()
     if data_class and data_class not in DATA_CLASSES:
         found.append(f"data-class {tags['data-class']!r} is not one of {', '.join(sorted(DATA_CLASSES))}")
-    teardown = tags.get("auto-teardown", "").lower()
+    teardown = get("auto-teardown", "").lower()
     if teardown and teardown not in ("true", "false"):
         found.append(f"auto-teardown {tags['auto-teardown']!r} is not true or false")
     if env != "prod":
-        if not tags.get("ttl"):
-            found.append("missing tag ttl")
-        else:
-            found.extend(e for e in [parse_ttl(tags["ttl"], policy.max_ttl_days)[1]] if e)
-    if tags.get("created_at") and not res.clock_from_api:
-        found.extend(e for e in [parse_created_at(tags["created_at"], now)[1]] if e)
-    if res.clock_from_api and res.api_created_at is None:
-        found.append("no creation time from the API")
+        ttl = get("ttl")
+        problem = parse_ttl(ttl, policy.max_ttl_days)[1] if ttl else "missing tag ttl"
+        if problem:
+            found.append(problem)
+    if res.clock_from_api:
+        if res.api_created_at is None:
+            found.append("no creation time from the API")
+    elif created := get("created_at"):
+        problem = parse_created_at(created, now)[1]
+        if problem:
+            found.append(problem)
     return found
 
 
-def _clock_key(res: Resource, key: str) -> bool:
-    """On Kubernetes the clock is metadata.creationTimestamp: no created_at label needed."""
-    return key == "created_at" and res.clock_from_api
+@functools.lru_cache(maxsize=4096)  # a fleet has few owners
+def _is_email(text: str) -> bool:
+    return _EMAIL.match(text) is not None
 
 
 def decide(res: Resource, policy: Policy, history: History, now: datetime) -> Decision:
@@ -198,7 +206,7 @@ def _clock(res: Resource, tags: Mapping[str, str], now: datetime) -> tuple[datet
     mismatch = None
     if tagged and res.api_created_at and res.api_created_at - tagged > MISMATCH_TOLERANCE:
         mismatch = (
-            f"the API reports creation at {_iso(res.api_created_at)}, "
+            f"the API reports creation at {iso(res.api_created_at)}, "
             f"{(res.api_created_at - tagged).days} days after the created_at tag; the tag is used"
         )
     return tagged, mismatch
@@ -206,7 +214,7 @@ def _clock(res: Resource, tags: Mapping[str, str], now: datetime) -> tuple[datet
 
 def warning_key(label: str, expires: datetime) -> str:
     """Warnings belong to one deadline: after an extension the owner is warned afresh."""
-    return f"{label}@{_iso(expires)}"
+    return f"{label}@{iso(expires)}"
 
 
 def _timeline(
@@ -216,32 +224,36 @@ def _timeline(
         key = warning_key(label, expires) if label else None
         return Decision(res, verdict, reason, expires_at=expires, warning=key, mismatch=mismatch)
 
-    suffix = "@" + _iso(expires)
-    sent = {k.removesuffix(suffix): at for k, at in history.warnings.items() if k.endswith(suffix)}
-    if now >= expires:
+    sent = _sent(history, expires)
+    left = expires - now
+    if left <= _ZERO:
         first = min(sent.values(), default=None)
         if first is not None and first <= now - policy.notice:
-            return decision(Verdict.DELETE, f"ttl expired {_span(now - expires)} ago")
+            return decision(Verdict.DELETE, f"ttl expired {_span(-left)} ago")
         if first is None:
             return decision(Verdict.WARN, "expired before any warning: warned now, deleted after the notice", "expired")
-        return decision(Verdict.EXPIRED_WAITING, f"expired; the notice runs until {_iso(first + policy.notice)}")
+        return decision(Verdict.EXPIRED_WAITING, f"expired; the notice runs until {iso(first + policy.notice)}")
     sent_windows = [_hours(label) for label in sent if label != "expired"]
     due = [
         window
         for window in policy.warn_before
-        if now >= expires - window and not any(s <= _hours_of(window) for s in sent_windows)
+        if left <= window and not any(s <= window // _HOUR for s in sent_windows)
     ]
     if due:  # one message for the nearest deadline; it covers the wider windows too
-        return decision(Verdict.WARN, f"expires in {_span(expires - now)}", _label(min(due)))
-    return decision(Verdict.ALIVE, f"expires in {_span(expires - now)}")
+        return decision(Verdict.WARN, f"expires in {_span(left)}", _label(min(due)))
+    return decision(Verdict.ALIVE, f"expires in {_span(left)}")
+
+
+def _sent(history: History, expires: datetime) -> dict[str, datetime]:
+    """The warnings already sent for this deadline, by label."""
+    if not history.warnings:
+        return {}
+    suffix = "@" + iso(expires)
+    return {k.removesuffix(suffix): at for k, at in history.warnings.items() if k.endswith(suffix)}
 
 
 def _label(window: timedelta) -> str:
-    return f"{_hours_of(window)}h"
-
-
-def _hours_of(window: timedelta) -> int:
-    return int(window.total_seconds() // 3600)
+    return f"{window // _HOUR}h"
 
 
 def _hours(label: str) -> int:
@@ -249,12 +261,14 @@ def _hours(label: str) -> int:
 
 
 def _span(span: timedelta) -> str:
-    hours = int(span.total_seconds() // 3600)
+    hours = span // _HOUR
     return f"{hours // 24}d {hours % 24}h" if hours >= 24 else f"{hours}h"
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+def iso(moment: datetime) -> str:
+    """The one spelling of an instant in keys, findings and messages: UTC, seconds, `Z`."""
+    utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+    return utc.isoformat(timespec="seconds")[:19] + "Z"
 
 
 @dataclass(frozen=True)

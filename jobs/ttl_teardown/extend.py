@@ -90,8 +90,6 @@ def _write_back(job: Job, item: Item, value: str) -> str:
     from jobs.ttl_teardown.providers.sources import aws_for, cluster_for
     from jobs.ttl_teardown.providers.taggers import TAGGERS, annotate
 
-    if item.provider != "kubernetes" and item.type not in TAGGERS:
-        return f"not written (no tag writer for {item.type} yet); the extension is recorded and counts"
     try:
         if item.provider == "kubernetes":
             annotate(cluster_for(job.cfg, job.ctx), item, value)

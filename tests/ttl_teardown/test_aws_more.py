@@ -10,6 +10,7 @@ import pytest
 from jobs.core.errors import RetryLater
 from jobs.ttl_teardown.providers.aws_delete import DELETERS
 from jobs.ttl_teardown.providers.aws_read import READERS, Aws
+from jobs.ttl_teardown.providers.taggers import TAGGERS
 from tests.ttl_teardown.test_aws_provider import REGION, aws, tags  # noqa: F401 - the aws fixture
 
 TRUST = json.dumps(
@@ -32,7 +33,7 @@ def subnets(aws: Aws) -> list[str]:  # noqa: F811
     return [s["SubnetId"] for s in aws.client("ec2").describe_subnets()["Subnets"]][:2]
 
 
-def test_an_auto_scaling_group_is_scaled_to_zero_and_deleted(aws: Aws) -> None:  # noqa: F811
+def make_auto_scaling_group(aws: Aws) -> None:  # noqa: F811
     ec2, asg = aws.client("ec2"), aws.client("autoscaling")
     image = ec2.describe_images()["Images"][0]["ImageId"]
     ec2.create_launch_template(
@@ -47,17 +48,26 @@ def test_an_auto_scaling_group_is_scaled_to_zero_and_deleted(aws: Aws) -> None: 
         AvailabilityZones=[f"{REGION}a"],
         Tags=[{**t, "PropagateAtLaunch": True} for t in tags()],
     )
+
+
+def test_an_auto_scaling_group_is_scaled_to_zero_and_deleted(aws: Aws) -> None:  # noqa: F811
+    make_auto_scaling_group(aws)
     item = read(aws, "autoscaling:group")["ci-runners"]
     assert item.tag("owner") == "dana@example.com" and len(item.details["instances"]) == 1
     delete(aws, "autoscaling:group", item)
     assert "ci-runners" not in read(aws, "autoscaling:group")
 
 
-def test_load_balancers_and_target_groups_with_batched_tags(aws: Aws) -> None:  # noqa: F811
+def make_balancers(aws: Aws) -> tuple[dict[str, Any], dict[str, Any]]:  # noqa: F811
     elb = aws.client("elbv2")
     vpc = aws.client("ec2").describe_vpcs()["Vpcs"][0]["VpcId"]
     lb = elb.create_load_balancer(Name="pr-42-alb", Subnets=subnets(aws), Tags=tags())["LoadBalancers"][0]
     tg = elb.create_target_group(Name="pr-42-tg", Protocol="HTTP", Port=80, VpcId=vpc, Tags=tags())["TargetGroups"][0]
+    return lb, tg
+
+
+def test_load_balancers_and_target_groups_with_batched_tags(aws: Aws) -> None:  # noqa: F811
+    lb, tg = make_balancers(aws)
     balancers, groups = read(aws, "elbv2:load-balancer"), read(aws, "elbv2:target-group")
     assert balancers["pr-42-alb"].id == lb["LoadBalancerArn"] and balancers["pr-42-alb"].tag("project") == "checkout"
     assert groups["pr-42-tg"].id == tg["TargetGroupArn"] and groups["pr-42-tg"].tag("ttl") == "7d"
@@ -66,7 +76,7 @@ def test_load_balancers_and_target_groups_with_batched_tags(aws: Aws) -> None:  
     assert read(aws, "elbv2:load-balancer") == {} and read(aws, "elbv2:target-group") == {}
 
 
-def test_an_eks_cluster_goes_only_when_its_node_groups_are_gone(aws: Aws) -> None:  # noqa: F811
+def make_eks(aws: Aws) -> None:  # noqa: F811
     eks, role = aws.client("eks"), "arn:aws:iam::123456789012:role/eks"
     eks.create_cluster(
         name="preview",
@@ -81,6 +91,10 @@ def test_an_eks_cluster_goes_only_when_its_node_groups_are_gone(aws: Aws) -> Non
         subnets=subnets(aws),
         tags={t["Key"]: t["Value"] for t in tags()},
     )
+
+
+def test_an_eks_cluster_goes_only_when_its_node_groups_are_gone(aws: Aws) -> None:  # noqa: F811
+    make_eks(aws)
     groups, clusters = read(aws, "eks:nodegroup"), read(aws, "eks:cluster")
     assert groups["preview/workers"].tag("environment") == "dev" and "preview" in clusters
     with pytest.raises(RetryLater, match="still has node groups: workers"):
@@ -90,9 +104,13 @@ def test_an_eks_cluster_goes_only_when_its_node_groups_are_gone(aws: Aws) -> Non
     assert read(aws, "eks:cluster") == {}
 
 
+def make_role(aws: Aws) -> None:  # noqa: F811
+    aws.client("iam").create_role(RoleName="pr-42-app", AssumeRolePolicyDocument=TRUST, Tags=tags())
+
+
 def test_only_roles_tagged_for_an_environment_and_they_are_detached_before_deletion(aws: Aws) -> None:  # noqa: F811
     iam = aws.client("iam")
-    iam.create_role(RoleName="pr-42-app", AssumeRolePolicyDocument=TRUST, Tags=tags())
+    make_role(aws)
     iam.create_role(RoleName="untagged-legacy", AssumeRolePolicyDocument=TRUST)
     iam.create_role(
         RoleName="AWSServiceRoleForX",
@@ -121,3 +139,26 @@ def test_only_roles_tagged_for_an_environment_and_they_are_detached_before_delet
     delete(aws, "iam:role", roles["pr-42-app"])
     assert read(aws, "iam:role") == {}
     assert iam.get_instance_profile(InstanceProfileName="pr-42-profile")["InstanceProfile"]["Roles"] == []
+
+
+MAKERS = {
+    "autoscaling:group": make_auto_scaling_group,
+    "elbv2:load-balancer": make_balancers,
+    "elbv2:target-group": make_balancers,
+    "eks:cluster": make_eks,  # not eks:nodegroup: moto's TagResource tags clusters only (real EKS tags both)
+    "iam:role": make_role,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(MAKERS))
+def test_an_extension_is_written_back_to_the_ttl_tag_and_nothing_else_changes(aws: Aws, kind: str) -> None:  # noqa: F811
+    MAKERS[kind](aws)
+    (item,) = read(aws, kind).values()
+    TAGGERS[kind](aws, item, "7d+7d")
+    again = read(aws, kind)[item.name]
+    assert again.tag("ttl") == "7d+7d"
+    assert {k: v for k, v in again.resource.tags.items() if k != "ttl"} == {
+        k: v for k, v in item.resource.tags.items() if k != "ttl"
+    }
+    if kind == "autoscaling:group":  # new instances still get the tag
+        assert again.details["ttl_propagates"] is True

@@ -65,7 +65,8 @@ def test_every_type_in_the_order_can_be_read_deleted_and_tagged() -> None:
     from jobs.ttl_teardown.providers.aws_delete import DELETERS
     from jobs.ttl_teardown.providers.aws_read import READERS
     from jobs.ttl_teardown.providers.kubernetes import KINDS
+    from jobs.ttl_teardown.providers.taggers import TAGGERS
     from jobs.ttl_teardown.settings import AWS_TYPES, K8S_KINDS
 
-    assert set(AWS_TYPES) == set(READERS) == set(DELETERS)
+    assert set(AWS_TYPES) == set(READERS) == set(DELETERS) == set(TAGGERS)
     assert {f"k8s:{k}" for k in K8S_KINDS} == {f"k8s:{k}" for k in KINDS} == {t for t in ORDER if t.startswith("k8s:")}

@@ -24,6 +24,9 @@ def auto_scaling_groups(aws: Aws) -> Iterator[Item]:
             group.get("CreatedTime"),
             group_name=name,
             instances=instances,
+            ttl_propagates=any(
+                t["Key"].strip().lower() == "ttl" and t.get("PropagateAtLaunch") for t in group.get("Tags", [])
+            ),
         )
 
 

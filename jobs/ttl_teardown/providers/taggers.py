@@ -37,12 +37,44 @@ def rds(aws: Aws, item: Item, value: str) -> None:
     aws_call(f"tag {item.name}", lambda: aws.client("rds").add_tags_to_resource(ResourceName=item.id, Tags=tag))
 
 
+def auto_scaling(aws: Aws, item: Item, value: str) -> None:
+    """Whether the tag propagates to new instances stays as it was."""
+    tag = {
+        "ResourceId": item.name,
+        "ResourceType": "auto-scaling-group",
+        "Key": _key(item),
+        "Value": value,
+        "PropagateAtLaunch": bool(item.details.get("ttl_propagates")),
+    }
+    aws_call(f"tag {item.name}", lambda: aws.client("autoscaling").create_or_update_tags(Tags=[tag]))
+
+
+def elbv2(aws: Aws, item: Item, value: str) -> None:
+    tag = [{"Key": _key(item), "Value": value}]
+    aws_call(f"tag {item.name}", lambda: aws.client("elbv2").add_tags(ResourceArns=[item.id], Tags=tag))
+
+
+def eks(aws: Aws, item: Item, value: str) -> None:
+    aws_call(f"tag {item.name}", lambda: aws.client("eks").tag_resource(resourceArn=item.id, tags={_key(item): value}))
+
+
+def iam_role(aws: Aws, item: Item, value: str) -> None:
+    tag = [{"Key": _key(item), "Value": value}]
+    aws_call(f"tag {item.name}", lambda: aws.client("iam").tag_role(RoleName=item.name, Tags=tag))
+
+
 TAGGERS: Final[dict[str, Callable[[Aws, Item, str], None]]] = {
     "ec2:instance": ec2,
     "ec2:volume": ec2,
     "ec2:security-group": ec2,
     "s3:bucket": s3,
     "rds:instance": rds,
+    "autoscaling:group": auto_scaling,
+    "elbv2:load-balancer": elbv2,
+    "elbv2:target-group": elbv2,
+    "eks:nodegroup": eks,
+    "eks:cluster": eks,
+    "iam:role": iam_role,
 }
 
 

@@ -118,6 +118,11 @@ def postgres_server() -> Iterator[Postgres]:
     port = free_port()
     run = lambda *cmd: subprocess.run([*as_postgres, *cmd], check=True, capture_output=True, timeout=60)  # noqa: E731
     run(str(bindir / "initdb"), "-D", str(datadir / "data"), "-U", "app", "--auth=trust", "-E", "UTF8")
+    # the admin needs no password; every other role logs in with its own (rotation tests rely on it)
+    (datadir / "data" / "pg_hba.conf").write_text(
+        "local all app trust\nhost all app 127.0.0.1/32 trust\n"
+        "local all all scram-sha-256\nhost all all 127.0.0.1/32 scram-sha-256\n"
+    )
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {datadir} -c fsync=off -c max_connections=200"
     run(str(bindir / "pg_ctl"), "-D", str(datadir / "data"), "-o", options, "-l", str(datadir / "log"), "-w", "start")
     try:

@@ -210,6 +210,11 @@ class BaseJob(ABC, Generic[ItemT]):
         """The stable key `--shard i/n` splits on (tenant, repository, account/region, ...)."""
         return repr(item)
 
+    def outcome_findings(self, outcomes: Sequence[Outcome]) -> list[Finding]:
+        """Findings only acting can reveal (a rotation that failed and was rolled back); they
+        are alerted on like the plan's."""
+        return []
+
     def after_apply(self, run_id: str, outcomes: Sequence[Outcome]) -> None:
         """After acting (never in a dry run): export an audit trail, clean up. Errors are recorded."""
 

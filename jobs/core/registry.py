@@ -107,6 +107,7 @@ JOBS: Final[dict[str, JobSpec]] = {
             ),
             destructive=True,
             options=(JobOption("force", "rotate every automatic secret now, due or not"),),
+            settings_class="jobs.secret_rotation.settings:SecretRotationSettings",
         ),
         JobSpec(
             id="usage-report",

@@ -6,6 +6,8 @@ is versioned and upgraded explicitly (`MIGRATIONS`, `python -m jobs db upgrade`)
 
 from __future__ import annotations
 
+import os
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +31,7 @@ from sqlalchemy import (
     insert,
     inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
@@ -113,6 +116,19 @@ class RunLock(Base):
     run_id: Mapped[str] = mapped_column(String(36))
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+    holder: Mapped[str | None] = mapped_column(String(255), nullable=True)  # host:pid (migration 3)
+
+
+class ResourceLock(Base):
+    """One resource worked on by one run at a time (a secret mid-rotation)."""
+
+    __tablename__ = "secops_resource_locks"
+    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(512), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(36))
+    holder: Mapped[str] = mapped_column(String(255))
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
 
 
 class WarningSent(Base):
@@ -193,8 +209,34 @@ MIGRATIONS: list[tuple[int, str, Callable[[Engine], None]]] = [
         _create(SchemaVersion, Run, FindingRow, AlertState, RunLock, WarningSent, Extension, JournalEntry, CacheEntry),
     ),
     (2, "action audit", _create(AuditEntry)),
+    (3, "lock holders and resource locks", lambda engine: _lock_holders(engine)),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def _lock_holders(engine: Engine) -> None:
+    """Locks name their process, so one left by a process that died is taken over at once."""
+    with engine.begin() as conn:
+        if "holder" not in {c["name"] for c in inspect(conn).get_columns(RunLock.__tablename__)}:
+            conn.execute(text(f"ALTER TABLE {RunLock.__tablename__} ADD COLUMN holder VARCHAR(255)"))
+    _create(ResourceLock)(engine)
+
+
+HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def holder_gone(holder: str | None) -> bool:
+    """A holder on this host whose process has exited (a crash, a kill -9)."""
+    host, _, pid = (holder or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def normalise_url(url: str) -> str:
@@ -251,20 +293,69 @@ class StateStore:
 
     # -- run lock -------------------------------------------------------------
     def acquire_lock(self, job_id: str, shard: str, run_id: str, now: datetime, ttl: timedelta) -> bool:
-        """True if this run now holds the lock; a lock past its expiry is taken over."""
+        """True if this run now holds the lock; one past its expiry, or left by a process on
+        this host that has exited, is taken over."""
         try:
             with self.session() as s:
-                s.add(RunLock(job_id=job_id, shard=shard, run_id=run_id, acquired_at=now, expires_at=now + ttl))
+                s.add(
+                    RunLock(
+                        job_id=job_id, shard=shard, run_id=run_id, acquired_at=now, expires_at=now + ttl, holder=HOLDER
+                    )
+                )
             return True
         except IntegrityError:
             pass
         with self.session() as s:
+            row = s.get(RunLock, (job_id, shard))
+            stale = RunLock.expires_at < now
+            if row is not None and holder_gone(row.holder):
+                stale = RunLock.run_id == row.run_id
             taken = s.execute(
                 update(RunLock)
-                .where(RunLock.job_id == job_id, RunLock.shard == shard, RunLock.expires_at < now)
-                .values(run_id=run_id, acquired_at=now, expires_at=now + ttl)
+                .where(RunLock.job_id == job_id, RunLock.shard == shard, stale)
+                .values(run_id=run_id, acquired_at=now, expires_at=now + ttl, holder=HOLDER)
             )
             return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+    def acquire_resource_lock(self, job_id: str, resource: str, run_id: str, now: datetime, ttl: timedelta) -> bool:
+        """The same rules for one resource; the run that holds it may take it again."""
+        try:
+            with self.session() as s:
+                s.add(
+                    ResourceLock(
+                        job_id=job_id,
+                        resource=resource,
+                        run_id=run_id,
+                        holder=HOLDER,
+                        acquired_at=now,
+                        expires_at=now + ttl,
+                    )
+                )
+            return True
+        except IntegrityError:
+            pass
+        with self.session() as s:
+            row = s.get(ResourceLock, (job_id, resource))
+            if row is None:
+                return False
+            if not (row.run_id == run_id or row.expires_at < now or holder_gone(row.holder)):
+                return False
+            taken = s.execute(
+                update(ResourceLock)
+                .where(
+                    ResourceLock.job_id == job_id, ResourceLock.resource == resource, ResourceLock.run_id == row.run_id
+                )
+                .values(run_id=run_id, holder=HOLDER, acquired_at=now, expires_at=now + ttl)
+            )
+            return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+    def release_resource_lock(self, job_id: str, resource: str, run_id: str) -> None:
+        with self.session() as s:
+            s.execute(
+                delete(ResourceLock).where(
+                    ResourceLock.job_id == job_id, ResourceLock.resource == resource, ResourceLock.run_id == run_id
+                )
+            )
 
     def lock_holder(self, job_id: str, shard: str) -> RunLock | None:
         with self.session() as s:
@@ -359,6 +450,32 @@ class StateStore:
     def add_extension(self, resource: str, days: float, reason: str, by: str, at: datetime) -> None:
         with self.session() as s:
             s.add(Extension(resource=resource, days=days, reason=reason, requested_by=by, created_at=at))
+
+    # -- journal --------------------------------------------------------------
+    def journal(
+        self, job_id: str, subject: str, operation_id: str, step: str, phase: str, at: datetime, data: dict[str, Any]
+    ) -> None:
+        """Written before and after each step of a multi-step operation (never a secret value)."""
+        with self.session() as s:
+            s.add(
+                JournalEntry(
+                    job_id=job_id, subject=subject, operation_id=operation_id, step=step, phase=phase, at=at, data=data
+                )
+            )
+
+    def open_operations(self, job_id: str, closed: str) -> dict[str, list[JournalEntry]]:
+        """subject → the entries of its operation that never reached phase `closed` (a crash)."""
+        with self.session() as s:
+            ended = select(JournalEntry.operation_id).where(JournalEntry.job_id == job_id, JournalEntry.phase == closed)
+            rows = s.scalars(
+                select(JournalEntry)
+                .where(JournalEntry.job_id == job_id, JournalEntry.operation_id.not_in(ended))
+                .order_by(JournalEntry.id)
+            )
+            found: dict[str, list[JournalEntry]] = {}
+            for row in rows:
+                found.setdefault(row.subject, []).append(row)
+            return found
 
     # -- cache ----------------------------------------------------------------
     def cache_get(self, namespace: str, keys: list[str]) -> dict[str, dict[str, Any]]:

@@ -1,0 +1,42 @@
+"""What the inventory hands to the policy: a managed secret as its KV v2 metadata describes it.
+
+Custom metadata is not versioned in KV v2, so the job keeps `current_version` there and
+reconciles it with the versions that exist on every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+#: custom metadata keys the job reads and maintains
+TYPE, OWNER, LAST_ROTATED, ROTATED_BY = "type", "owner", "last_rotated", "rotated_by"
+CURRENT, PENDING = "current_version", "pending_version"
+
+
+@dataclass(frozen=True)
+class ManagedSecret:
+    mount: str
+    path: str  # under the mount: apps/billing/db
+    metadata: Mapping[str, str]  # custom metadata, as read
+    latest_version: int
+    created: Mapping[int, datetime] = field(default_factory=dict)  # live version → created_time
+
+    @property
+    def resource(self) -> str:
+        return f"vault:{self.mount}/{self.path}"
+
+    @property
+    def type(self) -> str:
+        return self.metadata.get(TYPE, "").strip()
+
+    @property
+    def owner(self) -> str:
+        return self.metadata.get(OWNER, "").strip()
+
+    @property
+    def current_version(self) -> int:
+        """The version consumers were given: recorded by the job, else the latest."""
+        recorded = self.metadata.get(CURRENT, "")
+        return int(recorded) if recorded.isdigit() else self.latest_version

@@ -1,0 +1,126 @@
+"""Rotation policy, pure: metadata + policy + now + what was already sent → a decision.
+
+Safety first: only a secret whose type has an automatic policy is ever rotated; a secret
+with unclear metadata is reported and left alone; a forced run never rotates a
+notify-only type (encryption keys: a human rotates them, with re-encryption).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from jobs.secret_rotation.model import CURRENT, LAST_ROTATED, PENDING, ROTATED_BY, ManagedSecret
+
+
+class Rules(Protocol):
+    """One type's policy (settings.RotationPolicy satisfies it)."""
+
+    max_age_days: float
+    notify_before_days: float
+    auto_rotate: bool
+
+
+class Status(enum.StrEnum):
+    OK = "ok"
+    DUE_SOON = "due_soon"  # inside the notice window: the owner is warned once
+    DUE = "due"  # rotated this run
+    FORCED = "forced"  # rotated this run because the run was forced
+    MANUAL_DUE_SOON = "manual_due_soon"
+    MANUAL_OVERDUE = "manual_overdue"  # notify-only type past its age: a human must rotate it
+    INVALID = "invalid"  # unclear metadata: reported, never rotated
+
+
+ROTATE = frozenset({Status.DUE, Status.FORCED})
+
+
+@dataclass(frozen=True)
+class Decision:
+    secret: ManagedSecret
+    status: Status
+    reason: str
+    last_rotated: datetime | None = None
+    due_at: datetime | None = None
+    warning: str | None = None  # the owner warning due now (its key), if any
+    reconcile: Mapping[str, str] = field(default_factory=dict)  # custom metadata to write back
+
+
+def decide(
+    secret: ManagedSecret,
+    policies: Mapping[str, Rules],
+    now: datetime,
+    force: bool = False,
+    warned: Mapping[str, datetime] | None = None,
+) -> Decision:
+    if not secret.type:
+        return Decision(secret, Status.INVALID, "no `type` in the custom metadata: not managed until it has one")
+    rules = policies.get(secret.type)
+    if rules is None:
+        known = ", ".join(sorted(policies))
+        return Decision(secret, Status.INVALID, f"type {secret.type!r} has no policy (known: {known})")
+    pending = secret.metadata.get(PENDING, "")
+    if pending:
+        return Decision(
+            secret,
+            Status.INVALID,
+            f"version {pending} was left pending by an interrupted rotation with no journal entry: "
+            "check its consumers and set or remove pending_version by hand",
+        )
+    current = secret.current_version
+    if current not in secret.created:
+        return Decision(secret, Status.INVALID, f"current version {current} is deleted or destroyed")
+    last_rotated, reconcile = _clock(secret, current)
+    due_at = last_rotated + timedelta(days=rules.max_age_days)
+    notify_at = due_at - timedelta(days=rules.notify_before_days)
+    age = f"{(now - last_rotated).days} days old (max {rules.max_age_days:g})"
+
+    def decision(status: Status, reason: str, warn: bool = False) -> Decision:
+        key = f"{status}@{iso(due_at)}" if warn and not (warned or {}).get(f"{status}@{iso(due_at)}") else None
+        return Decision(secret, status, reason, last_rotated, due_at, key, reconcile)
+
+    if not rules.auto_rotate:
+        if now >= due_at:
+            return decision(Status.MANUAL_OVERDUE, f"{age}; this type is rotated by hand")
+        if now >= notify_at:
+            return decision(Status.MANUAL_DUE_SOON, f"{age}; rotate it by hand before {iso(due_at)}", warn=True)
+        return decision(Status.OK, age)
+    if force:
+        return decision(Status.FORCED, f"{age}; forced run")
+    if now >= due_at:
+        return decision(Status.DUE, age)
+    if now >= notify_at:
+        return decision(Status.DUE_SOON, f"{age}; rotated automatically from {iso(due_at)}", warn=True)
+    return decision(Status.OK, age)
+
+
+def _clock(secret: ManagedSecret, current: int) -> tuple[datetime, dict[str, str]]:
+    """When the current value was made, and the metadata that must be written to say so.
+
+    A version newer than the recorded one was written outside the job: it is adopted (its
+    consumers may not have it; that is what the next rotation fixes). A missing or
+    unreadable `last_rotated` falls back to the version's creation time.
+    """
+    if current < secret.latest_version and secret.latest_version in secret.created:
+        latest = secret.latest_version
+        made = secret.created[latest]
+        return made, {CURRENT: str(latest), LAST_ROTATED: iso(made), ROTATED_BY: "external write"}
+    recorded = _parse(secret.metadata.get(LAST_ROTATED, ""))
+    if recorded is not None:
+        return recorded, ({} if CURRENT in secret.metadata else {CURRENT: str(current)})
+    made = secret.created[current]
+    return made, {CURRENT: str(current), LAST_ROTATED: iso(made)}
+
+
+def _parse(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -1,0 +1,131 @@
+"""The `secret_rotation` section of the settings file."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from jobs.core.settings import JobSettings
+
+ALPHABETS = ("alphanumeric", "database", "urlsafe", "hex")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class VaultKvSettings(_Strict):
+    url: str | None = Field(None, description="default: the top-level vault.url, then $VAULT_ADDR")
+    token: SecretStr | None = Field(None, description="default: the top-level vault.token, then $VAULT_TOKEN")
+    namespace: str | None = None
+    mount: str = Field("secret", description="the KV v2 mount")
+    paths: list[str] = Field(default_factory=lambda: ["apps/"], description="folders whose secrets are managed")
+    timeout_seconds: float = Field(10.0, gt=0, description="per request")
+
+
+class RotationPolicy(_Strict):
+    max_age_days: float = Field(gt=0)
+    notify_before_days: float = Field(ge=0)
+    auto_rotate: bool = True
+
+
+class Generation(_Strict):
+    length: int = Field(40, ge=16, le=512)
+    alphabet: Literal["alphanumeric", "database", "urlsafe", "hex"] = "alphanumeric"
+    key: str = Field("value", description="the data key that holds the generated value")
+
+
+def _policies() -> dict[str, RotationPolicy]:
+    return {
+        "api_key": RotationPolicy(max_age_days=30, notify_before_days=7),
+        "oauth_client": RotationPolicy(max_age_days=90, notify_before_days=14),
+        "db_password": RotationPolicy(max_age_days=90, notify_before_days=14),
+        "service_account": RotationPolicy(max_age_days=180, notify_before_days=30),
+        "encryption_key": RotationPolicy(max_age_days=365, notify_before_days=60, auto_rotate=False),
+    }
+
+
+def _generation() -> dict[str, Generation]:
+    return {
+        "api_key": Generation(length=40, alphabet="alphanumeric", key="api_key"),
+        "oauth_client": Generation(length=48, alphabet="urlsafe", key="client_secret"),
+        "db_password": Generation(length=32, alphabet="database", key="password"),
+        "service_account": Generation(length=48, alphabet="urlsafe", key="token"),
+    }
+
+
+class _Target(_Strict):
+    secret: str = Field(description="the managed secret's path under the mount, e.g. apps/billing/db")
+
+
+class PostgresTarget(_Target):
+    kind: Literal["postgres"]
+    dsn: SecretStr = Field(description="admin DSN that may ALTER ROLE; the login test uses its host/port/dbname")
+    connect_timeout_seconds: int = Field(5, ge=1)
+
+
+class KubernetesSecretTarget(_Target):
+    kind: Literal["kubernetes_secret"]
+    namespace: str
+    name: str
+    keys: dict[str, str] = Field(default_factory=dict, description="KV key → Secret key; default: the same names")
+    restart: list[str] = Field(default_factory=list, description="workloads to restart: deployment/<name>, ...")
+
+
+class KeycloakClientTarget(_Target):
+    kind: Literal["keycloak_client"]
+    url: str
+    realm: str
+    client_id: str
+    admin_realm: str = "master"
+    admin_client_id: str = "admin-cli"
+    admin_username: str | None = None
+    admin_password: SecretStr | None = None
+    admin_client_secret: SecretStr | None = Field(None, description="client_credentials admin login instead of a user")
+
+    @model_validator(mode="after")
+    def _login(self) -> KeycloakClientTarget:
+        if not self.admin_client_secret and not (self.admin_username and self.admin_password):
+            raise ValueError("set admin_username + admin_password, or admin_client_secret")
+        return self
+
+
+class FileTarget(_Target):
+    kind: Literal["file"]
+    path: str
+    format: Literal["env", "value"] = Field("env", description="env: KEY=value lines; value: one value")
+    key: str | None = Field(None, description="with format value: which data key")
+    prefix: str = Field("", description="with format env: prepended to each upper-cased key")
+
+
+Target = Annotated[
+    PostgresTarget | KubernetesSecretTarget | KeycloakClientTarget | FileTarget, Field(discriminator="kind")
+]
+
+
+class KubernetesSettings(_Strict):
+    kubeconfig: str | None = Field(None, description="default: in-cluster, else ~/.kube/config")
+    context: str | None = None
+
+
+class SecretRotationSettings(JobSettings):
+    max_actions_percent: float = Field(100.0, ge=0, le=100, description="guardrail: % of the inventory")
+    vault: VaultKvSettings = Field(default_factory=VaultKvSettings)
+    policies: dict[str, RotationPolicy] = Field(default_factory=_policies, description="per secret type")
+    generation: dict[str, Generation] = Field(
+        default_factory=_generation, description="per secret type: length, alphabet and data key of new values"
+    )
+    targets: list[Target] = Field(default_factory=list, description="where each secret is consumed")
+    kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
+    test_attempts: int = Field(5, ge=1, le=20, description="tries of each target test (propagation)")
+    test_backoff_seconds: float = Field(0.5, ge=0, description="first pause between tests; doubles")
+    rollout_timeout_seconds: float = Field(300, gt=0, description="wait for restarted workloads to be ready")
+    lock_minutes: int = Field(30, ge=1, description="a secret's lock outlives a crashed run by this much")
+
+    @model_validator(mode="after")
+    def _policies_cover_generation(self) -> SecretRotationSettings:
+        missing = sorted(t for t, p in self.policies.items() if p.auto_rotate and t not in self.generation)
+        if missing:
+            raise ValueError(f"generation: no rule for automatically rotated type(s) {', '.join(missing)}")
+        return self

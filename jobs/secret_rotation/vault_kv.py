@@ -1,0 +1,114 @@
+"""Vault / OpenBao KV v2 for rotation: list, metadata, versions with check-and-set.
+
+Every call has the client's timeout and bounded retries; a refused token or a missing
+path says which secret it was about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from jobs.core.clients.vault import vault_call
+from jobs.core.errors import PermanentError
+from jobs.core.job import RunError
+from jobs.core.retry import call_with_retry
+from jobs.secret_rotation.model import ManagedSecret
+
+READERS = 8  # metadata reads in flight: one HTTP round trip each
+
+
+class Kv:
+    def __init__(self, client: Any, mount: str) -> None:
+        self.client, self.mount = client, mount.strip("/")
+        self._kv = client.secrets.kv.v2
+
+    def _call(self, fn: Callable[[], Any], what: str) -> Any:
+        return call_with_retry(lambda: vault_call(fn, f"{what} in {self.mount}/"))
+
+    # -- read -------------------------------------------------------------------------
+    def walk(self, folder: str) -> Iterator[str]:
+        """Every secret path under `folder` (depth first; folders end with `/`)."""
+        folder = folder.strip("/")
+        answer = self._call(lambda: self._kv.list_secrets(path=folder, mount_point=self.mount), f"list {folder}")
+        for key in (answer or {}).get("data", {}).get("keys", []):
+            path = f"{folder}/{key}" if folder else key
+            if key.endswith("/"):
+                yield from self.walk(path)
+            else:
+                yield path
+
+    def metadata(self, path: str) -> dict[str, Any] | None:
+        answer = self._call(
+            lambda: self._kv.read_secret_metadata(path=path, mount_point=self.mount), f"read metadata {path}"
+        )
+        return None if answer is None else dict(answer["data"])
+
+    def secret(self, path: str) -> ManagedSecret | None:
+        meta = self.metadata(path)
+        if meta is None:
+            return None
+        created = {
+            int(number): _time(info["created_time"])
+            for number, info in (meta.get("versions") or {}).items()
+            if not info.get("destroyed") and not info.get("deletion_time")
+        }
+        custom = {str(k): str(v) for k, v in (meta.get("custom_metadata") or {}).items()}
+        return ManagedSecret(self.mount, path, custom, int(meta.get("current_version") or 0), created)
+
+    def inventory(self, folders: list[str]) -> tuple[list[ManagedSecret], list[RunError]]:
+        """Every secret under `folders` with its metadata, read `READERS` at a time."""
+        paths: list[str] = []
+        errors: list[RunError] = []
+        for folder in folders:
+            try:
+                paths.extend(self.walk(folder))
+            except PermanentError as exc:
+                errors.append(RunError(f"vault:{self.mount}/{folder}", str(exc)))
+        found: list[ManagedSecret] = []
+        with ThreadPoolExecutor(READERS) as pool:
+            for outcome in pool.map(self._try_secret, paths):
+                if isinstance(outcome, RunError):
+                    errors.append(outcome)
+                elif outcome is not None:
+                    found.append(outcome)
+        return found, errors
+
+    def _try_secret(self, path: str) -> ManagedSecret | RunError | None:
+        try:
+            return self.secret(path)
+        except Exception as exc:  # noqa: BLE001 - one unreadable secret is an error line, the rest go on
+            return RunError(f"vault:{self.mount}/{path}", f"{type(exc).__name__}: {exc}")
+
+    def data(self, path: str, version: int) -> dict[str, str]:
+        answer = self._call(
+            lambda: self._kv.read_secret_version(
+                path=path, version=version, mount_point=self.mount, raise_on_deleted_version=True
+            ),
+            f"read {path} v{version}",
+        )
+        if answer is None:
+            raise PermanentError(f"{self.mount}/{path}: version {version} does not exist")
+        return {str(k): str(v) for k, v in (answer["data"]["data"] or {}).items()}
+
+    # -- write ------------------------------------------------------------------------
+    def write(self, path: str, data: Mapping[str, str], cas: int) -> int:
+        """A new version, only if the latest is still `cas` (another writer loses, never both)."""
+        answer = self._call(
+            lambda: self._kv.create_or_update_secret(path=path, secret=dict(data), cas=cas, mount_point=self.mount),
+            f"write {path} (cas {cas})",
+        )
+        return int(answer["data"]["version"])
+
+    def set_custom(self, path: str, custom: Mapping[str, str]) -> None:
+        """Replace the custom metadata (KV v2 keeps one map per secret, not per version)."""
+        self._call(
+            lambda: self._kv.update_metadata(path=path, custom_metadata=dict(custom), mount_point=self.mount),
+            f"write metadata {path}",
+        )
+
+
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text)  # Vault's nanoseconds are cut to microseconds

@@ -1,0 +1,74 @@
+"""Rotation end to end against a real OpenBao and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.helpers import outbox
+from tests.secret_rotation.kit import (
+    OWNER,
+    current,
+    folder,
+    logs_in,
+    make_role,
+    metadata,
+    put,
+    run,
+    settings,
+)
+from tests.services import Postgres, Vault
+
+
+def test_a_due_db_password_rotates_the_new_one_logs_in_and_the_old_one_does_not(
+    openbao: Vault, postgres: Postgres, tmp_path: Path
+) -> None:
+    base = folder()
+    role = make_role(postgres, "old-password-123")
+    put(
+        openbao,
+        f"{base}/billing/db",
+        {"username": role, "password": "old-password-123"},
+        type="db_password",
+        owner=OWNER,
+    )
+    env_file = tmp_path / "billing.env"
+    config = settings(
+        openbao,
+        [f"{base}/"],
+        [
+            {"secret": f"{base}/billing/db", "kind": "postgres", "dsn": postgres.url()},
+            {"secret": f"{base}/billing/db", "kind": "file", "path": str(env_file), "prefix": "DB_"},
+        ],
+    )
+    result = run(tmp_path, config, "--apply")
+    assert result["exit_code"] == 0, result
+    assert [(a["kind"], a["outcome"]) for a in result["actions"]] == [("rotate", "done")]
+    new = current(openbao, f"{base}/billing/db")
+    assert new["username"] == role and new["password"] != "old-password-123" and len(new["password"]) == 32
+    assert logs_in(postgres, role, new["password"]) and not logs_in(postgres, role, "old-password-123")
+    assert env_file.read_text() == f"DB_PASSWORD={new['password']}\nDB_USERNAME={role}\n"
+    assert env_file.stat().st_mode & 0o777 == 0o600
+    custom = metadata(openbao, f"{base}/billing/db")["custom_metadata"]
+    assert custom["current_version"] == "2" and custom["last_rotated"] == "2026-11-29T02:00:00Z"
+    assert custom["rotated_by"] and "pending_version" not in custom and custom["owner"] == OWNER
+    # the value is nowhere but in Vault, the role and the file
+    seen = (
+        json.dumps(result)
+        + json.dumps(outbox(tmp_path))
+        + (tmp_path / "secops-state.db").read_bytes().decode("latin-1")
+    )
+    assert new["password"] not in seen and "old-password-123" not in seen
+    again = run(tmp_path, config, "--apply")  # now it is fresh: nothing to do
+    assert again["actions"] == [] and again["summary"]["ok"] == 1
+
+
+def test_a_dry_run_rotates_nothing(openbao: Vault, postgres: Postgres, tmp_path: Path) -> None:
+    base = folder()
+    role = make_role(postgres, "dry-run-password-1")
+    put(openbao, f"{base}/db", {"username": role, "password": "dry-run-password-1"}, type="db_password")
+    config = settings(openbao, [f"{base}/"], [{"secret": f"{base}/db", "kind": "postgres", "dsn": postgres.url()}])
+    result = run(tmp_path, config)
+    assert result["dry_run"] and [(a["kind"], a["outcome"]) for a in result["actions"]] == [("rotate", "planned")]
+    assert metadata(openbao, f"{base}/db")["current_version"] == 1
+    assert logs_in(postgres, role, "dry-run-password-1")

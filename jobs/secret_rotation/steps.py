@@ -85,9 +85,10 @@ class Rotator:
         try:
             to = self.kv.write(path, new, cas=expected_version)
             self.kv.set_custom(path, {**secret.metadata, CURRENT: str(expected_version), PENDING: str(to)})
-        except Exception:
-            self._roll_back(op, secret, expected_version, old, targets, restarted=False)
-            raise
+        except (PermanentError, TransientError) as exc:
+            raise PermanentError(
+                _failed(path, exc, self._roll_back(op, secret, expected_version, old, targets))
+            ) from None
         op.step("create", "after", {"from": expected_version, "to": to})
         op.fault("create")
         return self._forward(op, secret, expected_version, to, old, new, targets, done=set())
@@ -116,7 +117,9 @@ class Rotator:
             self._unlock(path)
             return "interrupted before anything changed", True
         if rolling_back or "create" not in done:
-            self._roll_back(op, secret, start, old, targets, restarted="finish" in done)
+            problems = self._roll_back(op, secret, start, old, targets, restarted="finish" in done)
+            if problems:
+                raise PermanentError(f"{path}: rollback of the interrupted rotation incomplete: {'; '.join(problems)}")
             return f"interrupted rotation rolled back to version {start}'s value", False
         assert to is not None
         new = self.kv.data(path, to)
@@ -157,8 +160,8 @@ class Rotator:
             op.step("restart", "after", {"from": start, "to": to})
             op.fault("restart")
         except (PermanentError, TransientError) as exc:
-            self._roll_back(op, secret, start, old, targets, restarted=True)
-            raise PermanentError(f"{secret.path}: rotation failed and was rolled back: {exc}") from None
+            problems = self._roll_back(op, secret, start, old, targets, restarted=True)
+            raise PermanentError(_failed(secret.path, exc, problems)) from None
         op.close(f"version {to} current")
         self._unlock(secret.path)
         names = ", ".join(t.name for t in targets) or "no targets"
@@ -182,10 +185,11 @@ class Rotator:
             target.wait_ready(deadline)
 
     def _roll_back(
-        self, op: _Op, secret: ManagedSecret, start: int, old: Data, targets: Sequence[Target], restarted: bool
-    ) -> None:
+        self, op: _Op, secret: ManagedSecret, start: int, old: Data, targets: Sequence[Target], restarted: bool = False
+    ) -> list[str]:
         """Every target and the KV back to version `start`'s value (written as a new version,
-        like `kv rollback`, so readers of the latest version get it too)."""
+        like `kv rollback`, so readers of the latest version get it too). Returns what could
+        not be put back."""
         op.step("rollback", "before", {"from": start})
         problems = []
         for target in targets:
@@ -210,8 +214,7 @@ class Rotator:
         op.step("rollback", "after", {"from": start, "current": current, "problems": problems})
         op.close(f"rolled back to version {current}")
         self._unlock(secret.path)
-        if problems:
-            raise PermanentError(f"{secret.path}: rollback incomplete: {'; '.join(problems)}")
+        return problems
 
     # -- helpers ----------------------------------------------------------------------
     def _secret(self, path: str) -> ManagedSecret:
@@ -226,6 +229,11 @@ class Rotator:
 
     def _unlock(self, path: str) -> None:
         self.state.release_resource_lock(self.job_id, path, self.run_id)
+
+
+def _failed(path: str, cause: Exception, problems: list[str]) -> str:
+    undone = f"rollback incomplete: {'; '.join(problems)}" if problems else "rolled back"
+    return f"{path}: rotation failed ({cause}); {undone}"
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,6 +39,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.types import TypeDecorator
 
 from jobs.core.errors import ConfigError
+from jobs.core.job import Outcome, OutcomeKind
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -375,6 +376,20 @@ class StateStore:
                 s.execute(insert(FindingRow), [{**f, "run_id": run.run_id} for f in findings])
             if audit:
                 s.execute(insert(AuditEntry), [{**a, "run_id": run.run_id, "job_id": run.job_id} for a in audit])
+
+    def done_actions(self, job_id: str, kind: str, outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:
+        """The details of every `kind` action done, by earlier runs (the audit) and by this
+        one (`outcomes`, not stored yet): what cumulative metrics count."""
+        with self.session() as s:
+            earlier = s.scalars(
+                select(AuditEntry.details).where(
+                    AuditEntry.job_id == job_id, AuditEntry.kind == kind, AuditEntry.outcome == "done"
+                )
+            )
+            found = [dict(d) for d in earlier]
+        return found + [
+            dict(o.action.details) for o in outcomes if o.action.kind == kind and o.outcome is OutcomeKind.DONE
+        ]
 
     def run_counts(self, job_id: str, shard: str) -> dict[str, int]:
         with self.session() as s:

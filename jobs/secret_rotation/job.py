@@ -152,3 +152,8 @@ class Job(BaseJob[ManagedSecret]):
 
     def shard_key(self, item: ManagedSecret) -> str:
         return item.resource
+
+    def record_metrics(self, registry: Any, plan: Plan, outcomes: Sequence[Outcome]) -> None:
+        from jobs.secret_rotation.metrics import record
+
+        record(registry, plan, outcomes, self.ctx.state, self.id)

@@ -7,10 +7,8 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-
-from jobs.core.job import Outcome, OutcomeKind, Plan
-from jobs.core.state import AuditEntry, StateStore
+from jobs.core.job import Outcome, Plan
+from jobs.core.state import StateStore
 
 
 def _tag_of(violation: str) -> str:
@@ -25,19 +23,10 @@ def record(registry: Any, plan: Plan, outcomes: Sequence[Outcome], state: StateS
 
     deleted: Counter[tuple[str, str]] = Counter()
     dollars: dict[str, float] = defaultdict(float)
-    with state.session() as s:
-        rows = s.scalars(
-            select(AuditEntry.details).where(
-                AuditEntry.job_id == job_id, AuditEntry.kind == "delete", AuditEntry.outcome == "done"
-            )
-        )
-        this_run = [
-            dict(o.action.details) for o in outcomes if o.action.kind == "delete" and o.outcome is OutcomeKind.DONE
-        ]
-        for details in [*rows, *this_run]:
-            project = str(details.get("project") or "unknown")
-            deleted[(str(details.get("type")), project)] += 1
-            dollars[project] += float(details.get("cost_avoided_usd") or 0.0)
+    for details in state.done_actions(job_id, "delete", outcomes):
+        project = str(details.get("project") or "unknown")
+        deleted[(str(details.get("type")), project)] += 1
+        dollars[project] += float(details.get("cost_avoided_usd") or 0.0)
     total = PromCounter(
         "security_resources_deleted", "Resources deleted, all runs", ["type", "project"], registry=registry
     )

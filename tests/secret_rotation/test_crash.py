@@ -65,3 +65,30 @@ def test_a_crash_after_each_step_is_resumed_or_rolled_back(
     assert env_file.read_text() == f"PASSWORD={final['password']}\nUSERNAME={role}\n"
     assert StateStore(f"sqlite:///{tmp_path / 'secops-state.db'}").open_operations("secret-rotation", CLOSED) == {}
     assert final["password"] not in output and OLD not in output
+
+
+def test_a_crash_between_the_kv_write_and_its_journal_entry_is_rolled_back(
+    openbao: Vault, postgres: Postgres, tmp_path: Path
+) -> None:
+    """The one gap no named step covers: the new version is in Vault, the journal does not
+    know its number, and no target has it. The next run puts v1's value back as current."""
+    from datetime import UTC, datetime
+
+    base = folder()
+    path = f"{base}/db"
+    role = make_role(postgres, OLD)
+    put(openbao, path, {"username": role, "password": OLD}, type="db_password")
+    openbao.client().secrets.kv.v2.create_or_update_secret(
+        path=path, secret={"username": role, "password": "never-reached-a-target-1"}, cas=1, mount_point="secret"
+    )
+    state = StateStore(f"sqlite:///{tmp_path / 'secops-state.db'}")
+    state.upgrade(datetime.now(UTC))
+    at = datetime.now(UTC)
+    state.journal("secret-rotation", path, "op-1", "lock", "after", at, {"from": 1, "type": "db_password"})
+    state.journal("secret-rotation", path, "op-1", "create", "before", at, {"from": 1})
+    config = settings(openbao, [f"{base}/"], [{"secret": path, "kind": "postgres", "dsn": postgres.url()}])
+    code, result, output = run_process(tmp_path, config, "--apply")
+    assert code == 0 and result is not None, output
+    assert current(openbao, path)["password"] == OLD and logs_in(postgres, role, OLD)
+    assert metadata(openbao, path)["current_version"] == 3  # v3 = v1's value, written over the stray v2
+    assert state.open_operations("secret-rotation", CLOSED) == {}

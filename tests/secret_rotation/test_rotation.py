@@ -41,9 +41,13 @@ def test_a_due_db_password_rotates_the_new_one_logs_in_and_the_old_one_does_not(
             {"secret": f"{base}/billing/db", "kind": "file", "path": str(env_file), "prefix": "DB_"},
         ],
     )
+    config["metrics_textfile"] = str(tmp_path / "{job}.prom")
     result = run(tmp_path, config, "--apply")
     assert result["exit_code"] == 0, result
     assert [(a["kind"], a["outcome"]) for a in result["actions"]] == [("rotate", "done")]
+    metrics = (tmp_path / "secret-rotation.prom").read_text()
+    assert 'security_secrets_rotated_total{type="db_password"} 1.0' in metrics
+    assert 'security_secrets{status="due",type="db_password"} 1.0' in metrics
     new = current(openbao, f"{base}/billing/db")
     assert new["username"] == role and new["password"] != "old-password-123" and len(new["password"]) == 32
     assert logs_in(postgres, role, new["password"]) and not logs_in(postgres, role, "old-password-123")

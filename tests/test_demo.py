@@ -72,3 +72,17 @@ def test_the_teardown_demo_warns_keeps_with_reasons_deletes_and_counts_dollars(d
     }
     assert found["summary"]["cost_avoided_usd"] > 0
     assert "kept     arn:aws:ec2" in stdout and "cost avoided usd" in stdout
+
+
+def test_the_secret_rotation_demo_rotates_warns_and_alerts_without_showing_a_value(demo: tuple[str, Path]) -> None:
+    _, out = demo
+    found = result(out, "secret-rotation")
+    done = {(a["kind"], a["resource"]) for a in found["actions"] if a["outcome"] == "done"}
+    assert ("rotate", "vault:secret/apps/payments/api") in done and ("notify", "owner:sam@example.com") in done
+    overdue = [f for f in found["findings"] if f["details"]["status"] == "manual_overdue"]
+    assert [f["severity"] for f in overdue] == ["critical"]
+    env = out / "secret-rotation" / "payments.env"
+    value = env.read_text().strip().split("=", 1)[1]
+    assert env.stat().st_mode & 0o777 == 0o600 and len(value) == 40
+    assert value not in (out / "secret-rotation.json").read_text()
+    assert value not in (out / "secret-rotation" / "outbox.jsonl").read_text()

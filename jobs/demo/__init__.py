@@ -16,10 +16,16 @@ from typing import Final, TextIO
 
 from jobs.core.registry import JOBS
 
+
+class DemoUnavailable(Exception):
+    """What a demo needs is not installed; the message says what to install."""
+
+
 #: job id → "module:function"; the function builds the sandbox under a directory and
 #: returns the command-line options for the demo run
 DEMOS: Final[dict[str, str]] = {
     "certificate-checker": "jobs.demo.certificate_checker:prepare",
+    "secret-rotation": "jobs.demo.secret_rotation:prepare",
     "ttl-teardown": "jobs.demo.ttl_teardown:prepare",
 }
 
@@ -38,7 +44,11 @@ def run_demo(output: str, stdout: TextIO) -> int:
             continue
         module_name, _, attr = target.partition(":")
         prepare: Callable[[Path], list[str]] = getattr(importlib.import_module(module_name), attr)
-        argv = prepare(out / job_id)
+        try:
+            argv = prepare(out / job_id)
+        except DemoUnavailable as exc:
+            print(f"{job_id}: {exc}", file=stdout)
+            continue
         report = io.StringIO()
         code, result = execute(spec, job_parser(spec, spec.module).parse_args(argv), stdout=report)
         reports.append(report.getvalue())

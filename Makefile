@@ -57,6 +57,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/startup.py
 	$(PY) bench/certificate_checker.py
 	C7N_VENV=.bench/c7n-venv $(PY) bench/ttl_teardown.py
+	$(PY) bench/secret_rotation.py
 
 docs: $(VENV)/.installed-dev
 	$(PY) scripts/update_readme.py

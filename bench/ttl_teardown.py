@@ -34,7 +34,7 @@ import yaml  # noqa: E402
 
 PLANNED, INSTANCES, BUCKETS, REGION = 100_000, 5000, 500, "us-east-1"
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-C7N_VENV = Path(os.environ.get("C7N_VENV", Path(tempfile.gettempdir()) / "c7n-venv"))
+C7N_VENV = Path(os.environ.get("C7N_VENV", Path(tempfile.gettempdir()) / "c7n-venv")).resolve()
 
 
 def tags(created: datetime | None, **extra: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
-from pydantic_core import PydanticUndefined
+from pydantic_core import PydanticUndefined, to_jsonable_python
 
 from jobs.core.registry import JOBS
 from jobs.core.settings import settings_model
@@ -21,9 +21,24 @@ from jobs.core.settings import settings_model
 START, END = "<!-- settings-reference:start -->", "<!-- settings-reference:end -->"
 
 
-def _models_in(annotation: Any) -> list[type[BaseModel]]:
+def _models_in(annotation: Any) -> list[tuple[str, type[BaseModel]]]:
+    """The sections inside a field, each with the suffix its keys get: `[kind=postgres]` for
+    the members of a union told apart by `kind`."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _models_in(typing.get_args(annotation)[0])
     args = typing.get_args(annotation) or (annotation,)
-    return [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+    if typing.get_origin(annotation) in (list, dict):
+        return _models_in(args[-1])
+    models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+    if len(models) > 1 and all(_kind(m) for m in models):
+        return [(f"[kind={_kind(m)}]", m) for m in models]
+    return [("", m) for m in models]
+
+
+def _kind(model: type[BaseModel]) -> str | None:
+    field = model.model_fields.get("kind")
+    values = typing.get_args(field.annotation) if field else ()
+    return str(values[0]) if len(values) == 1 else None
 
 
 def _type_name(annotation: Any) -> str:
@@ -32,7 +47,12 @@ def _type_name(annotation: Any) -> str:
     if isinstance(annotation, type) and not typing.get_args(annotation):
         return "section" if issubclass(annotation, BaseModel) else annotation.__name__
     origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _type_name(typing.get_args(annotation)[0])
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    kinds = [_kind(a) for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+    if len(kinds) > 1 and all(kinds):
+        return "section, one of kind " + " \\| ".join(str(k) for k in kinds)
     if origin is typing.Literal:
         return " \\| ".join(str(a) for a in typing.get_args(annotation))
     if origin in (typing.Union, types.UnionType):
@@ -50,7 +70,7 @@ def _type_name(annotation: Any) -> str:
 def _default(field: FieldInfo) -> str:
     if field.default_factory is not None:
         value = field.default_factory()  # type: ignore[call-arg]
-        return "" if isinstance(value, BaseModel) else f"`{json.dumps(value)}`"
+        return "" if isinstance(value, BaseModel) else f"`{json.dumps(to_jsonable_python(value))}`"
     if field.default is PydanticUndefined:
         return "required"
     if field.default is None:
@@ -63,8 +83,8 @@ def rows(model: type[BaseModel], prefix: str = "") -> Iterator[str]:
         key = f"{prefix}{name}"
         description = (field.description or "").replace("|", "\\|")
         yield f"| `{key}` | {_type_name(field.annotation)} | {_default(field)} | {description} |"
-        for sub in _models_in(field.annotation):
-            yield from rows(sub, f"{key}.")
+        for suffix, sub in _models_in(field.annotation):
+            yield from rows(sub, f"{key}{suffix}.")
 
 
 def reference() -> str:

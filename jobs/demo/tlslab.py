@@ -124,11 +124,18 @@ def issue_sha1(common_name: str, issuer: Issued, now: datetime, valid_days: int 
         (d / "ca.pem").write_bytes(issuer.cert.public_bytes(serialization.Encoding.PEM))
         (d / "ca.key").write_bytes(issuer.key_pem())
         (d / "ext").write_text(f"subjectAltName=DNS:{common_name}\nbasicConstraints=critical,CA:FALSE\n")
+        (d / "index.txt").write_text("")
+        (d / "ca.cnf").write_text(  # `openssl ca`, not `x509 -req`: only it takes a start date (OpenSSL 3.0)
+            "[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\npolicy=p\nunique_subject=no\n"
+            "[p]\ncommonName=supplied\n"
+        )
+        stamp = "%Y%m%d%H%M%SZ"
         subprocess.run(  # noqa: S603 - fixed arguments, temporary files
-            [openssl, "x509", "-req", "-in", d / "csr.pem", "-CA", d / "ca.pem", "-CAkey", d / "ca.key",
-             "-set_serial", str(x509.random_serial_number()), "-days", str(valid_days), "-sha1",
-             "-extfile", d / "ext", "-out", d / "leaf.pem"],
-            check=True, capture_output=True, timeout=30,
+            [openssl, "ca", "-batch", "-config", "ca.cnf", "-in", "csr.pem", "-cert", "ca.pem", "-keyfile", "ca.key",
+             "-md", "sha1", "-startdate", now.strftime(stamp),
+             "-enddate", (now + timedelta(days=valid_days)).strftime(stamp),
+             "-rand_serial", "-extfile", "ext", "-notext", "-out", "leaf.pem"],
+            check=True, capture_output=True, timeout=30, cwd=d,
         )  # fmt: skip
         cert = x509.load_pem_x509_certificate((d / "leaf.pem").read_bytes())
     return Issued(cert, private, [c for c in [issuer.cert, *issuer.chain] if not _is_root(c)])

@@ -70,7 +70,9 @@ class KubernetesSecretTarget(_Target):
     namespace: str
     name: str
     keys: dict[str, str] = Field(default_factory=dict, description="KV key → Secret key; default: the same names")
-    restart: list[str] = Field(default_factory=list, description="workloads to restart: deployment/<name>, ...")
+    restart: list[str] = Field(
+        default_factory=list, description="deployment/<name>, statefulset/<name> or daemonset/<name> to restart"
+    )
 
 
 class KeycloakClientTarget(_Target):

@@ -128,8 +128,9 @@ def test_message_names_days_and_problems() -> None:
     assert expired.details["days_left"] == -2
 
 
-@given(st.integers(-400, 400), st.integers(0, 30), st.integers(0, 60), st.integers(0, 120))
+@given(st.integers(-30, 400), st.integers(0, 30), st.integers(0, 60), st.integers(0, 120))
 def test_severity_never_improves_as_time_passes(offset: int, c: int, w: int, i: int) -> None:
+    """From notBefore on (before it, `not_yet_valid` rightly clears when the day comes)."""
     thresholds = Thresholds(min(c, w, i), sorted([c, w, i])[1], max(c, w, i))
     earlier = judge(obs(LEAF), NOW + timedelta(days=offset), thresholds).severity
     later = judge(obs(LEAF), NOW + timedelta(days=offset + 1), thresholds).severity

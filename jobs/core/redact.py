@@ -7,6 +7,7 @@ string field, and exception texts from client libraries may echo what they were 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from typing import Any
 
@@ -14,12 +15,16 @@ MASK = "***"
 _MIN_LENGTH = 4  # shorter values would mask ordinary words
 _lock = threading.Lock()
 _secrets: set[str] = set()
+_pattern: re.Pattern[str] | None = None  # every form of every secret, longest first; rebuilt after register
 
 
 def register(value: str) -> None:
+    global _pattern
     if len(value) >= _MIN_LENGTH:
         with _lock:
-            _secrets.add(value)
+            if value not in _secrets:
+                _secrets.add(value)
+                _pattern = None
 
 
 def _forms(secret: str) -> set[str]:
@@ -27,20 +32,22 @@ def _forms(secret: str) -> set[str]:
     return {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
 
 
-def scrub(text: str) -> str:
-    """`text` (plain or serialized JSON) with every registered secret replaced by ***.
+def _compiled() -> re.Pattern[str]:
+    """One alternation, longest form first, so a secret that contains another leaves no tail
+    behind; a rotation run registers hundreds of values and scrubs every log line."""
+    global _pattern
+    with _lock:
+        if _pattern is None:
+            forms = sorted({f for s in _secrets for f in _forms(s)}, key=len, reverse=True)
+            _pattern = re.compile("|".join(map(re.escape, forms)))
+        return _pattern
 
-    Longest first, so a secret that contains another leaves no tail behind.
-    """
+
+def scrub(text: str) -> str:
+    """`text` (plain or serialized JSON) with every registered secret replaced by ***."""
     if not _secrets:
         return text
-    with _lock:
-        known = sorted(_secrets, key=len, reverse=True)
-    for secret in known:
-        for form in _forms(secret):
-            if form in text:
-                text = text.replace(form, MASK)
-    return text
+    return _compiled().sub(MASK, text)
 
 
 def scrub_data(data: Any) -> Any:
@@ -58,5 +65,7 @@ def scrub_data(data: Any) -> Any:
 
 def forget_all() -> None:
     """For tests that load several unrelated settings in one process."""
+    global _pattern
     with _lock:
         _secrets.clear()
+        _pattern = None

@@ -17,9 +17,12 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
+from jobs.core import redact
 from jobs.core.errors import PermanentError, TransientError
+from jobs.core.retry import RetryPolicy, call_with_retry
 from jobs.core.state import JournalEntry, StateStore
 from jobs.secret_rotation.generate import new_value
 from jobs.secret_rotation.model import CURRENT, LAST_ROTATED, PENDING, ROTATED_BY, ManagedSecret
@@ -73,7 +76,7 @@ class Rotator:
                 raise PermanentError(f"{path}: no `{rule.key}` in the secret to rotate")
             targets = self.targets_for(path, secret_type)
             for target in targets:
-                target.check(old)  # the current value works: a broken target is not made worse
+                self._retry(partial(target.check, old))  # the current value works: a broken target is not made worse
             op.step("lock", "after", {"from": expected_version, "type": secret_type})
         except Exception:
             op.close("nothing changed")
@@ -81,6 +84,7 @@ class Rotator:
             raise
         op.fault("lock")
         new = {**old, rule.key: new_value(rule.length, rule.alphabet)}
+        redact.register(new[rule.key])
         op.step("create", "before", {"from": expected_version})
         try:
             to = self.kv.write(path, new, cas=expected_version)
@@ -141,7 +145,7 @@ class Rotator:
             if "finish" not in done:
                 op.step("set", "before", {"from": start, "to": to})
                 for target in targets:
-                    target.set(new)
+                    self._retry(partial(target.set, new))
                 op.step("set", "after", {"from": start, "to": to, "targets": [t.name for t in targets]})
                 op.fault("set")
                 op.step("test", "before", {"from": start, "to": to})
@@ -166,6 +170,10 @@ class Rotator:
         self._unlock(secret.path)
         names = ", ".join(t.name for t in targets) or "no targets"
         return f"rotated to version {to}; set and tested on {names}"
+
+    def _retry(self, call: Callable[[], None]) -> None:
+        """A consumer's outage or throttling is waited out (bounded) before it fails the rotation."""
+        call_with_retry(call, RetryPolicy(attempts=3, base_delay=self.test_backoff or 0.5), self.sleep)
 
     def _test(self, target: Target, new: Data) -> None:
         for attempt in range(self.test_attempts):
@@ -194,7 +202,7 @@ class Rotator:
         problems = []
         for target in targets:
             try:
-                target.restore(old)
+                self._retry(partial(target.restore, old))
             except (PermanentError, TransientError) as exc:
                 problems.append(str(exc))
         fresh = self._secret(secret.path)

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
+from jobs.core import redact
 from jobs.core.clients.vault import vault_call
 from jobs.core.errors import PermanentError
 from jobs.core.job import RunError
@@ -91,7 +92,10 @@ class Kv:
         )
         if answer is None:
             raise PermanentError(f"{self.mount}/{path}: version {version} does not exist")
-        return {str(k): str(v) for k, v in (answer["data"]["data"] or {}).items()}
+        data = {str(k): str(v) for k, v in (answer["data"]["data"] or {}).items()}
+        for value in data.values():  # scrubbed from every log line and result from now on
+            redact.register(value)
+        return data
 
     # -- write ------------------------------------------------------------------------
     def write(self, path: str, data: Mapping[str, str], cas: int) -> int:

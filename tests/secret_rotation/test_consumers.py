@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from kubernetes import client as k8s
 
+from tests.fakes.base import Response
 from tests.fakes.keycloak import ADMIN_PASSWORD, ADMIN_USER, FakeKeycloak
 from tests.fakes.kubernetes import FakeKubernetes
 from tests.helpers import outbox
@@ -61,8 +62,10 @@ def test_an_oauth_client_secret_reaches_keycloak_and_a_kubernetes_secret_and_the
             "restart": ["deployment/portal-web"],
         },
     ]
+    keycloak.fail_next("PUT", r"/admin/realms/stoa/clients/[^/]+", Response(503, {"error": "unavailable"}))
     result = run(tmp_path, settings(openbao, [f"{base}/"], targets), "--apply", clients={"kubernetes": api})
     assert result["exit_code"] == 0 and [a["outcome"] for a in result["actions"]] == ["done"], result
+    assert len(keycloak.calls("PUT")) == 2  # a 503 is waited out, not rolled back
     new = current(openbao, f"{base}/portal")["client_secret"]
     assert new != old and secret_value(kubernetes_api, "portal", "portal-oauth", "CLIENT_SECRET") == new
     assert token_status(keycloak, new) == 200

@@ -64,6 +64,34 @@ def test_one_lock_per_job_and_shard_and_a_stale_one_is_taken_over(db_url: str) -
     assert store.lock_holder("job", "all") is None
 
 
+def test_a_lock_left_by_a_process_that_died_is_taken_over_at_once(db_url: str) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    from sqlalchemy import update
+
+    from jobs.core.state import ResourceLock, RunLock
+
+    store = StateStore(db_url)
+    store.upgrade(NOW)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = f"{socket.gethostname()}:{gone.stdout.strip()}"  # a pid that has exited
+    ttl = timedelta(hours=6)
+    assert store.acquire_lock("job", "all", "run-1", NOW, ttl)
+    assert store.acquire_resource_lock("job", "apps/db", "run-1", NOW, ttl)
+    assert not store.acquire_lock("job", "all", "run-2", NOW, ttl)  # its holder (this process) is alive
+    assert not store.acquire_resource_lock("job", "apps/db", "run-2", NOW, ttl)
+    assert store.acquire_resource_lock("job", "apps/db", "run-1", NOW, ttl)  # the holder may take it again
+    with store.session() as s:
+        s.execute(update(RunLock).values(holder=dead))
+        s.execute(update(ResourceLock).values(holder=dead))
+    assert store.acquire_lock("job", "all", "run-2", NOW, ttl)
+    assert store.acquire_resource_lock("job", "apps/db", "run-2", NOW, ttl)
+    store.release_resource_lock("job", "apps/db", "run-1")  # a late release by the dead run changes nothing
+    assert not store.acquire_resource_lock("job", "apps/db", "run-3", NOW, ttl)
+
+
 def test_alert_state_and_cache_round_trip_with_aware_times(db_url: str) -> None:
     store = StateStore(db_url)
     store.upgrade(NOW)

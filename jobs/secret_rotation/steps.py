@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -232,7 +232,8 @@ class Rotator:
         return secret
 
     def _lock(self, path: str) -> None:
-        if not self.state.acquire_resource_lock(self.job_id, path, self.run_id, self.now, self.lock_ttl):
+        wall = datetime.now(UTC)  # lock expiry is real time, whatever --now says
+        if not self.state.acquire_resource_lock(self.job_id, path, self.run_id, wall, self.lock_ttl):
             raise PermanentError(f"{path}: another run is rotating it")
 
     def _unlock(self, path: str) -> None:

@@ -76,3 +76,23 @@ def test_a_dry_run_rotates_nothing(openbao: Vault, postgres: Postgres, tmp_path:
     assert result["dry_run"] and [(a["kind"], a["outcome"]) for a in result["actions"]] == [("rotate", "planned")]
     assert metadata(openbao, f"{base}/db")["current_version"] == 1
     assert logs_in(postgres, role, "dry-run-password-1")
+
+
+def test_a_secret_another_run_is_rotating_is_left_alone(openbao: Vault, postgres: Postgres, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from jobs.core.state import StateStore
+
+    base = folder()
+    role = make_role(postgres, "locked-password-1")
+    put(openbao, f"{base}/db", {"username": role, "password": "locked-password-1"}, type="db_password")
+    store = StateStore(f"sqlite:///{tmp_path / 'secops-state.db'}")
+    store.upgrade(datetime.now(UTC))
+    assert store.acquire_resource_lock(
+        "secret-rotation", f"{base}/db", "other-run", datetime.now(UTC), timedelta(minutes=30)
+    )
+    config = settings(openbao, [f"{base}/"], [{"secret": f"{base}/db", "kind": "postgres", "dsn": postgres.url()}])
+    result = run(tmp_path, config, "--apply")
+    (action,) = result["actions"]
+    assert action["outcome"] == "failed" and "another run is rotating it" in action["error"]
+    assert metadata(openbao, f"{base}/db")["current_version"] == 1 and logs_in(postgres, role, "locked-password-1")

@@ -193,7 +193,10 @@ def _execute(
         result.outcomes = [Outcome(a, OutcomeKind.PLANNED) for a in plan.actions]
     else:
         result.outcomes = _apply_all(job, plan.actions, rt)
-        result.findings = [*result.findings, *job.outcome_findings(result.outcomes)]
+        late = job.outcome_findings(result.outcomes)
+        result.findings = [*result.findings, *late]
+        for finding in late:
+            result.summary[str(finding.severity)] += 1
         try:
             job.after_apply(ctx.run_id, result.outcomes)
         except Exception as exc:  # the actions are done; a failed export is recorded, not a crash

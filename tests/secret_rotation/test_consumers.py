@@ -104,7 +104,7 @@ def test_a_consumer_that_does_not_come_back_rolls_everything_back_and_pages(
     assert logs_in(postgres, role, old)
     assert secret_value(kubernetes_api, "billing", "db-credentials", "password") == old
     failed = [f for f in result["findings"] if f["type"] == "rotation_failed"]
-    assert failed and failed[0]["severity"] == "critical"
+    assert failed and failed[0]["severity"] == "critical" and result["summary"]["critical"] == 1
     assert any(m["severity"] == "critical" for m in outbox(tmp_path))
 
 

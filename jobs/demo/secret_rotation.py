@@ -49,7 +49,7 @@ def _start(directory: Path) -> tuple[str, str]:
         stderr=subprocess.DEVNULL,
         env={**os.environ, "HOME": tempfile.gettempdir()},
     )
-    atexit.register(proc.terminate)
+    atexit.register(_stop, proc)
     url = f"http://127.0.0.1:{port}"
     client = vault_client(url, token)
     deadline = time.monotonic() + 30
@@ -65,6 +65,11 @@ def _start(directory: Path) -> tuple[str, str]:
     token_file.write_text(token)
     token_file.chmod(0o600)
     return url, str(token_file)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    proc.wait(10)
 
 
 def prepare(directory: Path) -> list[str]:

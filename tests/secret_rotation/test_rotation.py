@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import outbox
 from tests.secret_rotation.kit import (
     OWNER,
@@ -21,7 +23,7 @@ from tests.services import Postgres, Vault
 
 
 def test_a_due_db_password_rotates_the_new_one_logs_in_and_the_old_one_does_not(
-    openbao: Vault, postgres: Postgres, tmp_path: Path
+    openbao: Vault, postgres: Postgres, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     base = folder()
     role = make_role(postgres, "old-password-123")
@@ -57,11 +59,10 @@ def test_a_due_db_password_rotates_the_new_one_logs_in_and_the_old_one_does_not(
     assert custom["current_version"] == "2" and custom["last_rotated"] == "2026-11-29T02:00:00Z"
     assert custom["rotated_by"] and "pending_version" not in custom and custom["owner"] == OWNER
     # the value is nowhere but in Vault, the role and the file
-    seen = (
-        json.dumps(result)
-        + json.dumps(outbox(tmp_path))
-        + (tmp_path / "secops-state.db").read_bytes().decode("latin-1")
-    )
+    logs = capfd.readouterr()
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("secops-state.db*")).decode("latin-1")
+    seen = json.dumps(result) + json.dumps(outbox(tmp_path)) + stored + logs.out + logs.err
+    assert "rotated to version 2" in logs.err  # the logs are there, and say what happened
     assert new["password"] not in seen and "old-password-123" not in seen
     again = run(tmp_path, config, "--apply")  # now it is fresh: nothing to do
     assert again["actions"] == [] and again["summary"]["ok"] == 1

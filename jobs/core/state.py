@@ -1,7 +1,6 @@
 """The durable state every later run trusts: history, alert state, locks, job journals.
 
-SQLite by default, PostgreSQL in production; one set of SQLAlchemy models. The schema
-is versioned and upgraded explicitly (`MIGRATIONS`, `python -m jobs db upgrade`).
+SQLite by default, PostgreSQL in production; the models and migrations are in schema.py.
 """
 
 from __future__ import annotations
@@ -9,219 +8,49 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    DateTime,
-    Engine,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    create_engine,
-    delete,
-    event,
-    func,
-    insert,
-    inspect,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import create_engine, delete, event, func, insert, inspect, select, update
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Session, sessionmaker
 
 from jobs.core.errors import ConfigError
 from jobs.core.job import Outcome, OutcomeKind
+from jobs.core.schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    AlertState,
+    AuditEntry,
+    CacheEntry,
+    Extension,
+    FindingRow,
+    JournalEntry,
+    ResourceLock,
+    Run,
+    RunLock,
+    SchemaVersion,
+    WarningSent,
+)
 
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC in and out, on SQLite (which stores naive text) as on PostgreSQL."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the state DB")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON}
-
-
-class SchemaVersion(Base):
-    __tablename__ = "secops_schema_version"
-    version: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    applied_at: Mapped[datetime]
-
-
-class Run(Base):
-    __tablename__ = "secops_runs"
-    run_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    job_id: Mapped[str] = mapped_column(String(64), index=True)
-    shard: Mapped[str] = mapped_column(String(32))
-    started_at: Mapped[datetime]
-    completed_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16))
-    dry_run: Mapped[bool] = mapped_column(Boolean)
-    exit_code: Mapped[int] = mapped_column(Integer)
-    summary: Mapped[dict[str, Any]]
-
-
-class FindingRow(Base):
-    __tablename__ = "secops_findings"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[str] = mapped_column(ForeignKey("secops_runs.run_id", ondelete="CASCADE"), index=True)
-    job_id: Mapped[str] = mapped_column(String(64))
-    type: Mapped[str] = mapped_column(String(64))
-    severity: Mapped[str] = mapped_column(String(16))
-    resource: Mapped[str] = mapped_column(Text)
-    message: Mapped[str] = mapped_column(Text)
-    details: Mapped[dict[str, Any]]
-
-
-class AlertState(Base):
-    """The last alert sent for one finding key: what dedup, escalation and resolve compare with."""
-
-    __tablename__ = "secops_alert_state"
-    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    shard: Mapped[str] = mapped_column(String(32), primary_key=True)
-    alert_key: Mapped[str] = mapped_column(String(512), primary_key=True)
-    severity: Mapped[str] = mapped_column(String(16))
-    title: Mapped[str] = mapped_column(Text)
-    first_sent_at: Mapped[datetime]
-    last_sent_at: Mapped[datetime]
-
-
-class RunLock(Base):
-    __tablename__ = "secops_run_locks"
-    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    shard: Mapped[str] = mapped_column(String(32), primary_key=True)
-    run_id: Mapped[str] = mapped_column(String(36))
-    acquired_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
-    holder: Mapped[str | None] = mapped_column(String(255), nullable=True)  # host:pid (migration 3)
-
-
-class ResourceLock(Base):
-    """One resource worked on by one run at a time (a secret mid-rotation)."""
-
-    __tablename__ = "secops_resource_locks"
-    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    resource: Mapped[str] = mapped_column(String(512), primary_key=True)
-    run_id: Mapped[str] = mapped_column(String(36))
-    holder: Mapped[str] = mapped_column(String(255))
-    acquired_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
-
-
-class WarningSent(Base):
-    """A warning that must go out once (ttl-teardown's 48 h/24 h, secret-rotation's notice)."""
-
-    __tablename__ = "secops_warnings_sent"
-    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    resource: Mapped[str] = mapped_column(String(512), primary_key=True)
-    warning: Mapped[str] = mapped_column(String(64), primary_key=True)
-    sent_at: Mapped[datetime]
-    details: Mapped[dict[str, Any]]
-
-
-class Extension(Base):
-    __tablename__ = "secops_extensions"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    resource: Mapped[str] = mapped_column(String(512), index=True)
-    days: Mapped[float] = mapped_column(Float)
-    reason: Mapped[str] = mapped_column(Text)
-    requested_by: Mapped[str] = mapped_column(String(320))
-    created_at: Mapped[datetime]
-
-
-class JournalEntry(Base):
-    """Write-ahead journal of multi-step operations (secret rotation), for crash recovery."""
-
-    __tablename__ = "secops_journal"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    job_id: Mapped[str] = mapped_column(String(64))
-    subject: Mapped[str] = mapped_column(String(512), index=True)
-    operation_id: Mapped[str] = mapped_column(String(36), index=True)
-    step: Mapped[str] = mapped_column(String(64))
-    phase: Mapped[str] = mapped_column(String(16))
-    at: Mapped[datetime]
-    data: Mapped[dict[str, Any]]
-
-
-class CacheEntry(Base):
-    """Values worth keeping between runs (PKI serial → not_after, price lists)."""
-
-    __tablename__ = "secops_cache"
-    namespace: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key: Mapped[str] = mapped_column(String(512), primary_key=True)
-    value: Mapped[dict[str, Any]]
-    updated_at: Mapped[datetime]
-
-
-class AuditEntry(Base):
-    """Every action of every run: planned, done, failed or skipped; who, why, what it cost."""
-
-    __tablename__ = "secops_audit"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[str] = mapped_column(String(36), index=True)
-    job_id: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime]
-    actor: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(64))
-    resource: Mapped[str] = mapped_column(Text)
-    outcome: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str] = mapped_column(Text)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    details: Mapped[dict[str, Any]]
-
-
-def _create(*tables: type[Base]) -> Callable[[Engine], None]:
-    def step(engine: Engine) -> None:
-        chosen = [Base.metadata.tables[str(t.__tablename__)] for t in tables]
-        Base.metadata.create_all(engine, tables=chosen, checkfirst=True)
-
-    return step
-
-
-#: (version, name, upgrade); append only, never edit a released step
-MIGRATIONS: list[tuple[int, str, Callable[[Engine], None]]] = [
-    (
-        1,
-        "initial schema",
-        _create(SchemaVersion, Run, FindingRow, AlertState, RunLock, WarningSent, Extension, JournalEntry, CacheEntry),
-    ),
-    (2, "action audit", _create(AuditEntry)),
-    (3, "lock holders and resource locks", lambda engine: _lock_holders(engine)),
+__all__ = [  # the models are importable from here too: callers need not know where they live
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "AlertRecord",
+    "AuditEntry",
+    "FindingRow",
+    "JournalEntry",
+    "ResourceLock",
+    "Run",
+    "RunLock",
+    "SchemaVersion",
+    "StateStore",
+    "holder_gone",
+    "new_run_id",
 ]
-SCHEMA_VERSION = MIGRATIONS[-1][0]
-
-
-def _lock_holders(engine: Engine) -> None:
-    """Locks name their process, so one left by a process that died is taken over at once."""
-    with engine.begin() as conn:
-        if "holder" not in {c["name"] for c in inspect(conn).get_columns(RunLock.__tablename__)}:
-            conn.execute(text(f"ALTER TABLE {RunLock.__tablename__} ADD COLUMN holder VARCHAR(255)"))
-    _create(ResourceLock)(engine)
 
 
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"

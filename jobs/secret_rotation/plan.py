@@ -30,75 +30,83 @@ def build(
     plan = Plan()
     resuming = set(interrupted)
     owners: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    counts: Counter[str] = Counter()
     for d in decisions:
-        s = d.secret
-        counts[str(d.status)] += 1
-        details: dict[str, Any] = {
-            "path": s.path,
-            "type": s.type or None,
-            "status": str(d.status),
-            "owner": s.owner or None,
-            "version": s.current_version,
-            "last_rotated": iso(d.last_rotated) if d.last_rotated else None,
-            "due_at": iso(d.due_at) if d.due_at else None,
-            "targets": list(targets.get(s.path, ())),
-        }
-        plan.findings.append(Finding("secret_rotation", SEVERITY[d.status], s.resource, d.reason, details))
-        params = {"path": s.path, "type": s.type, "version": s.latest_version}
-        if s.path in resuming:
+        details = _details(d, targets)
+        plan.findings.append(Finding("secret_rotation", SEVERITY[d.status], d.secret.resource, d.reason, details))
+        if d.secret.path in resuming:
             plan.findings.append(
-                Finding("rotation_interrupted", Severity.WARNING, s.resource, "a crash interrupted its rotation", {})
+                Finding("rotation_interrupted", Severity.WARNING, d.secret.resource, "a crash interrupted its rotation")
             )
-            plan.actions.append(
-                Action(
-                    "resume",
-                    s.resource,
-                    "finish or roll back the interrupted rotation",
-                    params={**params, "rotate_after": d.status in ROTATE},
-                    details={"type": s.type},
-                )
-            )
+            plan.actions.append(_resume(d))
             continue
-        if d.reconcile and d.status not in ROTATE:  # a rotation writes the metadata anyway
-            plan.actions.append(
-                Action(
-                    "reconcile",
-                    s.resource,
-                    "custom metadata behind the versions: " + ", ".join(sorted(d.reconcile)),
-                    params={"path": s.path, "custom": {**s.metadata, **d.reconcile}},
-                    destructive=False,
-                )
+        plan.actions.extend(_secret_actions(d))
+        if d.warning and "@" in d.secret.owner:
+            owners[d.secret.owner].append(
+                {**details, "resource": d.secret.resource, "key": d.warning, "reason": d.reason}
             )
-        if d.status in ROTATE:
-            plan.actions.append(Action("rotate", s.resource, d.reason, params=params, details={"type": s.type}))
-        if d.warning and "@" in s.owner:
-            owners[s.owner].append({**details, "resource": s.resource, "key": d.warning, "reason": d.reason})
     found = {d.secret.path for d in decisions}
-    for path in sorted(set(targets) - found):
-        plan.findings.append(
-            Finding(
-                "target_without_secret",
-                Severity.WARNING,
-                f"vault:{mount}/{path}",
-                "targets name a secret that is not under the managed paths",
-                {"targets": list(targets[path])},
-            )
+    plan.findings.extend(
+        Finding(
+            "target_without_secret",
+            Severity.WARNING,
+            f"vault:{mount}/{path}",
+            "targets name a secret that is not under the managed paths",
+            {"targets": list(targets[path])},
         )
-    for owner, entries in sorted(owners.items()):
-        plan.actions.append(
-            Action(
-                "notify",
-                f"owner:{owner}",
-                f"{len(entries)} secret(s) due soon",
-                params={"owner": owner, "entries": entries},
-                details={"resources": [e["resource"] for e in entries]},
-                destructive=False,
-            )
+        for path in sorted(set(targets) - found)
+    )
+    plan.actions.extend(
+        Action(
+            "notify",
+            f"owner:{owner}",
+            f"{len(entries)} secret(s) due soon",
+            params={"owner": owner, "entries": entries},
+            details={"resources": [e["resource"] for e in entries]},
+            destructive=False,
         )
+        for owner, entries in sorted(owners.items())
+    )
+    counts = Counter(d.status for d in decisions)
     plan.summary.update(
         rotating=sum(a.kind == "rotate" for a in plan.actions),
         interrupted=len(resuming & found),
-        **{status: counts[str(status)] for status in Status},
+        **{str(status): counts[status] for status in Status},
     )
     return plan
+
+
+def _details(d: Decision, targets: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    s = d.secret
+    return {
+        "path": s.path,
+        "type": s.type or None,
+        "status": str(d.status),
+        "owner": s.owner or None,
+        "version": s.current_version,
+        "last_rotated": iso(d.last_rotated) if d.last_rotated else None,
+        "due_at": iso(d.due_at) if d.due_at else None,
+        "targets": list(targets.get(s.path, ())),
+    }
+
+
+def _params(d: Decision) -> dict[str, Any]:
+    return {"path": d.secret.path, "type": d.secret.type, "version": d.secret.latest_version}
+
+
+def _resume(d: Decision) -> Action:
+    """Finish or undo the interrupted rotation first; rotate afresh after it only if it had
+    changed nothing and the secret is due."""
+    params = {**_params(d), "rotate_after": d.status in ROTATE}
+    reason = "finish or roll back the interrupted rotation"
+    return Action("resume", d.secret.resource, reason, params=params, details={"type": d.secret.type})
+
+
+def _secret_actions(d: Decision) -> list[Action]:
+    s = d.secret
+    if d.status in ROTATE:  # a rotation writes the metadata too
+        return [Action("rotate", s.resource, d.reason, params=_params(d), details={"type": s.type})]
+    if d.reconcile:
+        reason = "custom metadata behind the versions: " + ", ".join(sorted(d.reconcile))
+        params = {"path": s.path, "custom": {**s.metadata, **d.reconcile}}
+        return [Action("reconcile", s.resource, reason, params=params, destructive=False)]
+    return []

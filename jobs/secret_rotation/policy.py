@@ -55,23 +55,11 @@ def decide(
     force: bool = False,
     warned: Mapping[str, datetime] | None = None,
 ) -> Decision:
-    if not secret.type:
-        return Decision(secret, Status.INVALID, "no `type` in the custom metadata: not managed until it has one")
-    rules = policies.get(secret.type)
-    if rules is None:
-        known = ", ".join(sorted(policies))
-        return Decision(secret, Status.INVALID, f"type {secret.type!r} has no policy (known: {known})")
-    pending = secret.metadata.get(PENDING, "")
-    if pending:
-        return Decision(
-            secret,
-            Status.INVALID,
-            f"version {pending} was left pending by an interrupted rotation with no journal entry: "
-            "check its consumers and set or remove pending_version by hand",
-        )
+    problem = _unclear(secret, policies)
+    if problem:
+        return Decision(secret, Status.INVALID, problem)
+    rules = policies[secret.type]
     current = secret.current_version
-    if current not in secret.created:
-        return Decision(secret, Status.INVALID, f"current version {current} is deleted or destroyed")
     last_rotated, reconcile = _clock(secret, current)
     due_at = last_rotated + timedelta(days=rules.max_age_days)
     notify_at = due_at - timedelta(days=rules.notify_before_days)
@@ -94,6 +82,23 @@ def decide(
     if now >= notify_at:
         return decision(Status.DUE_SOON, f"{age}; rotated automatically from {iso(due_at)}", warn=True)
     return decision(Status.OK, age)
+
+
+def _unclear(secret: ManagedSecret, policies: Mapping[str, Rules]) -> str | None:
+    """Why the metadata cannot be trusted to rotate this secret, if it cannot."""
+    if not secret.type:
+        return "no `type` in the custom metadata: not managed until it has one"
+    if secret.type not in policies:
+        return f"type {secret.type!r} has no policy (known: {', '.join(sorted(policies))})"
+    pending = secret.metadata.get(PENDING, "")
+    if pending:
+        return (
+            f"version {pending} was left pending by an interrupted rotation with no journal entry: "
+            "check its consumers and set or remove pending_version by hand"
+        )
+    if secret.current_version not in secret.created:
+        return f"current version {secret.current_version} is deleted or destroyed"
+    return None
 
 
 def _clock(secret: ManagedSecret, current: int) -> tuple[datetime, dict[str, str]]:

@@ -97,7 +97,7 @@ class FileTarget(_Target):
     kind: Literal["file"]
     path: str
     format: Literal["env", "value"] = Field("env", description="env: KEY=value lines; value: one value")
-    key: str | None = Field(None, description="with format value: which data key")
+    key: str | None = Field(None, description="with format value: which data key; default: the rotated one")
     prefix: str = Field("", description="with format env: prepended to each upper-cased key")
 
 

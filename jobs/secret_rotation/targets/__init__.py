@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 Data = Mapping[str, str]
 
@@ -31,20 +31,18 @@ class Target(Protocol):
     def wait_ready(self, deadline: float) -> None: ...
 
 
+#: target kind (settings `kind`) → its class, imported only when a target of that kind is used
+TARGETS: Final[dict[str, str]] = {
+    "postgres": "jobs.secret_rotation.targets.postgres:PostgresRole",
+    "kubernetes_secret": "jobs.secret_rotation.targets.kubernetes:KubernetesSecret",
+    "keycloak_client": "jobs.secret_rotation.targets.keycloak:KeycloakClient",
+    "file": "jobs.secret_rotation.targets.file:SecretFile",
+}
+
+
 def build(spec: Any, value_key: str, ctx: Any) -> Target:
-    """The target a settings entry describes (imports only the client it needs)."""
-    if spec.kind == "postgres":
-        from jobs.secret_rotation.targets.postgres import PostgresRole
+    """The target a settings entry describes; `value_key` is the data key that rotates."""
+    from jobs.core.registry import load_attr
 
-        return PostgresRole(spec, value_key)
-    if spec.kind == "kubernetes_secret":
-        from jobs.secret_rotation.targets.kubernetes import KubernetesSecret
-
-        return KubernetesSecret(spec, ctx)
-    if spec.kind == "keycloak_client":
-        from jobs.secret_rotation.targets.keycloak import KeycloakClient
-
-        return KeycloakClient(spec, value_key)
-    from jobs.secret_rotation.targets.file import SecretFile
-
-    return SecretFile(spec)
+    target: Target = load_attr(TARGETS[spec.kind])(spec, value_key, ctx)
+    return target

@@ -15,13 +15,13 @@ from jobs.secret_rotation.targets import Data
 
 
 class SecretFile:
-    def __init__(self, spec: Any) -> None:
-        self.spec, self.path = spec, Path(spec.path)
+    def __init__(self, spec: Any, value_key: str, ctx: Any) -> None:
+        self.spec, self.path, self.value_key = spec, Path(spec.path), value_key
         self.name = f"file:{spec.path}"
 
     def render(self, data: Data) -> str:
         if self.spec.format == "value":
-            key = self.spec.key or next(iter(data), "")
+            key = self.spec.key or self.value_key  # default: the value that rotates
             if key not in data:
                 raise PermanentError(f"{self.name}: the secret has no key {key!r}")
             return data[key] + "\n"

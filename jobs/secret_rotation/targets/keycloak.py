@@ -21,7 +21,7 @@ TIMEOUT = httpx.Timeout(10.0)
 
 
 class KeycloakClient:
-    def __init__(self, spec: Any, value_key: str) -> None:
+    def __init__(self, spec: Any, value_key: str, ctx: Any) -> None:
         self.spec, self.value_key = spec, value_key
         self.base = spec.url.rstrip("/")
         self.name = f"keycloak_client:{spec.realm}/{spec.client_id}"

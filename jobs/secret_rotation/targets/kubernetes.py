@@ -22,7 +22,7 @@ POLL_SECONDS = 1.0
 
 
 class KubernetesSecret:
-    def __init__(self, spec: Any, ctx: Any) -> None:
+    def __init__(self, spec: Any, value_key: str, ctx: Any) -> None:
         from kubernetes import client
 
         cfg = ctx.job_settings.kubernetes

@@ -34,7 +34,7 @@ def scram_verifier(password: str, salt: bytes | None = None) -> str:
 
 
 class PostgresRole:
-    def __init__(self, spec: Any, value_key: str) -> None:
+    def __init__(self, spec: Any, value_key: str, ctx: Any) -> None:
         self.spec, self.value_key = spec, value_key
         self.name = f"postgres:{spec.secret}"
 

@@ -220,3 +220,20 @@ class BaseJob(ABC, Generic[ItemT]):
 
     def record_metrics(self, registry: Any, plan: Plan, outcomes: Sequence[Outcome]) -> None:
         """Add job-specific series to the run's registry; the runner pushes them once."""
+
+
+def owner_actions(kind: str, by_owner: Mapping[str, Sequence[Mapping[str, Any]]], noun: str, what: str) -> list[Action]:
+    """One message per owner listing their entries (each with an `id`): owners read one mail,
+    not one per resource. Not destructive: the guardrails do not count it."""
+    return [
+        Action(
+            kind,
+            f"owner:{owner}",
+            f"{len(entries)} {noun}{'s' if len(entries) != 1 else ''} {what}",
+            params={"owner": owner, "entries": list(entries)},
+            details={"resources": [e["id"] for e in entries]},
+            destructive=False,
+        )
+        for owner, entries in sorted(by_owner.items())
+        if owner
+    ]

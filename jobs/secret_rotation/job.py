@@ -135,7 +135,7 @@ class Job(BaseJob[ManagedSecret]):
         send_to_person(self.ctx.settings, message, lambda _: None)
         assert self._now is not None
         for e in entries:  # only once delivered
-            self.ctx.state.record_warning(self.id, e["resource"], e["key"], self._now, {"owner": owner})
+            self.ctx.state.record_warning(self.id, e["id"], e["key"], self._now, {"owner": owner})
 
     def outcome_findings(self, outcomes: Sequence[Outcome]) -> list[Finding]:
         return [

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from jobs.core.job import Action, Finding, Plan, Severity
+from jobs.core.job import Action, Finding, Plan, Severity, owner_actions
 from jobs.secret_rotation.policy import ROTATE, Decision, Status, iso
 
 SEVERITY = {
@@ -41,9 +41,7 @@ def build(
             continue
         plan.actions.extend(_secret_actions(d))
         if d.warning and "@" in d.secret.owner:
-            owners[d.secret.owner].append(
-                {**details, "resource": d.secret.resource, "key": d.warning, "reason": d.reason}
-            )
+            owners[d.secret.owner].append({**details, "id": d.secret.resource, "key": d.warning, "reason": d.reason})
     found = {d.secret.path for d in decisions}
     plan.findings.extend(
         Finding(
@@ -55,17 +53,7 @@ def build(
         )
         for path in sorted(set(targets) - found)
     )
-    plan.actions.extend(
-        Action(
-            "notify",
-            f"owner:{owner}",
-            f"{len(entries)} secret(s) due soon",
-            params={"owner": owner, "entries": entries},
-            details={"resources": [e["resource"] for e in entries]},
-            destructive=False,
-        )
-        for owner, entries in sorted(owners.items())
-    )
+    plan.actions.extend(owner_actions("notify", owners, "secret", "due soon"))
     counts = Counter(d.status for d in decisions)
     plan.summary.update(
         rotating=sum(a.kind == "rotate" for a in plan.actions),

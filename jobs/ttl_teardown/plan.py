@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from jobs.core.job import Action, Finding, Plan, Severity
+from jobs.core.job import Action, Finding, Plan, Severity, owner_actions
 from jobs.ttl_teardown import snooze
 from jobs.ttl_teardown.cost import Pricing, avoided, hourly
 from jobs.ttl_teardown.model import Item
@@ -77,8 +77,8 @@ def build(items: Sequence[Item], histories: Mapping[str, History], ctx: Context)
         elif verdict is Verdict.DELETE and not item.details.get("asg"):
             deletions.append((item, decision, dollars))  # an Auto Scaling member goes with its group
     plan.findings.extend(_quota_findings(items, ctx.quotas))
-    plan.actions.extend(_owner_actions("warn", warnings, "expiring soon"))
-    plan.actions.extend(_owner_actions("notify_violations", notices, "with tag violations"))
+    plan.actions.extend(owner_actions("warn", warnings, "resource", "expiring soon"))
+    plan.actions.extend(owner_actions("notify_violations", notices, "resource", "with tag violations"))
     deletions.sort(key=lambda d: rank(d[0].type))
     plan.actions.extend(_deletion(item, decision, dollars) for item, decision, dollars in deletions)
     plan.summary.update(
@@ -173,21 +173,6 @@ def _warning_entry(item: Item, decision: Decision, dollars: float | None, ctx: C
             for days in ctx.extension_days
         }
     return entry
-
-
-def _owner_actions(kind: str, by_owner: Mapping[str, list[dict[str, Any]]], what: str) -> list[Action]:
-    return [
-        Action(
-            kind,
-            f"owner:{owner}",
-            f"{len(entries)} resource{'s' if len(entries) != 1 else ''} {what}",
-            params={"owner": owner, "entries": entries},
-            details={"resources": [e["id"] for e in entries]},
-            destructive=False,
-        )
-        for owner, entries in sorted(by_owner.items())
-        if owner
-    ]
 
 
 def _deletion(item: Item, decision: Decision, dollars: float | None) -> Action:

@@ -9,7 +9,8 @@ from typing import Any, cast
 
 from jobs.core.clients.vault import vault_client
 from jobs.core.delivery import send_to_person
-from jobs.core.job import Action, BaseJob, Finding, Inventory, Outcome, OutcomeKind, Plan, RunError, Severity
+from jobs.core.errors import ConfigError
+from jobs.core.job import Action, BaseJob, Finding, Inventory, Outcome, OutcomeKind, Plan, Severity
 from jobs.core.state import JournalEntry
 from jobs.secret_rotation import plan as planning
 from jobs.secret_rotation.model import ManagedSecret
@@ -55,8 +56,8 @@ class Job(BaseJob[ManagedSecret]):
     def collect(self) -> Inventory[ManagedSecret]:
         try:
             kv = self.kv()
-        except ValueError as exc:
-            return Inventory(errors=[RunError(f"vault:{self.cfg.vault.mount}", str(exc))])
+        except ValueError as exc:  # nothing to rotate without a Vault: a configuration error (exit 2)
+            raise ConfigError(f"secret_rotation.vault.url: {exc}") from None
         secrets, errors = kv.inventory(self.cfg.vault.paths)
         secrets = [s for s in secrets if self.ctx.owns(s.resource)]
         self._open = self.ctx.state.open_operations(self.id, CLOSED)

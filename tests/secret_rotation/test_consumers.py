@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from kubernetes import client as k8s
 
 from tests.fakes.base import Response
@@ -177,3 +178,9 @@ def test_owners_are_warned_once_per_window_and_encryption_keys_only_alert(openba
         run(tmp_path, config, "--apply")
     warnings = [m for m in outbox(tmp_path) if m.get("recipients") == ["dana@example.com"]]
     assert len(warnings) == 1 and f"{base2}/soon" in warnings[0]["body"]
+
+
+def test_no_vault_configured_is_a_configuration_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(tmp_path, {"secret_rotation": {"targets": []}}, "--apply")
+    assert result["exit_code"] == 2
+    assert "secret_rotation.vault.url: no Vault to read it from" in capsys.readouterr().err

@@ -138,3 +138,26 @@ def test_two_concurrent_runs_one_acts_and_one_is_skipped(
     assert results[1]["reason"].startswith(f"run {results[0]['run_id']} has held the lock since")
     assert results[1]["actions"] == []
     assert [a["outcome"] for a in results[0]["actions"]] == ["done"]
+
+
+def test_the_journal_forgets_old_closed_operations_and_keeps_open_ones(db_url: str) -> None:
+    store = StateStore(db_url)
+    store.upgrade(NOW)
+    old, recent = NOW - timedelta(days=100), NOW - timedelta(days=1)
+    for op, subject, at, closed in (
+        ("op-old", "a", old, True),
+        ("op-new", "b", recent, True),
+        ("op-open", "c", old, False),
+    ):
+        store.journal("job", subject, op, "lock", "after", at, {"from": 1})
+        if closed:
+            store.journal("job", subject, op, "done", "closed", at, {})
+    assert store.prune_journal("job", "closed", NOW - timedelta(days=90)) == 2
+    assert list(store.open_operations("job", "closed")) == ["c"]
+    assert store.prune_journal("job", "closed", NOW - timedelta(days=90)) == 0
+    with store.session() as s:
+        from sqlalchemy import func, select
+
+        from jobs.core.state import JournalEntry
+
+        assert s.scalar(select(func.count()).select_from(JournalEntry)) == 3  # op-new (2) and op-open (1)

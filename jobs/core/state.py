@@ -333,6 +333,16 @@ class StateStore:
                 found.setdefault(row.subject, []).append(row)
             return found
 
+    def prune_journal(self, job_id: str, closed: str, before: datetime) -> int:
+        """Forget operations that closed before `before`: the audit keeps what was done, and
+        the journal only has to outlive a crash. Returns how many entries went."""
+        with self.session() as s:
+            old = select(JournalEntry.operation_id).where(
+                JournalEntry.job_id == job_id, JournalEntry.phase == closed, JournalEntry.at < before
+            )
+            gone = s.execute(delete(JournalEntry).where(JournalEntry.operation_id.in_(old)))
+            return int(gone.rowcount)  # type: ignore[attr-defined]
+
     # -- cache ----------------------------------------------------------------
     def cache_get(self, namespace: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         with self.session() as s:

@@ -151,6 +151,13 @@ class Job(BaseJob[ManagedSecret]):
             if o.action.kind in ("rotate", "resume") and o.outcome is OutcomeKind.FAILED
         ]
 
+    def after_apply(self, run_id: str, outcomes: Sequence[Outcome]) -> None:
+        assert self._now is not None
+        before = self._now - timedelta(days=self.cfg.journal_days)
+        pruned = self.ctx.state.prune_journal(self.id, CLOSED, before)
+        if pruned:
+            log.info("journal_pruned", extra={"fields": {"entries": pruned, "before": before.isoformat()}})
+
     def shard_key(self, item: ManagedSecret) -> str:
         return item.resource
 

@@ -124,6 +124,7 @@ class SecretRotationSettings(JobSettings):
     test_backoff_seconds: float = Field(0.5, ge=0, description="first pause between tests; doubles")
     rollout_timeout_seconds: float = Field(300, gt=0, description="wait for restarted workloads to be ready")
     lock_minutes: int = Field(30, ge=1, description="a secret's lock outlives a crashed run by this much")
+    journal_days: int = Field(90, ge=1, description="closed rotations leave the journal after this (the audit stays)")
 
     @model_validator(mode="after")
     def _policies_cover_generation(self) -> SecretRotationSettings:

@@ -100,34 +100,35 @@ class Rotator:
     def resume(self, path: str, secret_type: str, entries: Sequence[JournalEntry]) -> tuple[str, bool]:
         """Finish or undo the rotation a crash interrupted. Returns what happened and whether
         nothing had changed (the caller may then rotate afresh)."""
-        first = entries[0]
-        op = _Op(self, path, first.operation_id)
+        op = _Op(self, path, entries[0].operation_id)
         done = {e.step for e in entries if e.phase == "after"}
+        rolling_back = any(e.step == "rollback" for e in entries)
         start = next((e.data["from"] for e in entries if "from" in e.data), None)
         to = next((e.data["to"] for e in reversed(entries) if "to" in e.data), None)
         self._lock(path)
-        if start is None:
-            op.close("nothing changed")
-            self._unlock(path)
-            return "interrupted before anything changed", True
-        secret = self._secret(path)
-        old = self.kv.data(path, start)
-        targets = self.targets_for(path, secret_type)
-        rolling_back = any(e.step == "rollback" for e in entries)
-        if to is None and secret.latest_version > start and not rolling_back:
-            to = secret.latest_version  # the write went through, its journal entry did not
-        if to is None and not rolling_back:
-            op.close("nothing changed")
-            self._unlock(path)
-            return "interrupted before anything changed", True
-        if rolling_back or "create" not in done:
-            problems = self._roll_back(op, secret, start, old, targets, restarted="finish" in done)
-            if problems:
-                raise PermanentError(f"{path}: rollback of the interrupted rotation incomplete: {'; '.join(problems)}")
-            return f"interrupted rotation rolled back to version {start}'s value", False
-        assert to is not None
-        new = self.kv.data(path, to)
-        return self._forward(op, secret, start, to, old, new, targets, done) + " (resumed)", False
+        try:
+            secret = self._secret(path)
+            if start is not None and to is None and secret.latest_version > start:
+                to = secret.latest_version  # the write went through, its journal entry did not
+            if start is None or (to is None and not rolling_back):
+                op.close("nothing changed")
+                self._unlock(path)
+                return "interrupted before anything changed", True
+            old = self.kv.data(path, start)
+            targets = self.targets_for(path, secret_type)
+            if rolling_back or "create" not in done:  # no target had the new value, or undoing was under way
+                problems = self._roll_back(op, secret, start, old, targets, restarted="finish" in done)
+                if problems:
+                    raise PermanentError(
+                        f"{path}: rollback of the interrupted rotation incomplete: {'; '.join(problems)}"
+                    )
+                return f"interrupted rotation rolled back to version {start}'s value", False
+            assert to is not None
+            new = self.kv.data(path, to)
+            return self._forward(op, secret, start, to, old, new, targets, done) + " (resumed)", False
+        except Exception:
+            self._unlock(path)  # the journal stays open: the next run tries again
+            raise
 
     # -- the protocol -----------------------------------------------------------------
     def _forward(

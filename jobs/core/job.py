@@ -10,7 +10,7 @@ import enum
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -180,9 +180,10 @@ class RunResult:
 
 
 def iso(moment: datetime) -> str:
-    """ISO 8601 in UTC with a `Z`, as every timestamp in the contract."""
-    text = moment.isoformat(timespec="seconds")
-    return text.replace("+00:00", "Z")
+    """The one spelling of an instant in results, keys and messages: UTC, seconds, `Z`.
+    Kept cheap (no conversion when already UTC): plans call it per resource."""
+    utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+    return utc.isoformat(timespec="seconds")[:19] + "Z"
 
 
 class BaseJob(ABC, Generic[ItemT]):

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from jobs.core.clients.vault import vault_client
+from jobs.core.job import iso
 from jobs.demo import DemoUnavailable
 
 
@@ -84,7 +85,7 @@ def prepare(directory: Path) -> list[str]:
     }
     for path, (data, kind, age, owner) in seeded.items():
         kv.create_or_update_secret(path=path, secret=data, mount_point="secret")
-        made = (now - timedelta(days=age)).isoformat().replace("+00:00", "Z")
+        made = iso(now - timedelta(days=age))
         kv.update_metadata(
             path=path, custom_metadata={"type": kind, "owner": owner, "last_rotated": made}, mount_point="secret"
         )

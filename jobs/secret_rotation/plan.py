@@ -6,8 +6,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from jobs.core.job import Action, Finding, Plan, Severity, owner_actions
-from jobs.secret_rotation.policy import ROTATE, Decision, Status, iso
+from jobs.core.job import Action, Finding, Plan, Severity, iso, owner_actions
+from jobs.secret_rotation.policy import ROTATE, Decision, Status
 
 SEVERITY = {
     Status.OK: Severity.OK,

@@ -11,6 +11,7 @@ from typing import Any
 
 from jobs.core.context import JobContext
 from jobs.core.errors import PermanentError, TransientError
+from jobs.core.job import iso
 from jobs.core.settings import Settings
 from jobs.ttl_teardown.job import Job
 from jobs.ttl_teardown.model import Item
@@ -46,7 +47,7 @@ def explain(settings: Settings, resource: str, now: datetime, clients: dict[str,
         "verdict": str(decision.verdict),
         "reason": decision.reason,
         "violations": list(decision.violations),
-        "expires_at": decision.expires_at.isoformat().replace("+00:00", "Z") if decision.expires_at else None,
+        "expires_at": iso(decision.expires_at) if decision.expires_at else None,
         "warnings_sent": {k: v.isoformat() for k, v in history.warnings.items()},
         "extension_days": history.extension_days,
         "tags": dict(item.resource.tags),
@@ -80,7 +81,7 @@ def extend(
     return {
         "resource": item.id,
         "days": days,
-        "expires_at": expires.isoformat().replace("+00:00", "Z"),
+        "expires_at": iso(expires),
         "extensions": len(granted) + 1,
         "ttl_tag": written,
     }

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from jobs.core.job import Action, Finding, Plan, Severity, owner_actions
+from jobs.core.job import Action, Finding, Plan, Severity, iso, owner_actions
 from jobs.ttl_teardown import snooze
 from jobs.ttl_teardown.cost import Pricing, avoided, hourly
 from jobs.ttl_teardown.model import Item
 from jobs.ttl_teardown.order import rank
-from jobs.ttl_teardown.rules import Decision, History, Policy, Verdict, decide, iso
+from jobs.ttl_teardown.rules import Decision, History, Policy, Verdict, decide
 
 # What each type counts against a project's quota, by type: one lookup per resource.
 QUOTA_USAGE: dict[str, tuple[str, Callable[[Item], float]]] = {

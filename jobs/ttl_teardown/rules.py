@@ -14,7 +14,9 @@ import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+
+from jobs.core.job import iso
 
 ENVIRONMENTS = frozenset({"dev", "staging", "sandbox", "demo", "prod"})
 DATA_CLASSES = frozenset({"public", "internal", "confidential", "restricted"})
@@ -263,12 +265,6 @@ def _hours(label: str) -> int:
 def _span(span: timedelta) -> str:
     hours = span // _HOUR
     return f"{hours // 24}d {hours % 24}h" if hours >= 24 else f"{hours}h"
-
-
-def iso(moment: datetime) -> str:
-    """The one spelling of an instant in keys, findings and messages: UTC, seconds, `Z`."""
-    utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
-    return utc.isoformat(timespec="seconds")[:19] + "Z"
 
 
 @dataclass(frozen=True)

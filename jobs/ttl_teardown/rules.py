@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from jobs.core.job import iso
 
@@ -61,6 +62,8 @@ class Whitelist:
     namespaces: tuple[str, ...] = ()
 
     def match(self, res: Resource, tags: Mapping[str, str]) -> str | None:
+        if not (self.arn_patterns or self.tags or self.namespaces):
+            return None  # the common case, asked once per resource
         for pattern in self.arn_patterns:
             if fnmatch.fnmatchcase(res.id, pattern):
                 return f"whitelisted by pattern {pattern}"
@@ -88,8 +91,7 @@ class History:
     extension_days: float = 0.0
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):  # a tuple: made once per resource per run, four times cheaper than a frozen dataclass
     resource: Resource
     verdict: Verdict
     reason: str
@@ -102,9 +104,20 @@ class Decision:
 def normalise(tags: Mapping[str, str]) -> dict[str, str]:
     """Keys compared case-insensitively, values trimmed; the first of two spellings wins."""
     out: dict[str, str] = {}
+    spelt = _KEYS
     for key, value in tags.items():
-        out.setdefault(key.strip().lower(), str(value).strip())
+        normal = spelt.get(key)
+        if normal is None:
+            if len(spelt) > _KEYS_MAX:  # bounded in a long-lived scheduler process
+                spelt.clear()
+            normal = spelt[key] = key.strip().lower()
+        if normal not in out:
+            out[normal] = value.strip() if type(value) is str else str(value).strip()
     return out
+
+
+_KEYS: dict[str, str] = {}  # tag key as written → as compared; a fleet spells a few dozen keys
+_KEYS_MAX = 10_000
 
 
 @functools.lru_cache(maxsize=4096)  # pure, and a fleet repeats a handful of ttl values

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -76,6 +77,22 @@ class StoreJob(BaseJob[dict[str, Any]]):
 
     def shard_key(self, item: dict[str, Any]) -> str:
         return str(item["id"])
+
+
+class ParallelStoreJob(StoreJob):
+    """The same store with four deletions in flight: items with behaviour "together" wait
+    for three others at a barrier, which only a runner applying them at once can pass."""
+
+    parallel_actions = 4
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self.meeting = threading.Barrier(4, timeout=5)
+
+    def apply(self, action: Action) -> None:
+        if json.loads(Path(action.params["path"]).read_text()).get("behaviour") == "together":
+            self.meeting.wait()
+        super().apply(action)
 
 
 SPEC = JobSpec(

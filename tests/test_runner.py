@@ -11,7 +11,7 @@ from sqlalchemy import select
 from jobs.core.runner import Runtime, Shard
 from jobs.core.state import FindingRow, Run, StateStore
 from tests.helpers import outbox, run_sample, write_config
-from tests.sample_jobs import write_items
+from tests.sample_jobs import SPEC, write_items
 
 PAST = "2026-01-01T00:00:00+00:00"
 FUTURE = "2027-01-01T00:00:00+00:00"
@@ -274,3 +274,22 @@ def test_an_action_that_stays_blocked_fails_after_the_deferred_passes(tmp_path: 
     assert ran.code == 1 and ran.result
     outcomes = {a["resource"]: (a["outcome"], a["error"]) for a in ran.result["actions"]}
     assert outcomes == {"store:a-sg": ("failed", "store:a-sg: new0 still depends on it"), "store:z": ("done", None)}
+
+
+def test_a_job_with_independent_actions_has_several_in_flight_and_outcomes_keep_the_plan_order(
+    tmp_path: Path,
+) -> None:
+    from dataclasses import replace
+
+    store = tmp_path / "store"
+    fleet(store, expired=0, fresh=12)
+    write_items(store, *[{"id": f"p{n}", "expires_at": PAST, "behaviour": "together"} for n in range(8)])
+    write_items(store, {"id": "p8", "expires_at": PAST, "behaviour": "permanent"})
+    config = write_config(tmp_path / "c.yaml", {"sample_store": {"max_actions_percent": 50}})
+    parallel = replace(SPEC, class_path="tests.sample_jobs:ParallelStoreJob")
+    ran = run_sample(store, "--apply", "--config", config, spec=parallel)
+    assert ran.result is not None
+    assert [(a["resource"], a["outcome"]) for a in ran.result["actions"]] == [
+        *[(f"store:p{n}", "done") for n in range(8)],  # four at a time met at the barrier
+        ("store:p8", "failed"),
+    ]

@@ -149,9 +149,9 @@ def test_the_journal_forgets_old_closed_operations_and_keeps_open_ones(db_url: s
         ("op-new", "b", recent, True),
         ("op-open", "c", old, False),
     ):
-        store.journal("job", subject, op, "lock", "after", at, {"from": 1})
+        store.journal("job", subject, op, at, [("lock", "after", {"from": 1})])
         if closed:
-            store.journal("job", subject, op, "done", "closed", at, {})
+            store.journal("job", subject, op, at, [("done", "closed", {})])
     assert store.prune_journal("job", "closed", NOW - timedelta(days=90)) == 2
     assert list(store.open_operations("job", "closed")) == ["c"]
     assert store.prune_journal("job", "closed", NOW - timedelta(days=90)) == 0

@@ -191,6 +191,8 @@ class BaseJob(ABC, Generic[ItemT]):
 
     #: the contract's job id, e.g. "ttl-teardown"
     id: ClassVar[str]
+    #: actions in flight at once; more than 1 only where actions never depend on each other
+    parallel_actions: int = 1
 
     def __init__(self, ctx: JobContext) -> None:
         self.ctx = ctx

@@ -6,6 +6,7 @@ Every entry point (CLI, Lambda, scheduler) ends here, so every job behaves the s
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import gc
 import getpass
 import hashlib
@@ -15,6 +16,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -230,14 +232,27 @@ ACTOR = os.environ.get("SECOPS_ACTOR") or os.environ.get("AWS_LAMBDA_FUNCTION_NA
 
 def _apply_all(job: BaseJob[Any], actions: Sequence[Action], rt: Runtime) -> list[Outcome]:
     """Every action once, in plan order; those blocked by another action (RetryLater) go
-    again after the rest, up to DEFERRED_PASSES times. Outcomes keep the plan's order."""
+    again after the rest, up to DEFERRED_PASSES times. Outcomes keep the plan's order.
+
+    A job whose actions are independent (`parallel_actions` > 1: one rotation per secret)
+    has that many in flight; the others (dependency-ordered deletions) run one by one."""
     outcomes: dict[int, Outcome] = {}
     progress = Progress(f"{job.id}: applying", len(actions))
     waiting = list(range(len(actions)))
+    workers = max(1, job.parallel_actions)
     for attempt in range(DEFERRED_PASSES + 1):
+        last = attempt == DEFERRED_PASSES
+
+        def one(index: int, last: bool = last) -> Outcome | None:
+            return _apply_one(job, actions[index], rt, last_pass=last)
+
+        if workers > 1 and len(waiting) > 1:
+            with ThreadPoolExecutor(workers) as pool:  # each task in a copy of the log context
+                done = list(pool.map(lambda i: contextvars.copy_context().run(one, i), waiting))
+        else:
+            done = [one(index) for index in waiting]
         blocked = []
-        for index in waiting:
-            outcome = _apply_one(job, actions[index], rt, last_pass=attempt == DEFERRED_PASSES)
+        for index, outcome in zip(waiting, done, strict=True):
             if outcome is None:
                 blocked.append(index)
                 continue

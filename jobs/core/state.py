@@ -101,7 +101,8 @@ class StateStore:
 
     def __init__(self, url: str) -> None:
         try:
-            self.engine = create_engine(normalise_url(url), pool_pre_ping=True, future=True)
+            url = normalise_url(url)  # a network database may drop idle connections: ping before use
+            self.engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"), future=True)
         except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
             raise ConfigError(f"state_db_url: cannot use this URL: {type(exc).__name__}") from None
         if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
@@ -311,13 +312,24 @@ class StateStore:
 
     # -- journal --------------------------------------------------------------
     def journal(
-        self, job_id: str, subject: str, operation_id: str, step: str, phase: str, at: datetime, data: dict[str, Any]
+        self, job_id: str, subject: str, operation_id: str, at: datetime, entries: Sequence[tuple[str, str, Any]]
     ) -> None:
-        """Written before and after each step of a multi-step operation (never a secret value).
-        One Core INSERT, no ORM unit of work: a rotation writes a dozen of these."""
-        row = {"job_id": job_id, "subject": subject, "operation_id": operation_id, "step": step, "phase": phase}
+        """(step, phase, data) entries of a multi-step operation, in one commit (never a secret
+        value). One Core INSERT, no ORM unit of work: a rotation writes several."""
+        rows = [
+            {
+                "job_id": job_id,
+                "subject": subject,
+                "operation_id": operation_id,
+                "step": step,
+                "phase": phase,
+                "at": at,
+                "data": dict(data),
+            }
+            for step, phase, data in entries
+        ]
         with self.engine.begin() as conn:
-            conn.execute(insert(JournalEntry), [{**row, "at": at, "data": data}])
+            conn.execute(insert(JournalEntry), rows)
 
     def open_operations(self, job_id: str, closed: str) -> dict[str, list[JournalEntry]]:
         """subject → the entries of its operation that never reached phase `closed` (a crash)."""

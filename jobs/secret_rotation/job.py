@@ -29,6 +29,7 @@ class Job(BaseJob[ManagedSecret]):
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
+        self.parallel_actions = self.cfg.concurrency  # secrets are independent of each other
         self._open: dict[str, list[JournalEntry]] = {}
         self._warned: dict[str, dict[str, datetime]] = {}
         self._now: datetime | None = None

@@ -120,6 +120,7 @@ class SecretRotationSettings(JobSettings):
     )
     targets: list[Target] = Field(default_factory=list, description="where each secret is consumed")
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
+    concurrency: int = Field(4, ge=1, le=32, description="secrets rotated at once (each one's steps stay in order)")
     test_attempts: int = Field(5, ge=1, le=20, description="tries of each target test (propagation)")
     test_backoff_seconds: float = Field(0.5, ge=0, description="first pause between tests; doubles")
     rollout_timeout_seconds: float = Field(300, gt=0, description="wait for restarted workloads to be ready")

@@ -1,5 +1,6 @@
 """Rotating one secret: lock → create → set → test → finish → restart, each step journaled
-in the state DB before and after it runs, each step check-then-act and idempotent.
+in the state DB before and after it runs (one step's `after` and the next one's `before`
+share a commit), each step check-then-act and idempotent.
 
 A crash anywhere leaves a journal without its `closed` entry; the next run resumes it:
 before the new value reached any target it is rolled back (nothing to undo but the KV
@@ -77,7 +78,7 @@ class Rotator:
             targets = self.targets_for(path, secret_type)
             for target in targets:
                 self._retry(partial(target.check, old))  # the current value works: a broken target is not made worse
-            op.step("lock", "after", {"from": expected_version, "type": secret_type})
+            op.advance("lock", {"from": expected_version, "type": secret_type}, then="create")
         except Exception:
             op.close("nothing changed")
             self._unlock(path)
@@ -85,7 +86,6 @@ class Rotator:
         op.fault("lock")
         new = {**old, rule.key: new_value(rule.length, rule.alphabet)}
         redact.register(new[rule.key])
-        op.step("create", "before", {"from": expected_version})
         try:
             to = self.kv.write(path, new, cas=expected_version)
             self.kv.set_custom(path, {**secret.metadata, CURRENT: str(expected_version), PENDING: str(to)})
@@ -93,9 +93,9 @@ class Rotator:
             raise PermanentError(
                 _failed(path, exc, self._roll_back(op, secret, expected_version, old, targets))
             ) from None
-        op.step("create", "after", {"from": expected_version, "to": to})
+        op.advance("create", {"from": expected_version, "to": to}, then="set")
         op.fault("create")
-        return self._forward(op, secret, expected_version, to, old, new, targets, done=set())
+        return self._forward(op, secret, expected_version, to, old, new, targets, done=set(), begun=True)
 
     def resume(self, path: str, secret_type: str, entries: Sequence[JournalEntry]) -> tuple[str, bool]:
         """Finish or undo the rotation a crash interrupted. Returns what happened and whether
@@ -141,29 +141,26 @@ class Rotator:
         new: Data,
         targets: Sequence[Target],
         done: set[str],
+        begun: bool = False,
     ) -> str:
+        """set → test → finish → restart (only restart once finished); `begun`: the first
+        step's `before` entry is already in the journal."""
+
+        run: dict[str, Callable[[], dict[str, Any]]] = {
+            "set": partial(self._set_all, targets, new),
+            "test": partial(self._test_all, targets, new),
+            "finish": partial(self._finish, secret, to),
+            "restart": partial(self._restart, targets),
+        }
+        order = ["restart"] if "finish" in done else ["set", "test", "finish", "restart"]
+        ids = {"from": start, "to": to}
         try:
-            if "finish" not in done:
-                op.step("set", "before", {"from": start, "to": to})
-                for target in targets:
-                    self._retry(partial(target.set, new))
-                op.step("set", "after", {"from": start, "to": to, "targets": [t.name for t in targets]})
-                op.fault("set")
-                op.step("test", "before", {"from": start, "to": to})
-                for target in targets:
-                    self._test(target, new)
-                op.step("test", "after", {"from": start, "to": to})
-                op.fault("test")
-                op.step("finish", "before", {"from": start, "to": to})
-                custom = {k: v for k, v in secret.metadata.items() if k != PENDING}
-                custom.update({CURRENT: str(to), LAST_ROTATED: iso(self.now), ROTATED_BY: self.actor})
-                self.kv.set_custom(secret.path, custom)
-                op.step("finish", "after", {"from": start, "to": to, "previous": secret.metadata.get(LAST_ROTATED)})
-                op.fault("finish")
-            op.step("restart", "before", {"from": start, "to": to})
-            self._restart(targets)
-            op.step("restart", "after", {"from": start, "to": to})
-            op.fault("restart")
+            if not begun:
+                op.step(order[0], "before", ids)
+            for position, name in enumerate(order):
+                facts = run[name]()
+                op.advance(name, {**ids, **facts}, then=order[position + 1] if position + 1 < len(order) else None)
+                op.fault(name)
         except (PermanentError, TransientError) as exc:
             problems = self._roll_back(op, secret, start, old, targets, restarted=True)
             raise PermanentError(_failed(secret.path, exc, problems)) from None
@@ -171,6 +168,23 @@ class Rotator:
         self._unlock(secret.path)
         names = ", ".join(t.name for t in targets) or "no targets"
         return f"rotated to version {to}; set and tested on {names}"
+
+    # -- the steps: each returns the facts its journal entry records ----------------------
+    def _set_all(self, targets: Sequence[Target], new: Data) -> dict[str, Any]:
+        for target in targets:
+            self._retry(partial(target.set, new))
+        return {"targets": [t.name for t in targets]}
+
+    def _test_all(self, targets: Sequence[Target], new: Data) -> dict[str, Any]:
+        for target in targets:
+            self._test(target, new)
+        return {}
+
+    def _finish(self, secret: ManagedSecret, to: int) -> dict[str, Any]:
+        custom = {k: v for k, v in secret.metadata.items() if k != PENDING}
+        custom.update({CURRENT: str(to), LAST_ROTATED: iso(self.now), ROTATED_BY: self.actor})
+        self.kv.set_custom(secret.path, custom)
+        return {"previous": secret.metadata.get(LAST_ROTATED)}  # what a rollback puts back
 
     def _retry(self, call: Callable[[], None]) -> None:
         """A consumer's outage or throttling is waited out (bounded) before it fails the rotation."""
@@ -186,12 +200,13 @@ class Rotator:
                     raise
                 self.sleep(self.test_backoff * 2**attempt)
 
-    def _restart(self, targets: Sequence[Target]) -> None:
+    def _restart(self, targets: Sequence[Target]) -> dict[str, Any]:
         for target in targets:
             target.restart(self.now)
         deadline = time.monotonic() + self.rollout_timeout
         for target in targets:
             target.wait_ready(deadline)
+        return {}
 
     def _roll_back(
         self, op: _Op, secret: ManagedSecret, start: int, old: Data, targets: Sequence[Target], restarted: bool = False
@@ -254,7 +269,13 @@ class _Op:
 
     def step(self, step: str, phase: str, data: Mapping[str, Any]) -> None:
         r = self.rotator
-        r.state.journal(r.job_id, self.path, self.id, step, phase, r.now, {**data, "run_id": r.run_id})
+        r.state.journal(r.job_id, self.path, self.id, r.now, [(step, phase, {**data, "run_id": r.run_id})])
+
+    def advance(self, step: str, data: Mapping[str, Any], then: str | None) -> None:
+        """`step` done and, in the same commit, `then` about to start: one write per step."""
+        rows = [(step, "after", data), *([(then, "before", data)] if then else [])]
+        r = self.rotator
+        r.state.journal(r.job_id, self.path, self.id, r.now, [(s, p, {**d, "run_id": r.run_id}) for s, p, d in rows])
 
     def close(self, outcome: str) -> None:
         self.step("done", CLOSED, {"outcome": outcome})

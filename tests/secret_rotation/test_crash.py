@@ -84,8 +84,8 @@ def test_a_crash_between_the_kv_write_and_its_journal_entry_is_rolled_back(
     state = StateStore(f"sqlite:///{tmp_path / 'secops-state.db'}")
     state.upgrade(datetime.now(UTC))
     at = datetime.now(UTC)
-    state.journal("secret-rotation", path, "op-1", "lock", "after", at, {"from": 1, "type": "db_password"})
-    state.journal("secret-rotation", path, "op-1", "create", "before", at, {"from": 1})
+    lock = {"from": 1, "type": "db_password"}
+    state.journal("secret-rotation", path, "op-1", at, [("lock", "after", lock), ("create", "before", lock)])
     config = settings(openbao, [f"{base}/"], [{"secret": path, "kind": "postgres", "dsn": postgres.url()}])
     code, result, output = run_process(tmp_path, config, "--apply")
     assert code == 0 and result is not None, output

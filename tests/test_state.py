@@ -161,3 +161,29 @@ def test_the_journal_forgets_old_closed_operations_and_keeps_open_ones(db_url: s
         from jobs.core.state import JournalEntry
 
         assert s.scalar(select(func.count()).select_from(JournalEntry)) == 3  # op-new (2) and op-open (1)
+
+
+def test_a_release_2_database_gains_lock_holders_and_secret_locks(db_url: str) -> None:
+    """Migration 3 on a database made before it: run locks had no holder column."""
+    from sqlalchemy import inspect, text
+
+    import jobs.core.state as state
+
+    store = StateStore(db_url)
+    for _, _, step in state.MIGRATIONS[:2]:
+        step(store.engine)
+    with store.engine.begin() as conn:  # the run-lock table as release 2 made it
+        conn.execute(text("DROP TABLE secops_run_locks"))
+        conn.execute(
+            text(
+                "CREATE TABLE secops_run_locks (job_id VARCHAR(64) NOT NULL, shard VARCHAR(32) NOT NULL, "
+                "run_id VARCHAR(36) NOT NULL, acquired_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL, "
+                "PRIMARY KEY (job_id, shard))"
+            )
+        )
+    with store.session() as s:
+        s.add_all([state.SchemaVersion(version=v, name=n, applied_at=NOW) for v, n, _ in state.MIGRATIONS[:2]])
+    assert store.upgrade(NOW) == [3]
+    assert "holder" in {c["name"] for c in inspect(store.engine).get_columns("secops_run_locks")}
+    assert store.acquire_lock("job", "all", "run-1", NOW, timedelta(hours=1))
+    assert store.acquire_resource_lock("job", "apps/db", "run-1", NOW, timedelta(hours=1))

@@ -16,7 +16,7 @@ from jobs.secret_rotation import plan as planning
 from jobs.secret_rotation.model import ManagedSecret
 from jobs.secret_rotation.policy import decide
 from jobs.secret_rotation.settings import SecretRotationSettings
-from jobs.secret_rotation.steps import CLOSED, Rotator, Rule
+from jobs.secret_rotation.steps import CLOSED, Rotator
 from jobs.secret_rotation.targets import Target, build
 from jobs.secret_rotation.vault_kv import Kv
 from notifications.message import Message
@@ -83,17 +83,14 @@ class Job(BaseJob[ManagedSecret]):
         elif action.kind == "reconcile":
             self.kv().set_custom(p["path"], p["custom"])
         elif action.kind == "rotate":
-            log.info(
-                "rotated",
-                extra={
-                    "fields": {"path": p["path"], "outcome": self.rotator().rotate(p["path"], p["type"], p["version"])}
-                },
-            )
+            outcome = self.rotator().rotate(p["path"], p["type"], p["version"])
+            log.info("rotated", extra={"fields": {"path": p["path"], "outcome": outcome}})
         elif action.kind == "resume":
             outcome, unchanged = self.rotator().resume(p["path"], p["type"], self._open[p["path"]])
             log.info("resumed", extra={"fields": {"path": p["path"], "outcome": outcome}})
             if unchanged and p["rotate_after"]:
-                self.rotator().rotate(p["path"], p["type"], p["version"])
+                outcome = self.rotator().rotate(p["path"], p["type"], p["version"])
+                log.info("rotated", extra={"fields": {"path": p["path"], "outcome": outcome}})
 
     def rotator(self) -> Rotator:
         from jobs.core.runner import ACTOR
@@ -108,9 +105,7 @@ class Job(BaseJob[ManagedSecret]):
             actor=ACTOR,
             now=self._now,
             targets_for=self.targets_for,
-            rule_for=lambda kind: Rule(
-                cfg.generation[kind].length, cfg.generation[kind].alphabet, cfg.generation[kind].key
-            ),
+            rule_for=cfg.generation.__getitem__,
             test_attempts=cfg.test_attempts,
             test_backoff=cfg.test_backoff_seconds,
             rollout_timeout=cfg.rollout_timeout_seconds,

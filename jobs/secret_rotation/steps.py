@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from jobs.core import redact
 from jobs.core.errors import PermanentError, TransientError
@@ -37,13 +37,17 @@ CLOSED = "closed"
 FAULT_ENV = "SECOPS_FAULT_AFTER_STEP"
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Protocol):
     """How a type's new value is made (settings.Generation satisfies it)."""
 
-    length: int
-    alphabet: str
-    key: str
+    @property
+    def length(self) -> int: ...
+
+    @property
+    def alphabet(self) -> str: ...
+
+    @property
+    def key(self) -> str: ...
 
 
 @dataclass

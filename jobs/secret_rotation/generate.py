@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import secrets
 import string
+from typing import Literal
 
-ALPHABETS = {
+Alphabet = Literal["alphanumeric", "database", "urlsafe", "hex"]  # the names settings accept
+ALPHABETS: dict[Alphabet, str] = {
     "alphanumeric": string.ascii_letters + string.digits,
     "database": string.ascii_letters + string.digits + "-_",  # no quote, backslash, @, : or / for DSNs and shells
     "urlsafe": string.ascii_letters + string.digits + "-_",
@@ -14,7 +16,7 @@ ALPHABETS = {
 _CLASSES = (string.ascii_lowercase, string.ascii_uppercase, string.digits)
 
 
-def new_value(length: int, alphabet: str) -> str:
+def new_value(length: int, alphabet: Alphabet) -> str:
     """A value with a lower-case letter, an upper-case letter and a digit where the alphabet
     has them, since many password policies insist."""
     chars = ALPHABETS[alphabet]

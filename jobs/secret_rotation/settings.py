@@ -7,8 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from jobs.core.settings import JobSettings
-
-ALPHABETS = ("alphanumeric", "database", "urlsafe", "hex")
+from jobs.secret_rotation.generate import Alphabet
 
 
 class _Strict(BaseModel):
@@ -32,7 +31,7 @@ class RotationPolicy(_Strict):
 
 class Generation(_Strict):
     length: int = Field(40, ge=16, le=512)
-    alphabet: Literal["alphanumeric", "database", "urlsafe", "hex"] = "alphanumeric"
+    alphabet: Alphabet = "alphanumeric"
     key: str = Field("value", description="the data key that holds the generated value")
 
 

@@ -26,7 +26,7 @@ from jobs.core.errors import PermanentError, TransientError
 from jobs.core.job import iso
 from jobs.core.retry import RetryPolicy, call_with_retry
 from jobs.core.state import JournalEntry, StateStore
-from jobs.secret_rotation.generate import new_value
+from jobs.secret_rotation.generate import Alphabet, new_value
 from jobs.secret_rotation.model import CURRENT, LAST_ROTATED, PENDING, ROTATED_BY, ManagedSecret
 from jobs.secret_rotation.targets import Data, Target
 from jobs.secret_rotation.vault_kv import Kv
@@ -44,7 +44,7 @@ class Rule(Protocol):
     def length(self) -> int: ...
 
     @property
-    def alphabet(self) -> str: ...
+    def alphabet(self) -> Alphabet: ...
 
     @property
     def key(self) -> str: ...

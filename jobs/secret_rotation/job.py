@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from jobs.core.clients.vault import vault_client
+from jobs.core.clients.vault import section_client
 from jobs.core.delivery import send_to_person
 from jobs.core.errors import ConfigError
 from jobs.core.job import Action, BaseJob, Finding, Inventory, Outcome, OutcomeKind, Plan, Severity
@@ -39,19 +39,8 @@ class Job(BaseJob[ManagedSecret]):
         return cast(SecretRotationSettings, self.ctx.job_settings)
 
     def kv(self) -> Kv:
-        v, top = self.cfg.vault, self.ctx.settings.vault
-        token = v.token or top.token
-        client = self.ctx.client(
-            "vault-kv",
-            lambda: vault_client(
-                v.url or top.url,
-                token.get_secret_value() if token else None,
-                v.namespace or top.namespace,
-                top.ca_file,
-                v.timeout_seconds,
-            ),
-        )
-        return Kv(client, v.mount)
+        v = self.cfg.vault
+        return Kv(self.ctx.client("vault-kv", lambda: section_client(v, self.ctx.settings.vault)), v.mount)
 
     # -- read ---------------------------------------------------------------------------
     def collect(self) -> Inventory[ManagedSecret]:

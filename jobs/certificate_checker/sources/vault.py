@@ -14,7 +14,7 @@ from typing import Any
 from jobs.certificate_checker.model import CertInfo, Observation
 from jobs.certificate_checker.parse import cert_info, split_bundle
 from jobs.certificate_checker.settings import CertificateCheckerSettings
-from jobs.core.clients.vault import vault_call, vault_client
+from jobs.core.clients.vault import section_client, vault_call
 from jobs.core.context import JobContext
 from jobs.core.errors import PermanentError, TransientError
 from jobs.core.job import Inventory, RunError
@@ -67,18 +67,8 @@ def read_mount(client: Any, mount: str, ctx: JobContext) -> Inventory[Observatio
 
 
 def collect(cfg: CertificateCheckerSettings, ctx: JobContext) -> Inventory[Observation]:
-    v, top = cfg.vault, ctx.settings.vault
-    token = v.token or top.token
-    client = ctx.client(
-        "vault-pki",
-        lambda: vault_client(
-            v.url or top.url,
-            token.get_secret_value() if token else None,
-            v.namespace or top.namespace,
-            top.ca_file,
-            v.timeout_seconds,
-        ),
-    )
+    v = cfg.vault
+    client = ctx.client("vault-pki", lambda: section_client(v, ctx.settings.vault))
     inventory: Inventory[Observation] = Inventory()
     for mount in v.mounts:
         try:

@@ -33,6 +33,20 @@ def vault_client(
     return client
 
 
+def section_client(section: Any, top: Any) -> Any:
+    """The client a job's Vault section describes (`url`, `token`, `namespace`,
+    `timeout_seconds`); what it leaves unset comes from the top-level `vault` section, then
+    VAULT_ADDR/VAULT_TOKEN."""
+    token = section.token or top.token
+    return vault_client(
+        section.url or top.url,
+        token.get_secret_value() if token else None,
+        section.namespace or top.namespace,
+        top.ca_file,
+        section.timeout_seconds,
+    )
+
+
 def _proxies_once(session: Any, url: str) -> None:
     """The proxy settings of the environment, read once rather than on every request:
     requests rescans the whole environment per call (a third of a millisecond each, a

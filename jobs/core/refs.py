@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from jobs.core import redact
-from jobs.core.clients.vault import vault_call, vault_client
+from jobs.core.clients.vault import kv2_data, vault_client
 from jobs.core.errors import PermanentError, TransientError
-from jobs.core.retry import call_with_retry
 
 VAULT_PREFIX = "vault:"
 FILE_PREFIX = "file:"
@@ -69,17 +68,12 @@ class VaultReader:
     def _read_kv2(self, mount: str, path: str) -> dict[str, Any]:
         if self._client is None:
             self._client = self._connect()
-        client = self._client
         try:
-            read = lambda: client.secrets.kv.v2.read_secret_version(  # noqa: E731
-                path=path, mount_point=mount, raise_on_deleted_version=True
-            )
-            answer = call_with_retry(lambda: vault_call(read, f"vault refused to read {mount}/{path}"))
+            data = kv2_data(self._client, mount, path)
         except (PermanentError, TransientError) as exc:
             raise ValueError(str(exc)) from None
-        if answer is None:
+        if data is None:
             raise ValueError(f"vault {mount}/{path} does not exist")
-        data: dict[str, Any] = answer["data"]["data"]
         return data
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from jobs.core import redact
-from jobs.core.clients.vault import vault_call
+from jobs.core.clients.vault import kv2_data, vault_call
 from jobs.core.errors import PermanentError
 from jobs.core.job import RunError
 from jobs.core.retry import call_with_retry
@@ -84,15 +84,9 @@ class Kv:
             return RunError(f"vault:{self.mount}/{path}", f"{type(exc).__name__}: {exc}")
 
     def data(self, path: str, version: int) -> dict[str, str]:
-        answer = self._call(
-            lambda: self._kv.read_secret_version(
-                path=path, version=version, mount_point=self.mount, raise_on_deleted_version=True
-            ),
-            f"read {path} v{version}",
-        )
-        if answer is None:
+        data = kv2_data(self.client, self.mount, path, version)
+        if data is None:
             raise PermanentError(f"{self.mount}/{path}: version {version} does not exist")
-        data = {str(k): str(v) for k, v in (answer["data"]["data"] or {}).items()}
         for value in data.values():  # scrubbed from every log line and result from now on
             redact.register(value)
         return data

@@ -84,3 +84,17 @@ def vault_call(fn: Callable[[], Any], what: str) -> Any:
         raise PermanentError(
             f"{what}: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
         ) from None
+
+
+def kv2_data(client: Any, mount: str, path: str, version: int | None = None) -> dict[str, str] | None:
+    """A KV v2 secret's data (the latest version, or `version`), retried when Vault is
+    briefly away; None when it, or that version, does not exist or was deleted."""
+    from jobs.core.retry import call_with_retry
+
+    read = lambda: client.secrets.kv.v2.read_secret_version(  # noqa: E731
+        path=path, version=version, mount_point=mount, raise_on_deleted_version=True
+    )
+    answer = call_with_retry(lambda: vault_call(read, f"vault refused to read {mount}/{path}"))
+    if answer is None:
+        return None
+    return {str(k): str(v) for k, v in (answer["data"]["data"] or {}).items()}

@@ -37,3 +37,32 @@ def test_vault_client_needs_an_address_and_a_token() -> None:
 def test_vault_client_talks_to_openbao(openbao: services.Vault) -> None:
     assert vault_client(openbao.url, openbao.token, timeout=5).is_authenticated()
     assert not vault_client(openbao.url, "wrong-token", timeout=5).is_authenticated()
+
+
+def test_vault_clients_take_the_environment_proxies_and_ca_bundle_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/private-ca.pem")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "vault.internal")
+    session = vault_client("https://vault.example.test:8200", "t").adapter.session
+    assert session.trust_env is False and session.verify == "/etc/ssl/private-ca.pem"
+    assert session.proxies.get("https") == "http://proxy.internal:3128"
+    bypassed = vault_client("https://vault.internal:8200", "t", ca_file="/etc/vault-ca.pem").adapter.session
+    assert bypassed.proxies == {} and bypassed.verify == "/etc/vault-ca.pem"  # NO_PROXY and ca_file win
+
+
+def test_plans_run_with_the_cyclic_collector_paused_and_it_comes_back() -> None:
+    import gc
+
+    from jobs.core.runner import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()

@@ -55,8 +55,8 @@ def _proxies_once(session: Any, url: str) -> None:
     from urllib.parse import urlsplit
 
     session.trust_env = False
-    if not urllib.request.proxy_bypass(urlsplit(url).hostname or ""):
-        session.proxies = urllib.request.getproxies()
+    bypass = urllib.request.proxy_bypass(urlsplit(url).hostname or "")
+    session.proxies = {} if bypass else urllib.request.getproxies()
 
 
 def vault_call(fn: Callable[[], Any], what: str) -> Any:

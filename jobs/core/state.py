@@ -194,6 +194,17 @@ class StateStore:
             )
             return bool(taken.rowcount)  # type: ignore[attr-defined]
 
+    def refresh_resource_lock(self, job_id: str, resource: str, run_id: str, now: datetime, ttl: timedelta) -> bool:
+        """The holder's heartbeat: its lock now expires `ttl` from `now`. False if the lock
+        is no longer this run's (it was taken over)."""
+        with self.session() as s:
+            kept = s.execute(
+                update(ResourceLock)
+                .where(ResourceLock.job_id == job_id, ResourceLock.resource == resource, ResourceLock.run_id == run_id)
+                .values(expires_at=now + ttl)
+            )
+            return bool(kept.rowcount)  # type: ignore[attr-defined]
+
     def release_resource_lock(self, job_id: str, resource: str, run_id: str) -> None:
         with self.session() as s:
             s.execute(

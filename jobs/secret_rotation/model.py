@@ -13,6 +13,10 @@ from datetime import datetime
 #: custom metadata keys the job reads and maintains
 TYPE, OWNER, LAST_ROTATED, ROTATED_BY = "type", "owner", "last_rotated", "rotated_by"
 CURRENT, PENDING = "current_version", "pending_version"
+#: data keys that name things rather than keep them secret: shown in errors, never masked
+IDENTIFIERS = frozenset({"username", "user", "client_id", "host", "port", "database", "dbname"})
+#: what KV v2 keeps when neither the secret nor the mount sets `max_versions`
+KV_DEFAULT_MAX_VERSIONS = 10
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,7 @@ class ManagedSecret:
     metadata: Mapping[str, str]  # custom metadata, as read
     latest_version: int
     created: Mapping[int, datetime] = field(default_factory=dict)  # live version → created_time
+    max_versions: int = 0  # the secret's own setting; 0: the mount's
 
     @property
     def resource(self) -> str:

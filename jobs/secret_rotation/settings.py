@@ -123,7 +123,12 @@ class SecretRotationSettings(JobSettings):
     test_attempts: int = Field(5, ge=1, le=20, description="tries of each target test (propagation)")
     test_backoff_seconds: float = Field(0.5, ge=0, description="first pause between tests; doubles")
     rollout_timeout_seconds: float = Field(300, gt=0, description="wait for restarted workloads to be ready")
-    lock_minutes: int = Field(30, ge=1, description="a secret's lock outlives a crashed run by this much")
+    lock_minutes: float = Field(
+        1,
+        gt=0,
+        description="a secret's lock is refreshed every third of this while held; one not refreshed for this long "
+        "(its holder died, on any host) is taken over",
+    )
     journal_days: int = Field(90, ge=1, description="closed rotations leave the journal after this (the audit stays)")
 
     @model_validator(mode="after")

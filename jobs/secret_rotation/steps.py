@@ -2,24 +2,25 @@
 in the state DB before and after it runs (one step's `after` and the next one's `before`
 share a commit), each step check-then-act and idempotent.
 
-A crash anywhere leaves a journal without its `closed` entry; the next run resumes it:
-before the new value reached any target it is rolled back (nothing to undo but the KV
-version), after that it goes forward (set and test again, finish, restart), and a failure
-on the way rolls every target and the KV back to the previous value. Values live only in
-Vault: the journal holds version numbers and target names, never a value.
+When a step fails, nothing is assumed about what the consumers hold: they are asked
+(settle.py), put back on the old value, and Vault's current version becomes the one they
+all hold, the new one if that is what they kept. A consumer out of reach leaves the journal
+open and the new value pending; the next run asks again. A crash anywhere leaves a journal
+without its `closed` entry; the next run resumes it: before the new value reached any
+target it is rolled back (nothing to undo but the KV version), after that it goes forward
+(set and test again, finish, restart), and a settle under way is settled. Values live only
+in Vault: the journal holds version numbers and target names, never a value.
 """
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from jobs.core import redact
 from jobs.core.errors import PermanentError, TransientError
@@ -27,14 +28,16 @@ from jobs.core.job import iso
 from jobs.core.retry import RetryPolicy, call_with_retry
 from jobs.core.state import JournalEntry, StateStore
 from jobs.secret_rotation.generate import Alphabet, new_value
+from jobs.secret_rotation.journal import CLOSED, FAULT_ENV, Operation
+from jobs.secret_rotation.lock import SecretLocks
 from jobs.secret_rotation.model import CURRENT, LAST_ROTATED, PENDING, ROTATED_BY, ManagedSecret
+from jobs.secret_rotation.settle import Held, current_while_unsettled, next_direction, verdict, versions_room
 from jobs.secret_rotation.targets import Data, Target
 from jobs.secret_rotation.vault_kv import Kv
 
+__all__ = ["CLOSED", "FAULT_ENV", "STEPS", "Rotator"]
 STEPS = ("lock", "create", "set", "test", "finish", "restart")
-CLOSED = "closed"
-#: names a step; the process kills itself right after that step is journaled (crash tests)
-FAULT_ENV = "SECOPS_FAULT_AFTER_STEP"
+T = TypeVar("T")
 
 
 class Rule(Protocol):
@@ -51,6 +54,23 @@ class Rule(Protocol):
 
 
 @dataclass
+class _Rotation:
+    """One rotation's facts: where it started, what it wrote, who consumes it."""
+
+    op: Operation
+    secret: ManagedSecret
+    start: int
+    old: Data
+    targets: Sequence[Target]
+    to: int = 0
+    new: Data = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        return self.secret.path
+
+
+@dataclass
 class Rotator:
     kv: Kv
     state: StateStore
@@ -63,136 +83,157 @@ class Rotator:
     test_attempts: int = 5
     test_backoff: float = 0.5
     rollout_timeout: float = 300.0
-    lock_ttl: timedelta = timedelta(minutes=30)
+    lock_ttl: timedelta = timedelta(minutes=1)
     sleep: Callable[[float], None] = time.sleep
+
+    def __post_init__(self) -> None:
+        self.locks = SecretLocks(self.state, self.job_id, self.run_id, self.lock_ttl)
+
+    def _op(self, path: str, operation_id: str) -> Operation:
+        return Operation(self.state, self.job_id, self.run_id, self.now, path, operation_id)
 
     # -- entry points -----------------------------------------------------------------
     def rotate(self, path: str, secret_type: str, expected_version: int) -> str:
         """Rotate `path` from the version the plan saw; a newer one means someone else wrote it."""
-        op = _Op(self, path, str(uuid.uuid4()))
-        self._lock(path)
+        self.locks.take(path)
         try:
-            secret = self._secret(path)
+            return self._rotate(self._op(path, str(uuid.uuid4())), secret_type, expected_version)
+        finally:
+            self.locks.release(path)
+
+    def _rotate(self, op: Operation, secret_type: str, expected_version: int) -> str:
+        try:
+            secret = self._secret(op.path)
             if secret.latest_version != expected_version:
-                raise PermanentError(f"{path}: version {secret.latest_version} appeared since the plan; next run")
-            old = self.kv.data(path, expected_version)
+                raise PermanentError(f"{op.path}: version {secret.latest_version} appeared since the plan; next run")
+            self._room(secret)
+            r = _Rotation(op, secret, expected_version, self.kv.data(op.path, expected_version), ())
             rule = self.rule_for(secret_type)
-            if not old.get(rule.key):
-                raise PermanentError(f"{path}: no `{rule.key}` in the secret to rotate")
-            targets = self.targets_for(path, secret_type)
-            for target in targets:
-                self._retry(partial(target.check, old))  # the current value works: a broken target is not made worse
+            if not r.old.get(rule.key):
+                raise PermanentError(f"{op.path}: no `{rule.key}` in the secret to rotate")
+            r.targets = self.targets_for(op.path, secret_type)
+            for target in r.targets:
+                self._retry(partial(target.check, r.old))  # the current value works: a broken target is not made worse
             op.advance("lock", {"from": expected_version, "type": secret_type}, then="create")
         except Exception:
             op.close("nothing changed")
-            self._unlock(path)
             raise
         op.fault("lock")
-        new = {**old, rule.key: new_value(rule.length, rule.alphabet)}
-        redact.register(new[rule.key])
+        r.new = {**r.old, rule.key: new_value(rule.length, rule.alphabet)}
+        redact.register(r.new[rule.key])
         try:
-            to = self.kv.write(path, new, cas=expected_version)
-            self.kv.set_custom(path, {**secret.metadata, CURRENT: str(expected_version), PENDING: str(to)})
+            r.to = self.kv.write(op.path, r.new, cas=expected_version)
+            self.kv.set_custom(op.path, {**secret.metadata, CURRENT: str(expected_version), PENDING: str(r.to)})
         except (PermanentError, TransientError) as exc:
-            raise PermanentError(
-                _failed(path, exc, self._roll_back(op, secret, expected_version, old, targets))
-            ) from None
-        op.advance("create", {"from": expected_version, "to": to}, then="set")
+            raise PermanentError(_failed(op.path, exc, self._keep_old(r, restart=False))) from None
+        op.advance("create", {"from": expected_version, "to": r.to}, then="set")
         op.fault("create")
-        return self._forward(op, secret, expected_version, to, old, new, targets, done=set(), begun=True)
+        return self._forward(r, done=set(), begun=True)
 
     def resume(self, path: str, secret_type: str, entries: Sequence[JournalEntry]) -> tuple[str, bool]:
-        """Finish or undo the rotation a crash interrupted. Returns what happened and whether
-        nothing had changed (the caller may then rotate afresh)."""
-        op = _Op(self, path, entries[0].operation_id)
+        """Finish or undo the rotation a crash or an outage interrupted. Returns what happened
+        and whether nothing had changed (the caller may then rotate afresh)."""
+        op = self._op(path, entries[0].operation_id)
         done = {e.step for e in entries if e.phase == "after"}
-        rolling_back = any(e.step == "rollback" for e in entries)
+        settling = any(e.step == "rollback" for e in entries)
         start = next((e.data["from"] for e in entries if "from" in e.data), None)
         to = next((e.data["to"] for e in reversed(entries) if "to" in e.data), None)
-        self._lock(path)
+        self.locks.take(path)
         try:
             secret = self._secret(path)
             if start is not None and to is None and secret.latest_version > start:
                 to = secret.latest_version  # the write went through, its journal entry did not
-            if start is None or (to is None and not rolling_back):
+            if start is None or (to is None and not settling):
                 op.close("nothing changed")
-                self._unlock(path)
                 return "interrupted before anything changed", True
-            old = self.kv.data(path, start)
-            targets = self.targets_for(path, secret_type)
-            if rolling_back or "create" not in done:  # no target had the new value, or undoing was under way
-                problems = self._roll_back(op, secret, start, old, targets, restarted="finish" in done)
+            r = _Rotation(op, secret, start, self.kv.data(path, start), self.targets_for(path, secret_type))
+            if to is None or "create" not in done:  # no target was given the new value
+                problems = self._keep_old(r, restart=False)
                 if problems:
                     raise PermanentError(
                         f"{path}: rollback of the interrupted rotation incomplete: {'; '.join(problems)}"
                     )
                 return f"interrupted rotation rolled back to version {start}'s value", False
-            assert to is not None
-            new = self.kv.data(path, to)
-            return self._forward(op, secret, start, to, old, new, targets, done) + " (resumed)", False
-        except Exception:
-            self._unlock(path)  # the journal stays open: the next run tries again
-            raise
+            r.to, r.new = to, self.kv.data(path, to)
+            if settling:
+                return self._settle(r, None, restart="finish" in done) + " (resumed)", False
+            return self._forward(r, done) + " (resumed)", False
+        finally:
+            self.locks.release(path)
 
     # -- the protocol -----------------------------------------------------------------
-    def _forward(
-        self,
-        op: _Op,
-        secret: ManagedSecret,
-        start: int,
-        to: int,
-        old: Data,
-        new: Data,
-        targets: Sequence[Target],
-        done: set[str],
-        begun: bool = False,
-    ) -> str:
+    def _forward(self, r: _Rotation, done: set[str], begun: bool = False) -> str:
         """set → test → finish → restart (only restart once finished); `begun`: the first
         step's `before` entry is already in the journal."""
-
         run: dict[str, Callable[[], dict[str, Any]]] = {
-            "set": partial(self._set_all, targets, new),
-            "test": partial(self._test_all, targets, new),
-            "finish": partial(self._finish, secret, to),
-            "restart": partial(self._restart, targets),
+            "set": partial(self._set_all, r),
+            "test": partial(self._test_all, r),
+            "finish": partial(self._finish, r),
+            "restart": partial(self._restart, r.targets),
         }
         order = ["restart"] if "finish" in done else ["set", "test", "finish", "restart"]
-        ids = {"from": start, "to": to}
+        ids = {"from": r.start, "to": r.to}
         try:
             if not begun:
-                op.step(order[0], "before", ids)
+                r.op.step(order[0], "before", ids)
             for position, name in enumerate(order):
                 facts = run[name]()
-                op.advance(name, {**ids, **facts}, then=order[position + 1] if position + 1 < len(order) else None)
-                op.fault(name)
+                r.op.advance(name, {**ids, **facts}, then=order[position + 1] if position + 1 < len(order) else None)
+                r.op.fault(name)
         except (PermanentError, TransientError) as exc:
-            problems = self._roll_back(op, secret, start, old, targets, restarted=True)
-            raise PermanentError(_failed(secret.path, exc, problems)) from None
-        op.close(f"version {to} current")
-        self._unlock(secret.path)
-        names = ", ".join(t.name for t in targets) or "no targets"
-        return f"rotated to version {to}; set and tested on {names}"
+            return self._settle(r, exc, restart=True)
+        r.op.close(f"version {r.to} current")
+        names = ", ".join(t.name for t in r.targets) or "no targets"
+        return f"rotated to version {r.to}; set and tested on {names}"
+
+    def _settle(self, r: _Rotation, cause: Exception | None, restart: bool) -> str:
+        """Every consumer on one value and Vault calling that one current. A consumer that
+        refused (a permanent cause) is put back on the old value first; after an outage, or
+        on resuming, each is asked first, and a value they all hold is kept as it is."""
+        r.op.step("rollback", "before", {"from": r.start, "to": r.to})
+        look = cause is None or isinstance(cause, TransientError)
+        held, problems = self._held(r) if look else ([Held.UNKNOWN] * len(r.targets), [])
+        tried: list[Held] = []
+        while (direction := next_direction(held, tried)) is not None:
+            tried.append(direction)
+            moved = self._move(r, held, direction)
+            held, problems = self._held(r)
+            problems = moved + problems
+        kept = verdict(held)
+        if kept is Held.NEW:
+            return self._keep_new(r, restart)
+        if kept is Held.OLD:
+            undone = self._keep_old(r, restart)
+            if cause is None and not undone:
+                return f"interrupted rotation rolled back to version {r.start}'s value"
+            raise PermanentError(_failed(r.path, cause or "interrupted", undone))
+        self._unsettled(r, held)
+        states = ", ".join(f"{t.name}: {h}" for t, h in zip(r.targets, held, strict=True))
+        raise PermanentError(
+            f"{r.path}: rotation failed ({cause or 'interrupted'}); consumers disagree ({states}): "
+            f"version {r.to} stays pending and the next run settles it; {'; '.join(problems)}"
+        )
 
     # -- the steps: each returns the facts its journal entry records ----------------------
-    def _set_all(self, targets: Sequence[Target], new: Data) -> dict[str, Any]:
-        for target in targets:
-            self._retry(partial(target.set, new))
-        return {"targets": [t.name for t in targets]}
+    def _set_all(self, r: _Rotation) -> dict[str, Any]:
+        for target in r.targets:
+            self._retry(partial(target.set, r.new))
+        return {"targets": [t.name for t in r.targets]}
 
-    def _test_all(self, targets: Sequence[Target], new: Data) -> dict[str, Any]:
-        for target in targets:
-            self._test(target, new)
+    def _test_all(self, r: _Rotation) -> dict[str, Any]:
+        for target in r.targets:
+            self._test(target, r.new)
         return {}
 
-    def _finish(self, secret: ManagedSecret, to: int) -> dict[str, Any]:
-        custom = {k: v for k, v in secret.metadata.items() if k != PENDING}
-        custom.update({CURRENT: str(to), LAST_ROTATED: iso(self.now), ROTATED_BY: self.actor})
-        self.kv.set_custom(secret.path, custom)
-        return {"previous": secret.metadata.get(LAST_ROTATED)}  # what a rollback puts back
+    def _finish(self, r: _Rotation) -> dict[str, Any]:
+        custom = {k: v for k, v in r.secret.metadata.items() if k != PENDING}
+        custom.update({CURRENT: str(r.to), LAST_ROTATED: iso(self.now), ROTATED_BY: self.actor})
+        self.kv.set_custom(r.path, custom)
+        return {"previous": r.secret.metadata.get(LAST_ROTATED)}  # what a rollback puts back
 
-    def _retry(self, call: Callable[[], None]) -> None:
+    def _retry(self, call: Callable[[], T]) -> T:
         """A consumer's outage or throttling is waited out (bounded) before it fails the rotation."""
-        call_with_retry(call, RetryPolicy(attempts=3, base_delay=self.test_backoff or 0.5), self.sleep)
+        return call_with_retry(call, RetryPolicy(attempts=3, base_delay=self.test_backoff or 0.5), self.sleep)
 
     def _test(self, target: Target, new: Data) -> None:
         for attempt in range(self.test_attempts):
@@ -212,37 +253,74 @@ class Rotator:
             target.wait_ready(deadline)
         return {}
 
-    def _roll_back(
-        self, op: _Op, secret: ManagedSecret, start: int, old: Data, targets: Sequence[Target], restarted: bool = False
-    ) -> list[str]:
-        """Every target and the KV back to version `start`'s value (written as a new version,
-        like `kv rollback`, so readers of the latest version get it too). Returns what could
-        not be put back."""
-        op.step("rollback", "before", {"from": start})
-        problems = []
-        for target in targets:
+    # -- settling: ask, move, keep ------------------------------------------------------
+    def _held(self, r: _Rotation) -> tuple[list[Held], list[str]]:
+        """What each consumer holds now, and why the ones that could not say did not."""
+        held, problems = [], []
+        for target in r.targets:
             try:
-                self._retry(partial(target.restore, old))
+                if self._retry(partial(target.holds, r.new)):
+                    held.append(Held.NEW)
+                else:
+                    held.append(Held.OLD if self._retry(partial(target.holds, r.old)) else Held.OTHER)
+            except (PermanentError, TransientError) as exc:
+                held.append(Held.UNKNOWN if isinstance(exc, TransientError) else Held.OTHER)
+                problems.append(str(exc))
+        return held, problems
+
+    def _move(self, r: _Rotation, held: Sequence[Held], direction: Held) -> list[str]:
+        problems = []
+        for target, now_held in zip(r.targets, held, strict=True):
+            if now_held is direction:
+                continue
+            move = partial(target.set, r.new) if direction is Held.NEW else partial(target.restore, r.old)
+            try:
+                self._retry(move)
             except (PermanentError, TransientError) as exc:
                 problems.append(str(exc))
-        fresh = self._secret(secret.path)
-        custom = {k: v for k, v in secret.metadata.items() if k != PENDING}
-        current = start
-        if fresh.latest_version != start:
-            current = self.kv.write(secret.path, old, cas=fresh.latest_version)
-        previous = next((e for e in op.entries() if e.step == "finish" and e.phase == "after"), None)
+        return problems
+
+    def _keep_new(self, r: _Rotation, restart: bool) -> str:
+        self._finish(r)
+        problems = self._restart_all(r.targets) if restart else []
+        r.op.step("rollback", "after", {"from": r.start, "current": r.to, "problems": problems})
+        r.op.close(f"version {r.to} current")
+        if problems:
+            raise PermanentError(f"{r.path}: version {r.to} kept, every consumer holds it; {'; '.join(problems)}")
+        return f"rotated to version {r.to}; every consumer was found holding it"
+
+    def _keep_old(self, r: _Rotation, restart: bool) -> list[str]:
+        """The KV back to version `start`'s value (written as a new version, like `kv rollback`,
+        so readers of the latest version get it too). Returns what could not be done."""
+        fresh = self._secret(r.path)
+        custom = {k: v for k, v in r.secret.metadata.items() if k != PENDING}
+        current = r.start
+        if fresh.latest_version != r.start:
+            current = self.kv.write(r.path, r.old, cas=fresh.latest_version)
+        previous = next((e for e in r.op.entries() if e.step == "finish" and e.phase == "after"), None)
         if previous is not None and previous.data.get("previous"):
             custom[LAST_ROTATED] = previous.data["previous"]
-        self.kv.set_custom(secret.path, {**custom, CURRENT: str(current)})
-        if restarted:
-            try:
-                self._restart(targets)
-            except (PermanentError, TransientError) as exc:
-                problems.append(str(exc))
-        op.step("rollback", "after", {"from": start, "current": current, "problems": problems})
-        op.close(f"rolled back to version {current}")
-        self._unlock(secret.path)
+        self.kv.set_custom(r.path, {**custom, CURRENT: str(current)})
+        problems = self._restart_all(r.targets) if restart else []
+        r.op.step("rollback", "after", {"from": r.start, "current": current, "problems": problems})
+        r.op.close(f"rolled back to version {current}")
         return problems
+
+    def _unsettled(self, r: _Rotation, held: Sequence[Held]) -> None:
+        """Current: the value the reachable consumers hold; pending: the one an unreachable
+        consumer may hold. Nothing is written to the KV: the next run may keep either."""
+        keep_new = current_while_unsettled(held) is Held.NEW
+        current, pending = (r.to, r.start) if keep_new else (r.start, r.to)
+        custom = {**self._secret(r.path).metadata, CURRENT: str(current), PENDING: str(pending)}
+        self.kv.set_custom(r.path, custom)
+        r.op.step("rollback", "unsettled", {"from": r.start, "to": r.to, "held": [str(h) for h in held]})
+
+    def _restart_all(self, targets: Sequence[Target]) -> list[str]:
+        try:
+            self._restart(targets)
+        except (PermanentError, TransientError) as exc:
+            return [str(exc)]
+        return []
 
     # -- helpers ----------------------------------------------------------------------
     def _secret(self, path: str) -> ManagedSecret:
@@ -251,42 +329,18 @@ class Rotator:
             raise PermanentError(f"{path}: no such secret")
         return secret
 
-    def _lock(self, path: str) -> None:
-        wall = datetime.now(UTC)  # lock expiry is real time, whatever --now says
-        if not self.state.acquire_resource_lock(self.job_id, path, self.run_id, wall, self.lock_ttl):
-            raise PermanentError(f"{path}: another run is rotating it")
+    def _room(self, secret: ManagedSecret) -> None:
+        """A rotation writes up to two versions; KV must still keep the one consumers hold."""
+        keep = self.kv.max_versions(secret)
+        needed = versions_room(keep, secret.latest_version, secret.current_version)
+        if needed is not None:
+            raise PermanentError(
+                f"{secret.path}: max_versions {keep} would destroy version {secret.current_version}, which its "
+                f"consumers hold, during a rotation (it writes up to 2 versions): set the secret's max_versions "
+                f"to {needed} or more"
+            )
 
-    def _unlock(self, path: str) -> None:
-        self.state.release_resource_lock(self.job_id, path, self.run_id)
 
-
-def _failed(path: str, cause: Exception, problems: list[str]) -> str:
+def _failed(path: str, cause: Exception | str, problems: list[str]) -> str:
     undone = f"rollback incomplete: {'; '.join(problems)}" if problems else "rolled back"
     return f"{path}: rotation failed ({cause}); {undone}"
-
-
-@dataclass
-class _Op:
-    rotator: Rotator
-    path: str
-    id: str
-
-    def step(self, step: str, phase: str, data: Mapping[str, Any]) -> None:
-        r = self.rotator
-        r.state.journal(r.job_id, self.path, self.id, r.now, [(step, phase, {**data, "run_id": r.run_id})])
-
-    def advance(self, step: str, data: Mapping[str, Any], then: str | None) -> None:
-        """`step` done and, in the same commit, `then` about to start: one write per step."""
-        rows = [(step, "after", data), *([(then, "before", data)] if then else [])]
-        r = self.rotator
-        r.state.journal(r.job_id, self.path, self.id, r.now, [(s, p, {**d, "run_id": r.run_id}) for s, p, d in rows])
-
-    def close(self, outcome: str) -> None:
-        self.step("done", CLOSED, {"outcome": outcome})
-
-    def entries(self) -> list[JournalEntry]:
-        return self.rotator.state.open_operations(self.rotator.job_id, CLOSED).get(self.path, [])
-
-    def fault(self, step: str) -> None:
-        if os.environ.get(FAULT_ENV) == step:
-            os.kill(os.getpid(), signal.SIGKILL)

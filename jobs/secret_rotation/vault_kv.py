@@ -16,7 +16,7 @@ from jobs.core.clients.vault import kv2_data, vault_call
 from jobs.core.errors import PermanentError
 from jobs.core.job import RunError
 from jobs.core.retry import call_with_retry
-from jobs.secret_rotation.model import ManagedSecret
+from jobs.secret_rotation.model import IDENTIFIERS, KV_DEFAULT_MAX_VERSIONS, ManagedSecret
 
 READERS = 8  # metadata reads in flight: one HTTP round trip each
 
@@ -57,7 +57,19 @@ class Kv:
             if not info.get("destroyed") and not info.get("deletion_time")
         }
         custom = {str(k): str(v) for k, v in (meta.get("custom_metadata") or {}).items()}
-        return ManagedSecret(self.mount, path, custom, int(meta.get("current_version") or 0), created)
+        latest, keep = int(meta.get("current_version") or 0), int(meta.get("max_versions") or 0)
+        return ManagedSecret(self.mount, path, custom, latest, created, keep)
+
+    def max_versions(self, secret: ManagedSecret) -> int:
+        """How many versions KV keeps of `secret`: its own setting, else the mount's, else
+        KV's default; the oldest beyond it are destroyed on the next write."""
+        if secret.max_versions > 0:
+            return secret.max_versions
+        answer = self._call(
+            lambda: self._kv.read_configuration(mount_point=self.mount), "read the mount's max_versions"
+        )
+        mount = int(((answer or {}).get("data") or {}).get("max_versions") or 0)
+        return mount or KV_DEFAULT_MAX_VERSIONS
 
     def inventory(self, folders: list[str]) -> tuple[list[ManagedSecret], list[RunError]]:
         """Every secret under `folders` with its metadata, read `READERS` at a time."""
@@ -87,8 +99,9 @@ class Kv:
         data = kv2_data(self.client, self.mount, path, version)
         if data is None:
             raise PermanentError(f"{self.mount}/{path}: version {version} does not exist")
-        for value in data.values():  # scrubbed from every log line and result from now on
-            redact.register(value)
+        for key, value in data.items():  # secret values are scrubbed from every log line and result from now on
+            if key.strip().lower() not in IDENTIFIERS:  # a user name stays readable in errors
+                redact.register(value)
         return data
 
     # -- write ------------------------------------------------------------------------

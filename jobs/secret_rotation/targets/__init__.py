@@ -8,7 +8,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final, Protocol
 
+from jobs.core.errors import PermanentError
+
 Data = Mapping[str, str]
+
+
+class Rejected(PermanentError):
+    """The target answered and does not accept this value (a refused login): unlike an
+    outage, it says which value the consumer does not hold."""
 
 
 class Target(Protocol):
@@ -24,6 +31,10 @@ class Target(Protocol):
 
     def test(self, new: Data) -> None:
         """TransientError while it may still be propagating; PermanentError when it is wrong."""
+
+    def holds(self, data: Data) -> bool:
+        """Whether the consumer's own value is `data`'s (a login with it, a read back), asked
+        before deciding which version to keep. TransientError when it cannot be reached."""
 
     def restart(self, at: datetime) -> None:
         """Make consumers pick the value up (a no-op for targets that read it live)."""

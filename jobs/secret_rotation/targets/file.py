@@ -58,6 +58,14 @@ class SecretFile:
         if written != self.render(new):
             raise PermanentError(f"{self.name}: read back a different value")
 
+    def holds(self, data: Data) -> bool:
+        try:
+            return self.path.read_text(encoding="utf-8") == self.render(data)
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise PermanentError(f"{self.name}: cannot read back: {exc.strerror}") from None
+
     def restart(self, at: datetime) -> None:
         """Nothing to restart: whoever reads the file reads it again."""
 

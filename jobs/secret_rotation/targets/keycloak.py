@@ -96,6 +96,16 @@ class KeycloakClient:
         if answer.status_code != 200:
             raise TransientError(f"{self.name}: client_credentials refused (HTTP {answer.status_code})")
 
+    def holds(self, data: Data) -> bool:
+        """The client's own secret, read through the admin API: during the grace period the
+        rotated one still obtains tokens, so a token proves nothing about which is held."""
+        headers = self._admin_headers()
+        url = self._client_url(headers) + "/client-secret"
+        answer = self._send("GET", url, "read secret", headers=headers)
+        if answer.status_code != 200:
+            raise PermanentError(f"{self.name}: read secret: HTTP {answer.status_code}")
+        return bool(answer.json().get("value") == self._value(data))
+
     def restore(self, old: Data) -> None:
         """Back to `old`, and the value that failed is no longer valid even as a rotated one."""
         self.set(old)

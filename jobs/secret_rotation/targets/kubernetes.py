@@ -77,9 +77,12 @@ class KubernetesSecret:
     restore = set  # the old value is set like any other
 
     def test(self, new: Data) -> None:
-        wanted = self._encoded(new)
-        if any((self._read().data or {}).get(k) != v for k, v in wanted.items()):
+        if not self.holds(new):
             raise TransientError(f"{self.name}: does not hold the new value yet")
+
+    def holds(self, data: Data) -> bool:
+        wanted = self._encoded(data)
+        return all((self._read().data or {}).get(k) == v for k, v in wanted.items())
 
     def restart(self, at: datetime) -> None:
         stamp = at.isoformat(timespec="seconds")

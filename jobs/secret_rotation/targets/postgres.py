@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from jobs.core.errors import PermanentError, TransientError
-from jobs.secret_rotation.targets import Data
+from jobs.secret_rotation.targets import Data, Rejected
 
 ITERATIONS = 4096  # PostgreSQL's default scram_iterations
 
@@ -53,7 +53,9 @@ class PostgresRole:
             return psycopg.connect(dsn, connect_timeout=self.spec.connect_timeout_seconds, autocommit=True, **override)
         except psycopg.OperationalError as exc:
             text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            if "password authentication failed" in text or "does not exist" in text:
+            if "password authentication failed" in text:
+                raise Rejected(f"{self.name}: {_scrub(text, override)}") from None
+            if "does not exist" in text:
                 raise PermanentError(f"{self.name}: {_scrub(text, override)}") from None
             raise TransientError(f"{self.name}: {_scrub(text, override)}") from None
 
@@ -77,6 +79,14 @@ class PostgresRole:
         user, password = self._role(new)
         with self._connect(user=user, password=password) as conn:
             conn.execute("SELECT 1")
+
+    def holds(self, data: Data) -> bool:
+        """A single-password role holds exactly the value it logs in with."""
+        try:
+            self.test(data)
+        except Rejected:
+            return False
+        return True
 
     def restart(self, at: datetime) -> None:
         """New connections use the new password; pools reconnect on their own schedule."""

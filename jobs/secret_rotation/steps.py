@@ -27,6 +27,7 @@ from jobs.core.errors import PermanentError, TransientError
 from jobs.core.job import iso
 from jobs.core.retry import RetryPolicy, call_with_retry
 from jobs.core.state import JournalEntry, StateStore
+from jobs.secret_rotation import consumers
 from jobs.secret_rotation.generate import Alphabet, new_value
 from jobs.secret_rotation.journal import CLOSED, FAULT_ENV, Operation
 from jobs.secret_rotation.lock import SecretLocks
@@ -169,7 +170,7 @@ class Rotator:
             "set": partial(self._set_all, r),
             "test": partial(self._test_all, r),
             "finish": partial(self._finish, r),
-            "restart": partial(self._restart, r.targets),
+            "restart": partial(consumers.restart, r.targets, self.now, self.rollout_timeout),
         }
         order = ["restart"] if "finish" in done else ["set", "test", "finish", "restart"]
         ids = {"from": r.start, "to": r.to}
@@ -192,12 +193,12 @@ class Rotator:
         on resuming, each is asked first, and a value they all hold is kept as it is."""
         r.op.step("rollback", "before", {"from": r.start, "to": r.to})
         look = cause is None or isinstance(cause, TransientError)
-        held, problems = self._held(r) if look else ([Held.UNKNOWN] * len(r.targets), [])
+        held, problems = self._ask(r) if look else ([Held.UNKNOWN] * len(r.targets), [])
         tried: list[Held] = []
         while (direction := next_direction(held, tried)) is not None:
             tried.append(direction)
-            moved = self._move(r, held, direction)
-            held, problems = self._held(r)
+            moved = consumers.move(r.targets, held, direction, r.old, r.new, self._retry)
+            held, problems = self._ask(r)
             problems = moved + problems
         kept = verdict(held)
         if kept is Held.NEW:
@@ -245,44 +246,13 @@ class Rotator:
                     raise
                 self.sleep(self.test_backoff * 2**attempt)
 
-    def _restart(self, targets: Sequence[Target]) -> dict[str, Any]:
-        for target in targets:
-            target.restart(self.now)
-        deadline = time.monotonic() + self.rollout_timeout
-        for target in targets:
-            target.wait_ready(deadline)
-        return {}
-
     # -- settling: ask, move, keep ------------------------------------------------------
-    def _held(self, r: _Rotation) -> tuple[list[Held], list[str]]:
-        """What each consumer holds now, and why the ones that could not say did not."""
-        held, problems = [], []
-        for target in r.targets:
-            try:
-                if self._retry(partial(target.holds, r.new)):
-                    held.append(Held.NEW)
-                else:
-                    held.append(Held.OLD if self._retry(partial(target.holds, r.old)) else Held.OTHER)
-            except (PermanentError, TransientError) as exc:
-                held.append(Held.UNKNOWN if isinstance(exc, TransientError) else Held.OTHER)
-                problems.append(str(exc))
-        return held, problems
-
-    def _move(self, r: _Rotation, held: Sequence[Held], direction: Held) -> list[str]:
-        problems = []
-        for target, now_held in zip(r.targets, held, strict=True):
-            if now_held is direction:
-                continue
-            move = partial(target.set, r.new) if direction is Held.NEW else partial(target.restore, r.old)
-            try:
-                self._retry(move)
-            except (PermanentError, TransientError) as exc:
-                problems.append(str(exc))
-        return problems
+    def _ask(self, r: _Rotation) -> tuple[list[Held], list[str]]:
+        return consumers.ask(r.targets, r.old, r.new, self._retry)
 
     def _keep_new(self, r: _Rotation, restart: bool) -> str:
         self._finish(r)
-        problems = self._restart_all(r.targets) if restart else []
+        problems = consumers.restart_quietly(r.targets, self.now, self.rollout_timeout) if restart else []
         r.op.step("rollback", "after", {"from": r.start, "current": r.to, "problems": problems})
         r.op.close(f"version {r.to} current")
         if problems:
@@ -301,7 +271,7 @@ class Rotator:
         if previous is not None and previous.data.get("previous"):
             custom[LAST_ROTATED] = previous.data["previous"]
         self.kv.set_custom(r.path, {**custom, CURRENT: str(current)})
-        problems = self._restart_all(r.targets) if restart else []
+        problems = consumers.restart_quietly(r.targets, self.now, self.rollout_timeout) if restart else []
         r.op.step("rollback", "after", {"from": r.start, "current": current, "problems": problems})
         r.op.close(f"rolled back to version {current}")
         return problems
@@ -314,13 +284,6 @@ class Rotator:
         custom = {**self._secret(r.path).metadata, CURRENT: str(current), PENDING: str(pending)}
         self.kv.set_custom(r.path, custom)
         r.op.step("rollback", "unsettled", {"from": r.start, "to": r.to, "held": [str(h) for h in held]})
-
-    def _restart_all(self, targets: Sequence[Target]) -> list[str]:
-        try:
-            self._restart(targets)
-        except (PermanentError, TransientError) as exc:
-            return [str(exc)]
-        return []
 
     # -- helpers ----------------------------------------------------------------------
     def _secret(self, path: str) -> ManagedSecret:

@@ -14,6 +14,7 @@ import pytest
 
 from jobs.core.state import StateStore
 from jobs.secret_rotation.steps import CLOSED
+from tests.fakes.keycloak import ADMIN_PASSWORD, ADMIN_USER, FakeKeycloak
 from tests.secret_rotation.kit import current, folder, logs_in, make_role, metadata, put, run, settings, version_data
 from tests.secret_rotation.proxy import OutageProxy, outage_proxy
 from tests.services import Postgres, Vault
@@ -139,3 +140,45 @@ def test_a_max_versions_that_would_destroy_the_held_version_refuses_to_rotate(
     (action,) = result["actions"]
     assert action["outcome"] == "failed" and "max_versions 2" in action["error"] and "3 or more" in action["error"]
     assert metadata(openbao, path)["current_version"] == 1 and logs_in(postgres, role, OLD)
+
+
+#: requests (one connection each) a Keycloak rotation makes without outage: check 3, set 4, test 1
+KEYCLOAK_CLEAN_RUN = 8
+
+
+@pytest.mark.parametrize("after", range(KEYCLOAK_CLEAN_RUN + 6))
+def test_keycloak_going_away_after_any_request_ends_with_vault_current_being_the_client_secret(
+    after: int, openbao: Vault, keycloak: FakeKeycloak, tmp_path: Path
+) -> None:
+    """Keycloak's grace period lets the rotated secret obtain tokens, so a token proves
+    nothing about which value the client holds: the admin API's own secret decides."""
+    base, old = folder(), "old-portal-secret-value"
+    keycloak.add_client("stoa", "portal", old)
+    put(openbao, f"{base}/portal", {"client_id": "portal", "client_secret": old}, type="oauth_client")
+    with outage_proxy(int(keycloak.url.rsplit(":", 1)[1])) as proxy:
+        target = {
+            "secret": f"{base}/portal",
+            "kind": "keycloak_client",
+            "url": f"http://127.0.0.1:{proxy.port}",
+            "realm": "stoa",
+            "client_id": "portal",
+            "admin_username": ADMIN_USER,
+            "admin_password": ADMIN_PASSWORD,
+        }
+        config = settings(openbao, [f"{base}/"], [target], test_attempts=2)
+        proxy.cut(after)
+        run(tmp_path, config, "--apply")
+        held = keycloak.client("stoa", "portal").secret
+        if held != current(openbao, f"{base}/portal")["client_secret"]:
+            assert open_journal(tmp_path) and held == (pending_secret(openbao, f"{base}/portal") or "")
+        proxy.heal()
+        run(tmp_path, config, "--apply")
+    assert open_journal(tmp_path) == {}
+    assert keycloak.client("stoa", "portal").secret == current(openbao, f"{base}/portal")["client_secret"]
+    assert "pending_version" not in (metadata(openbao, f"{base}/portal").get("custom_metadata") or {})
+
+
+def pending_secret(vault: Vault, path: str) -> str | None:
+    custom = metadata(vault, path).get("custom_metadata") or {}
+    pending = custom.get("pending_version")
+    return version_data(vault, path, int(pending))["client_secret"] if pending else None

@@ -10,6 +10,7 @@ import json
 import re
 import threading
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 MASK = "***"
 _MIN_LENGTH = 4  # shorter values would mask ordinary words
@@ -19,12 +20,25 @@ _pattern: re.Pattern[str] | None = None  # every form of every secret, longest f
 
 
 def register(value: str) -> None:
+    """`value` is secret; so is the password inside it when it is a URL (a DSN), which an
+    error may quote alone. Its user and host are not: they name things."""
     global _pattern
-    if len(value) >= _MIN_LENGTH:
-        with _lock:
-            if value not in _secrets:
-                _secrets.add(value)
-                _pattern = None
+    for secret in (value, *_url_password(value)):
+        if len(secret) >= _MIN_LENGTH:
+            with _lock:
+                if secret not in _secrets:
+                    _secrets.add(secret)
+                    _pattern = None
+
+
+def _url_password(value: str) -> set[str]:
+    if "://" not in value:
+        return set()
+    try:
+        password = urlsplit(value.strip()).password
+    except ValueError:
+        return set()
+    return {password, unquote(password)} if password else set()
 
 
 def _forms(secret: str) -> set[str]:

@@ -15,6 +15,14 @@ TYPE, OWNER, LAST_ROTATED, ROTATED_BY = "type", "owner", "last_rotated", "rotate
 CURRENT, PENDING = "current_version", "pending_version"
 #: data keys that name things rather than keep them secret: shown in errors, never masked
 IDENTIFIERS = frozenset({"username", "user", "client_id", "host", "port", "database", "dbname"})
+
+
+def secret_values(data: Mapping[str, str]) -> set[str]:
+    """The values of `data` that are secret: every one but those under an identifier key (in
+    any case or spacing), and a value that is also under a secret key stays secret."""
+    return {value for key, value in data.items() if key.strip().lower() not in IDENTIFIERS}
+
+
 #: what KV v2 keeps when neither the secret nor the mount sets `max_versions`
 KV_DEFAULT_MAX_VERSIONS = 10
 

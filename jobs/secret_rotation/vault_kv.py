@@ -16,7 +16,7 @@ from jobs.core.clients.vault import kv2_data, vault_call
 from jobs.core.errors import PermanentError
 from jobs.core.job import RunError
 from jobs.core.retry import call_with_retry
-from jobs.secret_rotation.model import IDENTIFIERS, KV_DEFAULT_MAX_VERSIONS, ManagedSecret
+from jobs.secret_rotation.model import KV_DEFAULT_MAX_VERSIONS, ManagedSecret, secret_values
 
 READERS = 8  # metadata reads in flight: one HTTP round trip each
 
@@ -99,9 +99,8 @@ class Kv:
         data = kv2_data(self.client, self.mount, path, version)
         if data is None:
             raise PermanentError(f"{self.mount}/{path}: version {version} does not exist")
-        for key, value in data.items():  # secret values are scrubbed from every log line and result from now on
-            if key.strip().lower() not in IDENTIFIERS:  # a user name stays readable in errors
-                redact.register(value)
+        for value in secret_values(data):  # scrubbed from every log line and result from now on; names are not
+            redact.register(value)
         return data
 
     # -- write ------------------------------------------------------------------------

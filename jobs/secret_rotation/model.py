@@ -13,6 +13,8 @@ from datetime import datetime
 #: custom metadata keys the job reads and maintains
 TYPE, OWNER, LAST_ROTATED, ROTATED_BY = "type", "owner", "last_rotated", "rotated_by"
 CURRENT, PENDING = "current_version", "pending_version"
+#: a rotation rolled back (a version and its copy written): how many times in a row, last when
+ROLLBACKS, ROLLED_BACK_AT = "rollbacks", "rolled_back_at"
 #: data keys that name things rather than keep them secret: shown in errors, never masked
 IDENTIFIERS = frozenset({"username", "user", "client_id", "host", "port", "database", "dbname"})
 

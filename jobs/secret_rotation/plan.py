@@ -17,6 +17,7 @@ SEVERITY = {
     Status.MANUAL_DUE_SOON: Severity.WARNING,
     Status.MANUAL_OVERDUE: Severity.CRITICAL,
     Status.INVALID: Severity.WARNING,
+    Status.BACKING_OFF: Severity.WARNING,
 }
 
 

@@ -14,7 +14,15 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from jobs.core.job import iso
-from jobs.secret_rotation.model import CURRENT, LAST_ROTATED, PENDING, ROTATED_BY, ManagedSecret
+from jobs.secret_rotation.model import (
+    CURRENT,
+    LAST_ROTATED,
+    PENDING,
+    ROLLBACKS,
+    ROLLED_BACK_AT,
+    ROTATED_BY,
+    ManagedSecret,
+)
 
 
 class Rules(Protocol):
@@ -33,6 +41,7 @@ class Status(enum.StrEnum):
     MANUAL_DUE_SOON = "manual_due_soon"
     MANUAL_OVERDUE = "manual_overdue"  # notify-only type past its age: a human must rotate it
     INVALID = "invalid"  # unclear metadata: reported, never rotated
+    BACKING_OFF = "backing_off"  # due, but its last rotation was rolled back: retried later
 
 
 ROTATE = frozenset({Status.DUE, Status.FORCED})
@@ -76,6 +85,12 @@ def decide(
         if now >= notify_at:
             return decision(Status.MANUAL_DUE_SOON, f"{age}; rotate it by hand before {iso(due_at)}", warn=True)
         return decision(Status.OK, age)
+    retry_at = _retry_at(secret)
+    if (force or now >= due_at) and retry_at is not None and now < retry_at:
+        times = secret.metadata.get(ROLLBACKS, "1").strip()
+        return decision(
+            Status.BACKING_OFF, f"{age}; rolled back {times} time(s) in a row: retried from {iso(retry_at)}"
+        )
     if force:
         return decision(Status.FORCED, f"{age}; forced run")
     if now >= due_at:
@@ -118,6 +133,17 @@ def _clock(secret: ManagedSecret, current: int) -> tuple[datetime, dict[str, str
         return recorded, ({} if CURRENT in secret.metadata else {CURRENT: str(current)})
     made = secret.created[current]
     return made, {CURRENT: str(current), LAST_ROTATED: iso(made)}
+
+
+def _retry_at(secret: ManagedSecret) -> datetime | None:
+    """After n rollbacks in a row the next attempt waits 2**(n-1) days: each one writes two
+    versions, and a consumer that keeps refusing must not wear KV's history away."""
+    rolled_back = _parse(secret.metadata.get(ROLLED_BACK_AT, ""))
+    if rolled_back is None:
+        return None
+    count = secret.metadata.get(ROLLBACKS, "").strip()
+    times = min(int(count), 10) if count.isdigit() and count.isascii() else 1
+    return rolled_back + timedelta(days=2 ** max(times - 1, 0))
 
 
 def _parse(text: str) -> datetime | None:

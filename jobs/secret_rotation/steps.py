@@ -31,8 +31,16 @@ from jobs.secret_rotation import consumers
 from jobs.secret_rotation.generate import Alphabet, new_value
 from jobs.secret_rotation.journal import CLOSED, FAULT_ENV, Operation
 from jobs.secret_rotation.lock import SecretLocks
-from jobs.secret_rotation.model import CURRENT, LAST_ROTATED, PENDING, ROTATED_BY, ManagedSecret
-from jobs.secret_rotation.settle import Held, current_while_unsettled, next_direction, verdict, versions_room
+from jobs.secret_rotation.model import (
+    CURRENT,
+    LAST_ROTATED,
+    PENDING,
+    ROLLBACKS,
+    ROLLED_BACK_AT,
+    ROTATED_BY,
+    ManagedSecret,
+)
+from jobs.secret_rotation.settle import Held, current_while_unsettled, next_direction, verdict
 from jobs.secret_rotation.targets import Data, Target
 from jobs.secret_rotation.vault_kv import Kv
 
@@ -107,7 +115,7 @@ class Rotator:
             secret = self._secret(op.path)
             if secret.latest_version != expected_version:
                 raise PermanentError(f"{op.path}: version {secret.latest_version} appeared since the plan; next run")
-            self._room(secret)
+            self.kv.check_room(secret)
             r = _Rotation(op, secret, expected_version, self.kv.data(op.path, expected_version), ())
             rule = self.rule_for(secret_type)
             if not r.old.get(rule.key):
@@ -204,7 +212,7 @@ class Rotator:
         if kept is Held.NEW:
             return self._keep_new(r, restart)
         if kept is Held.OLD:
-            undone = self._keep_old(r, restart)
+            undone = self._keep_old(r, restart, refused=cause is not None)
             if cause is None and not undone:
                 return f"interrupted rotation rolled back to version {r.start}'s value"
             raise PermanentError(_failed(r.path, cause or "interrupted", undone))
@@ -227,7 +235,7 @@ class Rotator:
         return {}
 
     def _finish(self, r: _Rotation) -> dict[str, Any]:
-        custom = {k: v for k, v in r.secret.metadata.items() if k != PENDING}
+        custom = {k: v for k, v in r.secret.metadata.items() if k not in (PENDING, ROLLBACKS, ROLLED_BACK_AT)}
         custom.update({CURRENT: str(r.to), LAST_ROTATED: iso(self.now), ROTATED_BY: self.actor})
         self.kv.set_custom(r.path, custom)
         return {"previous": r.secret.metadata.get(LAST_ROTATED)}  # what a rollback puts back
@@ -259,7 +267,7 @@ class Rotator:
             raise PermanentError(f"{r.path}: version {r.to} kept, every consumer holds it; {'; '.join(problems)}")
         return f"rotated to version {r.to}; every consumer was found holding it"
 
-    def _keep_old(self, r: _Rotation, restart: bool) -> list[str]:
+    def _keep_old(self, r: _Rotation, restart: bool, refused: bool = False) -> list[str]:
         """The KV back to version `start`'s value (written as a new version, like `kv rollback`,
         so readers of the latest version get it too). Returns what could not be done."""
         fresh = self._secret(r.path)
@@ -267,6 +275,10 @@ class Rotator:
         current = r.start
         if fresh.latest_version != r.start:
             current = self.kv.write(r.path, r.old, cas=fresh.latest_version)
+            if refused:  # two versions spent on a value a consumer refused: the next try waits (policy)
+                count = r.secret.metadata.get(ROLLBACKS, "0")
+                custom[ROLLBACKS] = str(int(count) + 1 if count.isdigit() and count.isascii() else 1)
+                custom[ROLLED_BACK_AT] = iso(self.now)
         previous = next((e for e in r.op.entries() if e.step == "finish" and e.phase == "after"), None)
         if previous is not None and previous.data.get("previous"):
             custom[LAST_ROTATED] = previous.data["previous"]
@@ -291,17 +303,6 @@ class Rotator:
         if secret is None:
             raise PermanentError(f"{path}: no such secret")
         return secret
-
-    def _room(self, secret: ManagedSecret) -> None:
-        """A rotation writes up to two versions; KV must still keep the one consumers hold."""
-        keep = self.kv.max_versions(secret)
-        needed = versions_room(keep, secret.latest_version, secret.current_version)
-        if needed is not None:
-            raise PermanentError(
-                f"{secret.path}: max_versions {keep} would destroy version {secret.current_version}, which its "
-                f"consumers hold, during a rotation (it writes up to 2 versions): set the secret's max_versions "
-                f"to {needed} or more"
-            )
 
 
 def _failed(path: str, cause: Exception | str, problems: list[str]) -> str:

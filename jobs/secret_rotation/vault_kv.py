@@ -17,6 +17,7 @@ from jobs.core.errors import PermanentError
 from jobs.core.job import RunError
 from jobs.core.retry import call_with_retry
 from jobs.secret_rotation.model import KV_DEFAULT_MAX_VERSIONS, ManagedSecret, secret_values
+from jobs.secret_rotation.settle import versions_room
 
 READERS = 8  # metadata reads in flight: one HTTP round trip each
 
@@ -70,6 +71,17 @@ class Kv:
         )
         mount = int(((answer or {}).get("data") or {}).get("max_versions") or 0)
         return mount or KV_DEFAULT_MAX_VERSIONS
+
+    def check_room(self, secret: ManagedSecret) -> None:
+        """A rotation writes up to two versions; KV must still keep the one consumers hold."""
+        keep = self.max_versions(secret)
+        needed = versions_room(keep, secret.latest_version, secret.current_version)
+        if needed is not None:
+            raise PermanentError(
+                f"{secret.path}: max_versions {keep} would destroy version {secret.current_version}, which its "
+                f"consumers hold, during a rotation (it writes up to 2 versions): set the secret's max_versions "
+                f"to {needed} or more"
+            )
 
     def inventory(self, folders: list[str]) -> tuple[list[ManagedSecret], list[RunError]]:
         """Every secret under `folders` with its metadata, read `READERS` at a time."""

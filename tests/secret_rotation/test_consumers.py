@@ -184,3 +184,45 @@ def test_no_vault_configured_is_a_configuration_error(tmp_path: Path, capsys: py
     result = run(tmp_path, {"secret_rotation": {"targets": []}}, "--apply")
     assert result["exit_code"] == 2
     assert "secret_rotation.vault.url: no Vault to read it from" in capsys.readouterr().err
+
+
+def test_a_consumer_that_keeps_refusing_is_retried_with_growing_pauses_so_versions_are_not_burnt_every_run(
+    openbao: Vault, postgres: Postgres, kubernetes_api: FakeKubernetes, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from tests.secret_rotation.kit import NOW
+
+    base, old = folder(), "refused-again-password-1"
+    role = make_role(postgres, old)
+    api = cluster(kubernetes_api, "billing", "db-credentials", {"password": old, "username": role}, "billing-api")
+    kubernetes_api.stuck_rollouts.add(("billing", "billing-api"))
+    put(openbao, f"{base}/db", {"username": role, "password": old}, type="db_password")
+    targets = [
+        {"secret": f"{base}/db", "kind": "postgres", "dsn": postgres.url()},
+        {
+            "secret": f"{base}/db",
+            "kind": "kubernetes_secret",
+            "namespace": "billing",
+            "name": "db-credentials",
+            "restart": ["deployment/billing-api"],
+        },
+    ]
+    config = settings(openbao, [f"{base}/"], targets, rollout_timeout_seconds=0.2)
+    seen = []
+    for hours in (0, 6, 25, 48, 74):
+        at = (NOW + timedelta(hours=hours)).isoformat()
+        result = run(tmp_path, config, "--apply", "--now", at, clients={"kubernetes": api})
+        statuses = [f["details"]["status"] for f in result["findings"] if f["type"] == "secret_rotation"]
+        seen.append((statuses, metadata(openbao, f"{base}/db")["current_version"]))
+        assert current(openbao, f"{base}/db")["password"] == old and logs_in(postgres, role, old)
+    assert seen == [
+        (["due"], 3),  # refused: the new version and the copy of the old one
+        (["backing_off"], 3),  # a day's pause after the first rollback
+        (["due"], 5),
+        (["backing_off"], 5),  # two days after the second
+        (["due"], 7),
+    ]
+    backing_off = run(tmp_path, config, "--now", (NOW + timedelta(hours=75)).isoformat(), clients={"kubernetes": api})
+    (finding,) = [f for f in backing_off["findings"] if f["type"] == "secret_rotation"]
+    assert finding["severity"] == "warning" and "rolled back 3 time(s) in a row" in finding["message"]

@@ -36,7 +36,12 @@ def build(
         plan.findings.append(Finding("secret_rotation", SEVERITY[d.status], d.secret.resource, d.reason, details))
         if d.secret.path in resuming:
             plan.findings.append(
-                Finding("rotation_interrupted", Severity.WARNING, d.secret.resource, "a crash interrupted its rotation")
+                Finding(
+                    "rotation_interrupted",
+                    Severity.WARNING,
+                    d.secret.resource,
+                    "an interrupted rotation is open (a crash, or a consumer out of reach)",
+                )
             )
             plan.actions.append(_resume(d))
             continue

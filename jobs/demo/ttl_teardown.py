@@ -39,7 +39,13 @@ def _tags(created: datetime, ttl: str, owner: str = "dana@example.com", **extra:
 
 
 def _start_moto() -> str:
+    """moto's server on a free loopback port, its per-request access log silenced (werkzeug
+    logs each call at INFO to stderr unless its logger already has a level)."""
+    import logging
+
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -102,7 +108,7 @@ def _fleet(now: datetime) -> dict[str, Any]:
 def prepare(directory: Path) -> list[str]:
     directory.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC).replace(microsecond=0)
-    _start_moto()
+    endpoint = _start_moto()
     fleet = _fleet(now)
     state_url = f"sqlite:///{directory / 'state.db'}"
     store = StateStore(state_url)
@@ -115,6 +121,8 @@ def prepare(directory: Path) -> list[str]:
         "state_db_url": state_url,
         "notifications": {"file": {"path": str(directory / "outbox.jsonl")}},
         "ttl_teardown": {
+            "dry_run": True,
+            "aws": {"enabled": False},
             "regions": [REGION],
             "max_actions_percent": 50,
             "whitelist": {"tags": [{"key": "critical", "value": "true"}]},
@@ -122,5 +130,21 @@ def prepare(directory: Path) -> list[str]:
         },
     }
     config = directory / "secops.yaml"
-    config.write_text(yaml.safe_dump(settings, sort_keys=False))
+    config.write_text(_SAVED_HEADER.format(endpoint=endpoint) + yaml.safe_dump(settings, sort_keys=False))
+    # What the saved file leaves out, only for this process: AWS on (at moto), and act.
+    os.environ[AWS_SWITCH] = "true"
     return ["--config", str(config), "--apply"]
+
+
+#: the environment variable the demo turns AWS on with; the saved file has it off
+AWS_SWITCH = "SECOPS_TTL_TEARDOWN__AWS__ENABLED"
+
+_SAVED_HEADER = f"""\
+# Written by `python -m jobs demo` for its sandbox, a moto server at {{endpoint}} that
+# stopped when the demo ended. AWS endpoints and credentials come from the environment
+# (AWS_ENDPOINT_URL, profiles, instance roles), never from this file, so re-run as it was
+# run it would read, and with --apply delete in, whatever account your credentials reach.
+# It is therefore saved pointing at nothing: AWS off (aws.enabled: false) and plan only
+# (dry_run: true). The demo ran it with AWS_ENDPOINT_URL={{endpoint}},
+# {AWS_SWITCH}=true and --apply. Run `python -m jobs demo` again to see it again.
+"""

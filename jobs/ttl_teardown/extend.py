@@ -15,24 +15,62 @@ from jobs.core.job import iso
 from jobs.core.settings import Settings
 from jobs.ttl_teardown.job import Job
 from jobs.ttl_teardown.model import Item
-from jobs.ttl_teardown.rules import ExtensionRules, History, decide, extended_ttl, extension_refusal
+from jobs.ttl_teardown.rules import (
+    Decision,
+    ExtensionRules,
+    History,
+    Verdict,
+    decide,
+    extended_ttl,
+    extension_refusal,
+)
 
 
 class ExtensionRefused(Exception):
     """The request breaks a rule; the message says which."""
 
 
+class Unreadable(ExtensionRefused):
+    """A source could not be read, so whether the resource exists is unknown (not "absent")."""
+
+
 def _job(settings: Settings, clients: dict[str, Any] | None) -> Job:
     return Job(JobContext.outside_a_run(settings, "ttl_teardown", destructive=True, clients=clients))
 
 
+def _names(item: Item) -> set[str]:
+    """What an operator may call a resource: its id, its provider name (i-0abc, a bucket),
+    and its `Name` tag in any spelling (EC2 consoles show that one)."""
+    tagged = {v.strip() for k, v in item.resource.tags.items() if k.strip().lower() == "name" and v.strip()}
+    return {item.id, item.name, *tagged}
+
+
 def _find(job: Job, resource: str) -> Item:
     inventory = job.collect()
-    for item in inventory.items:
-        if item.id == resource or item.name == resource:
-            return item
-    errors = "; ".join(f"{e.source}: {e.message}" for e in inventory.errors)
-    raise ExtensionRefused(f"{resource} is not in the inventory" + (f" ({errors})" if errors else ""))
+    wanted = resource.strip()
+    found = [item for item in inventory.items if wanted in _names(item)]
+    exact = [item for item in found if item.id == wanted]
+    if len(exact) == 1 or len(found) == 1:
+        return (exact or found)[0]
+    if found:
+        ids = ", ".join(sorted(item.id for item in found))
+        raise ExtensionRefused(f"{resource!r} names {len(found)} resources ({ids}): give the one you mean by its id")
+    if inventory.errors:
+        errors = "; ".join(f"{e.source}: {e.message}" for e in inventory.errors)
+        raise Unreadable(f"could not read the inventory ({errors}): cannot tell whether {resource!r} exists")
+    raise ExtensionRefused(f"{resource!r} is not in the inventory (no resource has that id, name or Name tag)")
+
+
+def _refuse_if_kept(item: Item, decision: Decision) -> None:
+    """A kept resource is never deleted, so more time means nothing and would only hide why."""
+    if decision.verdict is not Verdict.KEEP:
+        return
+    if decision.violations:
+        raise ExtensionRefused(
+            f"{item.id} is kept while its tags have problems ({'; '.join(decision.violations)}): "
+            "fix the tags; there is nothing to extend"
+        )
+    raise ExtensionRefused(f"{item.id} is never deleted ({decision.reason}): there is nothing to extend")
 
 
 def explain(settings: Settings, resource: str, now: datetime, clients: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -68,6 +106,7 @@ def extend(
     item = _find(job, resource)
     ext = job.cfg.extension
     rules = ExtensionRules(tuple(ext.allowed_days), ext.max_count, ext.max_total_days)
+    _refuse_if_kept(item, decide(item.resource, job.policy(), job.history(item.id), now))
     granted = job.ctx.state.extensions(item.id)
     why = extension_refusal(item.resource.tags, by, days, granted, rules)
     if why:

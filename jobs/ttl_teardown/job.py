@@ -104,8 +104,8 @@ class Job(BaseJob[Item]):
 
             delete(self.cfg, self.ctx, action.params)
             return
-        send_to_person(self.ctx.settings, owner_message(action, self.cfg), lambda _: None)
         assert self._now is not None
+        send_to_person(self.ctx.settings, owner_message(action, self.cfg, self._now), lambda _: None)
         owner = action.params["owner"]
         for entry in action.params["entries"]:  # only once delivered: an undelivered warning counts for nothing
             self.ctx.state.record_warning(self.id, entry["id"], entry["key"], self._now, {"owner": owner})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from jobs.core.job import Action
+from datetime import datetime, timedelta
+
+from jobs.core.job import Action, iso
 from jobs.ttl_teardown.settings import TtlTeardownSettings
 from notifications.message import Message
 
@@ -11,13 +13,25 @@ def _money(value: float | None) -> str:
     return "cost unknown" if value is None else f"${value:,.2f}"
 
 
-def owner_message(action: Action, cfg: TtlTeardownSettings) -> Message:
+def deadline(expires_at: str, now: datetime, notice_hours: int) -> str:
+    """When the resource goes, as the owner can act on it. A deadline already past is not
+    "deleted from then on": this warning is the first for it, and the deletion waits for
+    the notice (rules.decide), so name the first instant a run may delete it."""
+    expires = datetime.fromisoformat(expires_at)
+    if expires > now:
+        return f"ttl ends {expires_at}, deleted from then on"
+    earliest = iso(now + timedelta(hours=notice_hours))
+    return f"ttl already ended on {expires_at}; due for deletion on the first run after {earliest}"
+
+
+def owner_message(action: Action, cfg: TtlTeardownSettings, now: datetime) -> Message:
     owner, entries = action.params["owner"], action.params["entries"]
     if action.kind == "warn":
         title = f"{len(entries)} of your non-production resources will be deleted"
         lines = [
-            f"- {e['name']} ({e['type']}{', ' + e['region'] if e.get('region') else ''}): ttl ends {e['expires_at']}, "
-            f"deleted from then on; {_money(e.get('cost_avoided_usd'))} over {cfg.cost.horizon_days:g} days"
+            f"- {e['name']} ({e['type']}{', ' + e['region'] if e.get('region') else ''}): "
+            f"{deadline(e['expires_at'], now, cfg.notice_hours)}; "
+            f"{_money(e.get('cost_avoided_usd'))} over {cfg.cost.horizon_days:g} days"
             for e in entries
         ]
         lines.append("")

@@ -83,7 +83,7 @@ def build(items: Sequence[Item], histories: Mapping[str, History], ctx: Context)
     plan.actions.extend(_deletion(item, decision, dollars) for item, decision, dollars in deletions)
     plan.summary.update(
         to_delete=len(deletions),
-        owners_warned=len([o for o in warnings if o]),
+        owners_to_warn=len([o for o in warnings if o]),
         **tally.counts,
         cost_avoided_usd=round(sum(d[2] or 0.0 for d in deletions), 2),
     )
@@ -142,15 +142,16 @@ def _findings(item: Item, decision: Decision, dollars: float | None) -> list[Fin
 
 
 def _ttl_line(decision: Decision) -> tuple[Severity, str]:
+    """What the plan decided, never what happened: the action's outcome says that."""
     if decision.verdict is Verdict.KEEP:
         return Severity.OK, f"kept: {decision.reason}"
     if decision.verdict is Verdict.ALIVE:
         return Severity.OK, decision.reason
     if decision.verdict is Verdict.WARN:
-        return Severity.INFO, f"{decision.reason}; owner warned"
+        return Severity.INFO, f"{decision.reason}; owner warning due"
     if decision.verdict is Verdict.EXPIRED_WAITING:
         return Severity.INFO, decision.reason
-    return Severity.INFO, f"{decision.reason}; deleted"
+    return Severity.INFO, f"{decision.reason}; due for deletion"
 
 
 def _warning_entry(item: Item, decision: Decision, dollars: float | None, ctx: Context) -> dict[str, Any]:

@@ -246,7 +246,7 @@ def _timeline(
         if first is not None and first <= now - policy.notice:
             return decision(Verdict.DELETE, f"ttl expired {_span(-left)} ago")
         if first is None:
-            return decision(Verdict.WARN, "expired before any warning: warned now, deleted after the notice", "expired")
+            return decision(Verdict.WARN, "expired before any warning: warn first, delete after the notice", "expired")
         return decision(Verdict.EXPIRED_WAITING, f"expired; the notice runs until {iso(first + policy.notice)}")
     sent_windows = [_hours(label) for label in sent if label != "expired"]
     due = [

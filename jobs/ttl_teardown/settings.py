@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator, model_validator
 
 from jobs.core.settings import JobSettings
 from jobs.ttl_teardown.order import ORDER
@@ -15,6 +16,22 @@ from jobs.ttl_teardown.order import ORDER
 AWS_TYPES = tuple(kind for kind in ORDER if not kind.startswith("k8s:"))
 K8S_KINDS = ("namespace", "deployment", "statefulset", "service", "configmap")
 QUOTA_KEYS = ("ec2_instances", "rds_databases", "s3_buckets", "ebs_volumes_gb", "k8s_namespaces")
+
+
+#: durations and sizes that only make sense above zero (a warning -48 h "before" expiry)
+Positive = Annotated[int, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def distinct(values: list[Any]) -> list[Any]:
+    """A list setting names each value once: a repeat is a typo (a region read twice, a
+    warning window meant as another), never silently collapsed."""
+    counts = Counter(values)
+    repeated = [str(v) for v, n in counts.items() if n > 1]
+    if repeated:
+        raise ValueError(f"{', '.join(repeated)} listed more than once")
+    return values
 
 
 class _Strict(BaseModel):
@@ -38,28 +55,39 @@ class WhitelistSettings(_Strict):
 
 class AwsSettings(_Strict):
     enabled: bool = Field(True, description="read and tear down AWS resources in `regions`")
-    types: list[str] = Field(default_factory=lambda: list(AWS_TYPES), description="resource types to consider")
+    types: list[str] = Field(
+        default_factory=lambda: list(AWS_TYPES), min_length=1, description="resource types to consider"
+    )
 
     @field_validator("types")
     @classmethod
     def _known(cls, types: list[str]) -> list[str]:
-        unknown = sorted(set(types) - set(AWS_TYPES))
-        if unknown:
-            raise ValueError(f"unknown type(s) {', '.join(unknown)}; known: {', '.join(AWS_TYPES)}")
-        return types
+        return _known(distinct(types), AWS_TYPES, "type")
+
+
+def _known(values: list[str], known: tuple[str, ...], what: str) -> list[str]:
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ValueError(f"unknown {what}(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    return values
 
 
 class KubernetesSettings(_Strict):
     enabled: bool = False
     kubeconfig: str | None = Field(None, description="default: in-cluster, else ~/.kube/config")
     context: str | None = None
-    kinds: list[str] = Field(default_factory=lambda: list(K8S_KINDS), description="kinds to consider")
+    kinds: list[str] = Field(default_factory=lambda: list(K8S_KINDS), min_length=1, description="kinds to consider")
     protected_namespaces: list[str] = Field(
         default_factory=lambda: ["default", "kube-system", "kube-public", "kube-node-lease"],
         description="never touched, whatever their labels say",
     )
     page_size: int = Field(200, ge=1, le=5000)
     timeout_seconds: float = Field(30.0, gt=0)
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, kinds: list[str]) -> list[str]:
+        return _known(distinct(kinds), K8S_KINDS, "kind")
 
 
 class CostSettings(_Strict):
@@ -71,9 +99,13 @@ class CostSettings(_Strict):
 
 
 class ExtensionSettings(_Strict):
-    allowed_days: list[int] = Field(default_factory=lambda: [7, 14], description="what one extension may add")
+    allowed_days: list[Positive] = Field(
+        default_factory=lambda: [7, 14], min_length=1, description="what one extension may add"
+    )
     max_count: int = Field(2, ge=0, description="extensions per resource")
     max_total_days: int = Field(60, ge=0, description="days of extension per resource in all")
+
+    _distinct = field_validator("allowed_days")(distinct)
 
 
 class SnoozeSettings(_Strict):
@@ -88,9 +120,11 @@ class AuditSettings(_Strict):
 
 
 class TtlTeardownSettings(JobSettings):
-    regions: list[str] = Field(default_factory=lambda: ["us-east-1"], description="AWS regions")
+    regions: list[Name] = Field(default_factory=lambda: ["us-east-1"], min_length=1, description="AWS regions")
     max_ttl_days: int = Field(30, ge=1, description="a longer ttl is a violation, never honoured")
-    warn_before_hours: list[int] = Field(default_factory=lambda: [48, 24], description="owner warnings, each once")
+    warn_before_hours: list[Positive] = Field(
+        default_factory=lambda: [48, 24], min_length=1, description="owner warnings, each once"
+    )
     notice_hours: int = Field(24, ge=1, description="least time between a warning and the deletion")
     whitelist: WhitelistSettings = Field(default_factory=WhitelistSettings)
     whitelist_file: str | None = Field(
@@ -98,13 +132,15 @@ class TtlTeardownSettings(JobSettings):
     )
     aws: AwsSettings = Field(default_factory=AwsSettings)
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
-    quotas: dict[str, dict[str, float]] = Field(
+    quotas: dict[str, dict[str, NonNegative]] = Field(
         default_factory=dict, description="per project ('default' for all) limits: " + ", ".join(QUOTA_KEYS)
     )
     cost: CostSettings = Field(default_factory=CostSettings)
     extension: ExtensionSettings = Field(default_factory=ExtensionSettings)
     snooze: SnoozeSettings = Field(default_factory=SnoozeSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+
+    _distinct = field_validator("regions", "warn_before_hours")(distinct)
 
     @field_validator("quotas")
     @classmethod

@@ -72,7 +72,7 @@ def test_one_warning_per_owner_lists_every_resource_with_deadline_cost_and_how_t
     from urllib.parse import unquote
 
     assert snooze.verify({k: unquote(v) for k, v in query.items()}, KEY, EXPIRES - timedelta(hours=39)) == (True, "ok")
-    assert plan.summary["owners_warned"] == 2 and plan.summary["expiring_48h"] == 3
+    assert plan.summary["owners_to_warn"] == 2 and plan.summary["expiring_48h"] == 3
 
 
 def test_snooze_links_cannot_be_altered_or_used_late() -> None:

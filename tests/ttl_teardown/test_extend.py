@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from jobs.core.clients.aws import aws_client
 from jobs.core.settings import load_settings
 from jobs.ttl_teardown import snooze
 from jobs.ttl_teardown.commands import main as ttl_command
-from jobs.ttl_teardown.extend import ExtensionRefused, explain, extend
+from jobs.ttl_teardown.extend import ExtensionRefused, Unreadable, explain, extend
 from jobs.ttl_teardown.rules import ExtensionRules, extension_refusal, parse_ttl
 from jobs.ttl_teardown.snooze_route import respond
-from tests.ttl_teardown.fleet import OWNER, T0, ttl_config
+from tests.helpers import ROOT, write_config
+from tests.ttl_teardown.fleet import OWNER, REGION, T0, tags, ttl_config
 
 RULES = ExtensionRules()
 KEY = "route-test-snooze-key"
@@ -101,3 +108,85 @@ def test_a_snooze_link_shows_a_button_on_get_and_extends_on_post(
     tampered = url_event(link.replace("d=7", "d=14"), "POST")
     assert respond(tampered, now=T0)["statusCode"] == 403
     assert respond(url_event(link, "POST"), now=T0 + timedelta(hours=73))["statusCode"] == 403
+
+
+def test_the_job_help_lists_explain_and_extend() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "jobs.ttl_teardown", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "python -m jobs.ttl_teardown explain RESOURCE" in proc.stdout
+    assert "python -m jobs.ttl_teardown extend RESOURCE --days N --reason TEXT --by EMAIL" in proc.stdout
+    assert "Name tag" in proc.stdout and "--apply" in proc.stdout
+
+
+def test_explain_and_extend_find_an_ec2_instance_by_its_name_tag(fleet: dict[str, Any]) -> None:
+    s, doomed = settings(fleet), fleet["ids"]["doomed"]
+    assert explain(s, "doomed", T0)["resource"].endswith(f":instance/{doomed}")
+    assert explain(s, doomed, T0)["name"] == doomed  # the short id still works
+    assert extend(s, " doomed ", 7, "demo on Friday", OWNER, T0)["resource"].endswith(doomed)
+
+
+def test_a_name_tag_shared_by_two_resources_is_refused_naming_both(fleet: dict[str, Any]) -> None:
+    image = fleet["ec2"].describe_images()["Images"][0]["ImageId"]
+    spec = [{"ResourceType": "instance", "Tags": [*tags(T0 - timedelta(days=1)), {"Key": "name", "Value": "doomed"}]}]
+    twin = fleet["ec2"].run_instances(ImageId=image, MinCount=1, MaxCount=1, TagSpecifications=spec)
+    twin_id = twin["Instances"][0]["InstanceId"]
+    with pytest.raises(ExtensionRefused, match="'doomed' names 2 resources") as refused:
+        explain(settings(fleet), "doomed", T0)
+    assert twin_id in str(refused.value) and fleet["ids"]["doomed"] in str(refused.value)
+
+
+@pytest.mark.parametrize("name", ["prod", "restricted", "opted-out", "whitelisted", "long"])
+def test_extend_refuses_a_resource_that_is_never_deleted_and_records_nothing(fleet: dict[str, Any], name: str) -> None:
+    s = load_settings(ttl_config(fleet["dir"], whitelist={"tags": [{"key": "critical", "value": "true"}]}))
+    resource = fleet["ids"][name]
+    with pytest.raises(ExtensionRefused, match=r"never deleted|kept while its tags have problems"):
+        extend(s, resource, 7, "keep it", OWNER, T0)
+    assert explain(s, resource, T0)["extension_days"] == 0
+    found = fleet["ec2"].describe_instances(InstanceIds=[resource])["Reservations"][0]["Instances"][0]
+    assert "+" not in {t["Key"]: t["Value"] for t in found["Tags"]}["ttl"]
+
+
+def test_the_command_line_refuses_to_extend_prod_saying_it_is_never_deleted(
+    fleet: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = ttl_config(fleet["dir"])
+    argv = ["extend", fleet["ids"]["prod"], "--days", "7", "--reason", "x", "--by", OWNER, "--config", config]
+    assert ttl_command([*argv, "--now", T0.isoformat()]) == 1
+    err = capsys.readouterr().err
+    assert "refused:" in err and "is never deleted (environment=prod): there is nothing to extend" in err
+
+
+def test_an_unreadable_aws_is_reported_as_unreadable_not_as_absent(
+    fleet: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as s:  # a port nobody listens on: AWS is down
+        s.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{s.getsockname()[1]}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", down)
+    clients = {"aws:account": "123456789012", f"aws:ec2:{REGION}": aws_client("ec2", REGION, max_attempts=1)}
+    with pytest.raises(Unreadable, match="could not read the inventory") as failed:
+        explain(settings(fleet), fleet["ids"]["doomed"], T0, clients)
+    assert "not in the inventory" not in str(failed.value) and f"aws:{REGION}:ec2:instance" in str(failed.value)
+
+
+def test_the_command_line_says_the_inventory_could_not_be_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    section = {"aws": {"enabled": False}, "kubernetes": {"enabled": True, "kubeconfig": str(tmp_path / "none")}}
+    config = write_config(tmp_path / "c.yaml", {"state_db_url": f"sqlite:///{tmp_path}/s.db", "ttl_teardown": section})
+    assert ttl_command(["explain", "k8s:pr-1/deployment/web", "--config", config]) == 1
+    err = capsys.readouterr().err
+    assert "explain failed: could not read the inventory (kubernetes: no Kubernetes configuration" in err
+    assert "not in the inventory" not in err and "nothing was changed" in err
+
+
+def test_a_resource_nobody_has_is_not_in_the_inventory(fleet: dict[str, Any]) -> None:
+    with pytest.raises(ExtensionRefused, match="'i-0000' is not in the inventory") as refused:
+        explain(settings(fleet), "i-0000", T0)
+    assert not isinstance(refused.value, Unreadable)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.helpers import ROOT
 
@@ -25,6 +27,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
+    (where / "stderr.txt").write_text(proc.stderr)
     return proc.stdout, where / "out"
 
 
@@ -86,3 +89,51 @@ def test_the_secret_rotation_demo_rotates_warns_and_alerts_without_showing_a_val
     assert env.stat().st_mode & 0o777 == 0o600 and len(value) == 40
     assert value not in (out / "secret-rotation.json").read_text()
     assert value not in (out / "secret-rotation" / "outbox.jsonl").read_text()
+
+
+def test_the_demo_prints_no_access_log_and_says_what_it_is_doing(demo: tuple[str, Path]) -> None:
+    stdout, out = demo
+    stderr = (out.parent / "stderr.txt").read_text()
+    assert "HTTP/1.1" not in stderr + stdout, stderr[:2000]
+    assert stdout.index("ttl-teardown: preparing its sandbox") < stdout.index("ttl-teardown success")
+
+
+def test_the_demo_summary_counts_what_each_job_did(demo: tuple[str, Path]) -> None:
+    stdout, _ = demo
+    table = stdout[stdout.index("job                   status") :].splitlines()
+    [ttl] = [row for row in table if row.startswith("ttl-teardown")]
+    assert "deleted 3" in ttl and "owner warned 2" in ttl and "actions" not in ttl
+    [rotation] = [row for row in table if row.startswith("secret-rotation")]
+    assert "rotated 1" in rotation
+    assert "would " not in stdout  # the demo acts: nothing in it is only planned
+
+
+def test_the_saved_ttl_config_points_at_nothing_and_says_why(demo: tuple[str, Path], tmp_path: Path) -> None:
+    _, out = demo
+    saved = out / "ttl-teardown" / "secops.yaml"
+    text = saved.read_text()
+    assert "whatever account your credentials reach" in text and "pointing at nothing" in text
+    section = yaml.safe_load(text)["ttl_teardown"]
+    assert section["aws"] == {"enabled": False} and section["dry_run"] is True
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "AWS_ACCESS_KEY_ID": "real", "AWS_SECRET_ACCESS_KEY": "x"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "jobs.ttl_teardown", "--config", str(saved), "--json"],
+        cwd=out.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    rerun = json.loads(proc.stdout)
+    assert rerun["dry_run"] is True and rerun["summary"]["total_checked"] == 0 and rerun["errors"] == []
+
+
+def test_make_demo_says_the_first_install_takes_minutes_before_it_starts_and_shows_progress(tmp_path: Path) -> None:
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    proc = subprocess.run(["make", "-n", "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    lines = proc.stdout.splitlines()
+    notice = next(i for i, line in enumerate(lines) if "a few minutes" in line)
+    installs = [i for i, line in enumerate(lines) if "pip install" in line and "-e " in line]
+    assert installs and notice < installs[0]
+    assert all(" -q " not in lines[i] for i in installs), lines

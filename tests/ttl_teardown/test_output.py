@@ -16,7 +16,8 @@ from jobs.core.cli import execute, job_parser
 from jobs.core.clients.aws import aws_client
 from jobs.core.registry import JOBS
 from jobs.core.runner import Runtime
-from tests.helpers import write_config
+from jobs.ttl_teardown.messages import deadline
+from tests.helpers import outbox, write_config
 from tests.ttl_teardown.fleet import REGION, T0, tags, ttl_config
 
 SPEC = JOBS["ttl-teardown"]
@@ -96,3 +97,17 @@ def test_owner_warned_is_said_only_once_the_warning_was_delivered(fleet: dict[st
     [line] = [line for line in text.splitlines() if "owner:dana@example.com" in line and "tag" not in line]
     assert code == 1 and "owner warned" not in text, text
     assert line.strip().startswith("owner warning failed: outbox"), line
+
+
+def test_an_owner_mail_for_a_deadline_already_past_says_when_deletion_can_come(fleet: dict[str, Any]) -> None:
+    code, _ = text_run(fleet, T0 + timedelta(days=3), "--apply")  # the ttl ended on T0 + 1 day, unwarned
+    [mail] = [m for m in outbox(fleet["dir"]) if m["recipients"] and "will be deleted" in m["title"]]
+    [line] = [line for line in mail["body"].splitlines() if fleet["ids"]["doomed"] in line and line.startswith("-")]
+    assert code == 0 and "deleted from then on" not in line, line
+    assert "ttl already ended on 2026-11-24T02:00:00Z" in line
+    assert "due for deletion on the first run after 2026-11-27T02:00:00Z" in line  # now + notice_hours
+
+
+def test_an_owner_mail_for_a_future_deadline_names_it() -> None:
+    assert deadline("2026-11-24T02:00:00Z", T0, 24) == "ttl ends 2026-11-24T02:00:00Z, deleted from then on"
+    assert deadline("2026-11-23T02:00:00Z", T0, 24).startswith("ttl already ended on 2026-11-23T02:00:00Z")

@@ -107,6 +107,16 @@ class ExtensionSettings(_Strict):
 
     _distinct = field_validator("allowed_days")(distinct)
 
+    @model_validator(mode="after")
+    def _grantable(self) -> ExtensionSettings:
+        """Sizes no extension could ever have (all above the total) are a typo, not a policy."""
+        if self.max_count and min(self.allowed_days) > self.max_total_days:
+            raise ValueError(
+                f"allowed_days {self.allowed_days}: every size is above max_total_days ({self.max_total_days}), "
+                "so no extension could be granted (set max_count: 0 to allow none)"
+            )
+        return self
+
 
 class SnoozeSettings(_Strict):
     hmac_key: SecretStr | None = Field(None, description="signs the snooze links in warnings; none: no links")

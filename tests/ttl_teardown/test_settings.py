@@ -36,6 +36,10 @@ from tests.helpers import write_config
         ),
         ({"extension": {"allowed_days": []}}, "ttl_teardown.extension.allowed_days: List should have at least 1 item"),
         ({"extension": {"allowed_days": [7, 7]}}, "ttl_teardown.extension.allowed_days: 7 listed more than once"),
+        (
+            {"extension": {"allowed_days": [90], "max_total_days": 60}},
+            "ttl_teardown.extension: allowed_days [90]: every size is above max_total_days (60)",
+        ),
         ({"quotas": {"default": {"s3_buckets": -1}}}, "ttl_teardown.quotas.default.s3_buckets: Input should be"),
     ],
 )

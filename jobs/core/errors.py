@@ -37,3 +37,18 @@ class PermanentError(SecopsError):
 
 class GuardrailTripped(SecopsError):
     """A destructive plan is larger than the configured limits: exit 3, nothing done."""
+
+
+class EndpointDown(TransientError):
+    """The service could not be reached at all (connection refused, connect timeout): the
+    client's own retries are spent, and the next action would most likely wait the same way.
+    The runner stops acting after a few of these in a row (apply.Breaker)."""
+
+    def __init__(self, message: str, endpoint: str = "") -> None:
+        self.endpoint = endpoint
+        super().__init__(message)
+
+
+class StateUnavailable(SecopsError):
+    """The state DB could not be read or written within its retry budget. Nothing may be done
+    that would go unrecorded, so the action (or the run) that needed it stops."""

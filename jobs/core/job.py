@@ -48,6 +48,7 @@ class OutcomeKind(enum.StrEnum):
     DONE = "done"
     FAILED = "failed"
     SKIPPED = "skipped"
+    UNKNOWN = "unknown"  # audit only: an intent left open whose outcome could not be established
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,28 @@ class Outcome:
         if self.action.details:
             data["details"] = dict(self.action.details)
         return data
+
+
+@dataclass(frozen=True)
+class Intent:
+    """An action a run recorded before acting and never closed (it was killed): what a later
+    run hands to `BaseJob.reconcile`."""
+
+    action_id: str
+    run_id: str
+    kind: str
+    resource: str
+    at: datetime
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What became of an open intent: done, failed or unknown, and why we think so."""
+
+    action_id: str
+    outcome: OutcomeKind
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -217,6 +240,15 @@ class BaseJob(ABC, Generic[ItemT]):
         """Findings only acting can reveal (a rotation that failed and was rolled back); they
         are alerted on like the plan's."""
         return []
+
+    def reconcile(self, intents: Sequence[Intent]) -> list[Settled]:
+        """Settle actions an earlier run began and never closed: ask the world (is the resource
+        gone? then the deletion was done). A job that cannot tell leaves them `unknown`, with
+        the reason, rather than claiming either way. Read-only, like `collect`."""
+        return [
+            Settled(i.action_id, OutcomeKind.UNKNOWN, f"interrupted: run {i.run_id} ended before recording an outcome")
+            for i in intents
+        ]
 
     def after_apply(self, run_id: str, outcomes: Sequence[Outcome]) -> None:
         """After acting (never in a dry run): export an audit trail, clean up. Errors are recorded."""

@@ -29,7 +29,7 @@ class RunMetrics:
     def record(
         self,
         *,
-        run_counts: Mapping[str, int],
+        run_counts: Mapping[str, int] | None,
         started_at: datetime,
         duration_seconds: float,
         last_success: datetime | None,
@@ -37,18 +37,28 @@ class RunMetrics:
         counters_only: bool = False,
     ) -> None:
         """`counters_only` for a skipped run: pushadd replaces whole families, so a skipped
-        run must not even declare the gauges of the run that holds the lock."""
-        runs = Counter(
-            "security_job_runs", "Runs of the job, by final status", ["job_name", "status"], registry=self.registry
-        )
-        for status, count in run_counts.items():
-            runs.labels(self.job_id, status).inc(count)
+        run must not even declare the gauges of the run that holds the lock.
+
+        `run_counts` None: the state DB could not be read. The cumulative counter and the
+        findings are left as the last good run pushed them (a fresh count would look like a
+        reset, zero findings like a resolution), and `security_job_state_db_up` says 0."""
+        if run_counts is not None:
+            runs = Counter(
+                "security_job_runs", "Runs of the job, by final status", ["job_name", "status"], registry=self.registry
+            )
+            for status, count in run_counts.items():
+                runs.labels(self.job_id, status).inc(count)
         if counters_only:
             return
         self._gauge("security_job_duration_seconds", "Wall time of the last run").set(duration_seconds)
         self._gauge("security_job_last_run_timestamp", "When the last run started (unix seconds)").set(
             started_at.timestamp()
         )
+        self._gauge("security_job_state_db_up", "1 if the last run could use its state DB").set(
+            int(run_counts is not None)
+        )
+        if run_counts is None:
+            return
         if last_success is not None:
             self._gauge(
                 "security_job_last_success_timestamp", "When the last successful run completed (unix seconds)"

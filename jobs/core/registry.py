@@ -45,6 +45,8 @@ class JobSpec:
     options: tuple[JobOption, ...] = ()
     class_path: str = ""  # "package.module:Class"; defaults from the id
     settings_class: str = ""  # the job's settings section model; default: JobSettings
+    #: options whose runs yield the run lock to a full run (locking.py): a lesser mode of the job
+    yielding_options: tuple[str, ...] = ()
 
     @property
     def module(self) -> str:
@@ -134,6 +136,7 @@ JOBS: Final[dict[str, JobSpec]] = {
             destructive=True,
             options=(JobOption("warn_only", "send due expiry warnings, delete nothing"),),
             settings_class="jobs.ttl_teardown.settings:TtlTeardownSettings",
+            yielding_options=("warn_only",),
         ),
     )
 }

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from jobs.core.errors import RetryLater, TransientError
+from jobs.core.errors import EndpointDown, RetryLater, TransientError
 
 T = TypeVar("T")
 
@@ -39,12 +39,15 @@ def call_with_retry(
     """Call `fn`, retrying only `TransientError`; the last one propagates unchanged.
 
     With `retry_later`, a RetryLater propagates at once: the caller tries it again after
-    the other work of the run rather than sleeping on it here.
+    the other work of the run rather than sleeping on it here. EndpointDown always does: the
+    client spent its own retries reaching the endpoint, and the caller's breaker decides.
     """
     rng = rng or random.Random()
     for attempt in range(policy.attempts):
         try:
             return fn()
+        except EndpointDown:
+            raise
         except RetryLater:
             if retry_later:
                 raise

@@ -1,5 +1,7 @@
 """The runner: clock, the one dry-run branch, guardrails, isolation, history, metrics, alerts.
 
+The run record and metrics are record.py's, the lock locking.py's, the audit intents.py's.
+
 Every entry point (CLI, Lambda, scheduler) ends here, so every job behaves the same way.
 """
 
@@ -15,17 +17,18 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from jobs.core import redact
 from jobs.core.apply import apply_all
 from jobs.core.context import JobContext
 from jobs.core.delivery import alert_guardrail, send_alerts
-from jobs.core.errors import ConfigError, GuardrailTripped
+from jobs.core.errors import ConfigError, GuardrailTripped, StateUnavailable
+from jobs.core.intents import AuditLog, reconcile
 from jobs.core.job import (
     Action,
-    Finding,
+    BaseJob,
     Outcome,
     OutcomeKind,
     Plan,
@@ -34,12 +37,16 @@ from jobs.core.job import (
     RunStatus,
     Severity,
 )
+from jobs.core.locking import lock_mode, take_lock
 from jobs.core.logs import log_context
 from jobs.core.metrics import RunMetrics
+from jobs.core.record import RunBooks, exit_code
 from jobs.core.registry import JobSpec
 from jobs.core.retry import RetryPolicy
 from jobs.core.settings import JobSettings, Settings
-from jobs.core.state import Run, StateStore, new_run_id
+from jobs.core.state import StateStore, new_run_id
+
+__all__ = ["ACTOR", "RunOptions", "Runtime", "Shard", "exit_code", "gc_paused", "run_job"]
 
 log = logging.getLogger("secops.runner")
 
@@ -103,52 +110,58 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def exit_code(result: RunResult, fail_on: Severity | None) -> int:
-    """CONTRACT exit codes; a failed run outranks the --fail-on gate."""
-    if any(e.source == "guardrail" for e in result.errors):
-        return 3
-    if result.status in (RunStatus.FAILURE, RunStatus.PARTIAL):
-        return 1
-    if fail_on is not None and any(
-        f.severity is not Severity.OK and f.severity.rank >= fail_on.rank for f in result.findings
-    ):
-        return 4
-    return 0
-
-
 def run_job(spec: JobSpec, settings: Settings, options: RunOptions, rt: Runtime | None = None) -> RunResult:
+    """One run, closed in `finally`: whatever fails (the state DB, an alert channel, the job),
+    the result is recorded where it can be, metrics are pushed and the result is returned."""
     rt = rt or Runtime()
     run_id = new_run_id()
     now = options.now or rt.clock()
     shard = options.shard.label if options.shard else "all"
     job_cfg = settings.job_settings(spec.section, spec.destructive)
     dry_run = options.dry_run if options.dry_run is not None else bool(job_cfg.dry_run)
-    state = StateStore(settings.state_db_url)
-    if settings.state_auto_migrate:
-        state.upgrade(now)
-    metrics = RunMetrics(spec.id)
-    started = time.monotonic()
+    result = _empty(spec, run_id, now, shard, dry_run, RunStatus.SUCCESS)
+    books = RunBooks(settings, result, options.fail_on, RunMetrics(spec.id))
     with log_context(job=spec.id, run_id=run_id):
-        wall = datetime.now(UTC)
-        if not state.acquire_lock(spec.id, shard, run_id, wall, timedelta(minutes=settings.run_lock_ttl_minutes)):
-            holder = state.lock_holder(spec.id, shard)
-            reason = (
-                f"run {holder.run_id} has held the lock since {holder.acquired_at:%Y-%m-%dT%H:%M:%SZ}"
-                if holder
-                else "another run holds the lock"
-            )
-            log.info("run_skipped", extra={"fields": {"reason": reason}})
-            result = _empty(spec, run_id, now, shard, dry_run, RunStatus.SKIPPED, reason)
-            _finish(state, metrics, settings, result, started, options, full_metrics=False)
-            return result
         try:
-            owns = options.shard.owns if options.shard else (lambda key: True)
-            ctx = JobContext(settings, job_cfg, state, run_id, dry_run, dict(options.job_args), rt.clients, owns)
-            result = _execute(spec, ctx, job_cfg, options, now, shard, rt, metrics)
+            state = books.open_state()
+            _locked(spec, settings, options, rt, state, books)
+        except ConfigError:
+            books.abandoned = True
+            raise
+        except StateUnavailable as exc:
+            books.state_failed(exc)
+        except Exception as exc:  # an alert channel or a job hook crashed after the work: recorded, not lost
+            log.exception("run_crashed")
+            result.errors.append(RunError("runner", redact.scrub(f"{type(exc).__name__}: {exc}")))
+            result.status = RunStatus.FAILURE
         finally:
-            state.release_lock(spec.id, shard, run_id)
-        _finish(state, metrics, settings, result, started, options, full_metrics=True)
-        return result
+            books.finish(rt.sleep)
+    return result
+
+
+def _locked(
+    spec: JobSpec, settings: Settings, options: RunOptions, rt: Runtime, state: StateStore, books: RunBooks
+) -> None:
+    result = books.result
+    mode = lock_mode(spec, options.job_args)
+    skipped = take_lock(state, spec.id, result.shard, result.run_id, mode, settings, rt.sleep)
+    if skipped:
+        log.warning("run_skipped", extra={"fields": {"reason": skipped, "mode": mode}})
+        result.status, result.reason, books.full_metrics = RunStatus.SKIPPED, skipped, False
+        return
+    try:
+        owns = options.shard.owns if options.shard else (lambda key: True)
+        job_cfg = settings.job_settings(spec.section, spec.destructive)
+        args = dict(options.job_args)
+        ctx = JobContext(settings, job_cfg, state, result.run_id, result.dry_run, args, rt.clients, owns)
+        clock = lambda: result.started_at + books.elapsed()  # noqa: E731 - the run's clock, --now based
+        audit = AuditLog(state, spec.id, result.run_id, ACTOR, clock)
+        _execute(spec, ctx, job_cfg, options, rt, books.metrics, audit, result)
+    finally:
+        try:
+            state.release_lock(spec.id, result.shard, result.run_id)
+        except StateUnavailable as exc:  # the lock expires or is taken over once this process exits
+            log.error("lock_not_released", extra={"fields": {"error": str(exc)}})
 
 
 def _execute(
@@ -156,55 +169,63 @@ def _execute(
     ctx: JobContext,
     job_cfg: JobSettings,
     options: RunOptions,
-    now: datetime,
-    shard: str,
     rt: Runtime,
     metrics: RunMetrics,
-) -> RunResult:
+    audit: AuditLog,
+    result: RunResult,
+) -> None:
+    now, shard = result.started_at, result.shard
     log.info("run_started", extra={"fields": {"dry_run": ctx.dry_run, "now": now.isoformat(), "shard": shard}})
-    result = _empty(spec, ctx.run_id, now, shard, ctx.dry_run, RunStatus.SUCCESS)
     try:
         job = spec.load()(ctx)
+        reconciled = 0 if ctx.dry_run else reconcile(job, audit, result)
         inventory = job.collect()
         items = [i for i in inventory.items if options.shard is None or options.shard.owns(job.shard_key(i))]
         with gc_paused():
             plan = job.plan(items, now)
-    except ConfigError:
+    except (ConfigError, StateUnavailable):
         raise
     except Exception as exc:  # a crash of collect/plan is the run's failure, recorded, never a traceback dump
         log.exception("run_crashed")
         result.errors.append(RunError("job", redact.scrub(f"{type(exc).__name__}: {exc}")))
         result.status = RunStatus.FAILURE
-        return result
+        return
     result.errors.extend(inventory.errors + plan.errors)
     result.findings = plan.findings
     result.summary = _summary(len(items), plan)
+    if reconciled:
+        result.summary["reconciled"] = reconciled
     try:
         _guard(spec, job_cfg, plan.actions, len(items))
     except GuardrailTripped as exc:
         result.errors.append(RunError("guardrail", str(exc)))
         result.outcomes = [Outcome(a, OutcomeKind.SKIPPED, reason="guardrail: nothing done") for a in plan.actions]
         result.status = RunStatus.FAILURE
+        audit.record(result.outcomes)
         if not ctx.dry_run:
             alert_guardrail(spec.id, ctx.settings, result, str(exc), rt.sleep)
-        return result
+        return
     if ctx.dry_run:
         result.outcomes = [Outcome(a, OutcomeKind.PLANNED) for a in plan.actions]
+        audit.record(result.outcomes)
     else:
-        result.outcomes = apply_all(job, plan.actions, rt)
-        late = job.outcome_findings(result.outcomes)
-        result.findings = [*result.findings, *late]
-        for finding in late:
-            result.summary[str(finding.severity)] += 1
-        try:
-            job.after_apply(ctx.run_id, result.outcomes)
-        except Exception as exc:  # the actions are done; a failed export is recorded, not a crash
-            log.exception("after_apply_failed")
-            result.errors.append(RunError("after_apply", redact.scrub(f"{type(exc).__name__}: {exc}")))
-        send_alerts(spec.id, ctx, result, resolve_missing=not inventory.errors, sleep=rt.sleep)
+        _act(job, plan, rt, audit, result, resolve_missing=not inventory.errors)
     job.record_metrics(metrics.registry, plan, result.outcomes)
     result.status = _status(result)
-    return result
+
+
+def _act(job: BaseJob[Any], plan: Plan, rt: Runtime, audit: AuditLog, result: RunResult, resolve_missing: bool) -> None:
+    result.outcomes = apply_all(job, plan.actions, rt, audit)
+    late = job.outcome_findings(result.outcomes)
+    result.findings = [*result.findings, *late]
+    for finding in late:
+        result.summary[str(finding.severity)] += 1
+    try:
+        job.after_apply(result.run_id, result.outcomes)
+    except Exception as exc:  # the actions are done; a failed export is recorded, not a crash
+        log.exception("after_apply_failed")
+        result.errors.append(RunError("after_apply", redact.scrub(f"{type(exc).__name__}: {exc}")))
+    send_alerts(job.id, job.ctx, result, resolve_missing=resolve_missing, sleep=rt.sleep)
 
 
 def _guard(spec: JobSpec, cfg: JobSettings, actions: Sequence[Action], inventory_size: int) -> None:
@@ -258,72 +279,3 @@ def _status(result: RunResult) -> RunStatus:
     if failed or result.errors:
         return RunStatus.PARTIAL
     return RunStatus.SUCCESS
-
-
-def _finish(
-    state: StateStore,
-    metrics: RunMetrics,
-    settings: Settings,
-    result: RunResult,
-    started: float,
-    options: RunOptions,
-    full_metrics: bool,
-) -> None:
-    """Close the result, keep it, publish metrics: whatever happened before."""
-    result.completed_at = result.started_at + timedelta(seconds=time.monotonic() - started)
-    result.exit_code = exit_code(result, options.fail_on)
-    state.record_run(
-        Run(
-            run_id=result.run_id,
-            job_id=result.job,
-            shard=result.shard,
-            started_at=result.started_at,
-            completed_at=result.completed_at,
-            status=str(result.status),
-            dry_run=result.dry_run,
-            exit_code=result.exit_code,
-            summary=result.summary,
-        ),
-        [_finding_row(result, f) for f in result.findings],
-        [_audit_row(result, o) for o in result.outcomes],
-    )
-    metrics.record(
-        run_counts=state.run_counts(result.job, result.shard),
-        started_at=result.started_at,
-        duration_seconds=result.duration_seconds,
-        last_success=state.last_success(result.job, result.shard),
-        findings_by_severity={k: v for k, v in result.summary.items() if isinstance(v, int)},
-        counters_only=not full_metrics,
-    )
-    metrics.publish(
-        result.shard, settings.pushgateway_url, settings.pushgateway_timeout_seconds, settings.metrics_textfile
-    )
-    log.info(
-        "run_finished",
-        extra={"fields": {"status": str(result.status), "exit_code": result.exit_code, **result.summary}},
-    )
-
-
-def _audit_row(result: RunResult, outcome: Outcome) -> dict[str, Any]:
-    action = outcome.action
-    return {
-        "at": result.completed_at,
-        "actor": ACTOR,
-        "kind": action.kind,
-        "resource": action.resource,
-        "outcome": str(outcome.outcome),
-        "reason": outcome.reason or action.reason,
-        "error": outcome.error,
-        "details": redact.scrub_data(dict(action.details)),
-    }
-
-
-def _finding_row(result: RunResult, finding: Finding) -> dict[str, Any]:
-    return {
-        "job_id": result.job,
-        "type": finding.type,
-        "severity": str(finding.severity),
-        "resource": finding.resource,
-        "message": finding.message,
-        "details": redact.scrub_data(dict(finding.details)),
-    }

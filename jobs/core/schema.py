@@ -6,11 +6,26 @@ never edited, a new version is added (`python -m jobs db upgrade` or at start-up
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Engine, Float, ForeignKey, Integer, String, Text, inspect, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    inspect,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -91,6 +106,7 @@ class RunLock(Base):
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     holder: Mapped[str | None] = mapped_column(String(255), nullable=True)  # host:pid (migration 3)
+    mode: Mapped[str | None] = mapped_column(String(64), nullable=True)  # e.g. "warn_only" (migration 4)
 
 
 class ResourceLock(Base):
@@ -151,9 +167,17 @@ class CacheEntry(Base):
 
 
 class AuditEntry(Base):
-    """Every action of every run: planned, done, failed or skipped; who, why, what it cost."""
+    """Every action of every run: planned, done, failed or skipped; who, why, what it cost.
+
+    An action that acts is written twice, each in its own commit: `started` before the side
+    effect (`at`), its outcome right after (`finished_at`). A row still `started` when its run
+    is gone is an intent left open by a kill, settled by a later run (intents.py)."""
 
     __tablename__ = "secops_audit"
+    __table_args__ = (
+        Index("ix_secops_audit_action_id", "action_id", unique=True),
+        Index("ix_secops_audit_open", "job_id", "outcome"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[str] = mapped_column(String(36), index=True)
     job_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -165,32 +189,72 @@ class AuditEntry(Base):
     reason: Mapped[str] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     details: Mapped[dict[str, Any]]
+    action_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # migration 4
+    holder: Mapped[str | None] = mapped_column(String(255), nullable=True)  # host:pid that acted
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
-def _create(*tables: type[Base]) -> Callable[[Engine], None]:
-    def step(engine: Engine) -> None:
+Bind = Engine | Connection
+
+
+def _create(*tables: type[Base]) -> Callable[[Bind], None]:
+    def step(bind: Bind) -> None:
         chosen = [Base.metadata.tables[str(t.__tablename__)] for t in tables]
-        Base.metadata.create_all(engine, tables=chosen, checkfirst=True)
+        Base.metadata.create_all(bind, tables=chosen, checkfirst=True)
 
     return step
 
 
 #: (version, name, upgrade); append only, never edit a released step
-MIGRATIONS: list[tuple[int, str, Callable[[Engine], None]]] = [
+MIGRATIONS: list[tuple[int, str, Callable[[Bind], None]]] = [
     (
         1,
         "initial schema",
         _create(SchemaVersion, Run, FindingRow, AlertState, RunLock, WarningSent, Extension, JournalEntry, CacheEntry),
     ),
     (2, "action audit", _create(AuditEntry)),
-    (3, "lock holders and resource locks", lambda engine: _lock_holders(engine)),
+    (3, "lock holders and resource locks", lambda bind: _lock_holders(bind)),
+    (4, "audit intents and lock modes", lambda bind: _intents(bind)),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
-def _lock_holders(engine: Engine) -> None:
+@contextmanager
+def _connection(bind: Bind) -> Iterator[Connection]:
+    """The migration's own connection (upgrade runs every step in one transaction), or a
+    transaction of its own when a step is handed an engine."""
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with bind.begin() as conn:
+            yield conn
+
+
+def _add_columns(bind: Bind, table: str, columns: dict[str, str]) -> None:
+    """ALTER TABLE … ADD COLUMN for each column the table lacks (idempotent)."""
+    with _connection(bind) as conn:
+        have = {c["name"] for c in inspect(conn).get_columns(table)}
+        for name, ddl in columns.items():
+            if name not in have:
+                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {ddl}"))
+
+
+def _lock_holders(bind: Bind) -> None:
     """Locks name their process, so one left by a process that died is taken over at once."""
-    with engine.begin() as conn:
-        if "holder" not in {c["name"] for c in inspect(conn).get_columns(RunLock.__tablename__)}:
-            conn.execute(text(f"ALTER TABLE {RunLock.__tablename__} ADD COLUMN holder VARCHAR(255)"))
-    _create(ResourceLock)(engine)
+    _add_columns(bind, RunLock.__tablename__, {"holder": "VARCHAR(255)"})
+    _create(ResourceLock)(bind)
+
+
+def _intents(bind: Bind) -> None:
+    """Audit rows written before acting (an id, the acting process, when it finished) and the
+    mode a run lock was taken in (a warn-only run yields to the teardown)."""
+    stamp = "TIMESTAMP WITH TIME ZONE" if bind.dialect.name == "postgresql" else "DATETIME"
+    table = AuditEntry.__tablename__
+    _add_columns(bind, table, {"action_id": "VARCHAR(36)", "holder": "VARCHAR(255)", "finished_at": stamp})
+    _add_columns(bind, RunLock.__tablename__, {"mode": "VARCHAR(64)"})
+    with _connection(bind) as conn:
+        indexes = {i["name"] for i in inspect(conn).get_indexes(table)}
+        if "ix_secops_audit_action_id" not in indexes:
+            conn.execute(text(f"CREATE UNIQUE INDEX ix_secops_audit_action_id ON {table} (action_id)"))
+        if "ix_secops_audit_open" not in indexes:
+            conn.execute(text(f"CREATE INDEX ix_secops_audit_open ON {table} (job_id, outcome)"))

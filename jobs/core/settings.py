@@ -76,8 +76,14 @@ class Settings(BaseSettings):
         description="run history, alert and warning state; a PostgreSQL URL in production",
     )
     state_auto_migrate: bool = Field(True, description="upgrade the state schema at start-up")
+    state_retry_seconds: float = Field(
+        60.0, gt=0, le=3600, description="a locked or unreachable state DB is waited out this long, then the run stops"
+    )
     run_lock_ttl_minutes: int = Field(
         360, ge=1, description="a run lock older than this is taken over (crashed holder)"
+    )
+    run_lock_wait_minutes: float = Field(
+        30.0, ge=0, description="a full run waits this long for a yielding one (warn-only) to release the lock"
     )
     pushgateway_url: str | None = Field(None, description="metrics are pushed at the end of every run")
     pushgateway_timeout_seconds: float = Field(5.0, gt=0, description="a slow Pushgateway never holds a run longer")

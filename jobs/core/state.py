@@ -5,21 +5,26 @@ SQLite by default, PostgreSQL in production; the models and migrations are in sc
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import socket
+import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import create_engine, delete, event, func, insert, inspect, select, update
-from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
+from sqlalchemy import Connection, create_engine, delete, event, func, insert, inspect, select, text, update
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from jobs.core.errors import ConfigError
-from jobs.core.job import Outcome, OutcomeKind
+from jobs.core import redact
+from jobs.core.errors import ConfigError, StateUnavailable
+from jobs.core.job import Outcome
 from jobs.core.schema import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -54,6 +59,18 @@ __all__ = [  # the models are importable from here too: callers need not know wh
 
 
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+log = logging.getLogger("secops.state")
+P = ParamSpec("P")
+T = TypeVar("T")
+
+#: how long a write waits out a locked or unreachable state DB before the run gives up on it
+RETRY_SECONDS = 60.0
+#: SQLite waits this long for another writer itself before each retry of ours
+SQLITE_BUSY_MS = 5000
+#: pg_advisory_xact_lock key for migrations: "secops" in ASCII
+MIGRATION_LOCK = 0x7365636F7073
+#: SQLite errors that pass (another writer); any other (unopenable, read-only) will not
+_SQLITE_BUSY = ("locked", "busy")
 
 
 def holder_gone(holder: str | None) -> bool:
@@ -75,10 +92,26 @@ def _sqlite_wal(connection: Any, _record: Any) -> None:
     (what the rotation journal and the locks guard against) without an fsync each; readers
     never wait for the writer. bench/secret_rotation.py: 30 → 57 rotations/s."""
     cursor = connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")  # first: switching to WAL waits for others too
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def driver_reason(exc: DBAPIError) -> str:
+    """The driver's own words, first line only (psycopg adds hints on further lines)."""
+    lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
+    return redact.scrub(lines[0] if lines else type(exc).__name__)
+
+
+def durable(method: Callable[Concatenate[StateStore, P], T]) -> Callable[Concatenate[StateStore, P], T]:
+    """A store method retried while the DB is locked or unreachable (StateStore.retrying)."""
+
+    def wrapper(self: StateStore, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return self.retrying(lambda: method(self, *args, **kwargs), method.__name__)
+
+    functools.update_wrapper(wrapper, method)
+    return wrapper
 
 
 def normalise_url(url: str) -> str:
@@ -99,7 +132,8 @@ class AlertRecord:
 class StateStore:
     """The one door to the state DB; sessions are short and never cross a network call."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, retry_seconds: float = RETRY_SECONDS) -> None:
+        self.retry_seconds = retry_seconds
         try:
             url = normalise_url(url)  # a network database may drop idle connections: ping before use
             self.engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"), future=True)
@@ -114,51 +148,83 @@ class StateStore:
         with self._sessions.begin() as session:
             yield session
 
-    # -- schema ---------------------------------------------------------------
-    def current_version(self) -> int:
-        if not inspect(self.engine).has_table(SchemaVersion.__tablename__):
-            return 0
-        with self.session() as s:
-            return s.scalar(select(func.max(SchemaVersion.version))) or 0
-
-    def upgrade(self, now: datetime) -> list[int]:
-        """Apply pending migrations in order; safe when two processes race."""
-        applied: list[int] = []
-        for version, name, step in MIGRATIONS:
-            if version <= self.current_version():
-                continue
-            step(self.engine)
+    def retrying(self, fn: Callable[[], T], what: str) -> T:
+        """`fn` again, with bounded backoff, while the DB is locked, busy or unreachable; then
+        StateUnavailable naming `state_db_url` and the driver's reason. A SQLite file that
+        cannot be opened or written fails at once: waiting will not change it."""
+        deadline = time.monotonic() + self.retry_seconds
+        delay = 0.1
+        while True:
             try:
-                with self.session() as s:
-                    s.add(SchemaVersion(version=version, name=name, applied_at=now))
-            except IntegrityError:
-                continue  # another process recorded it first
-            applied.append(version)
+                return fn()
+            except (OperationalError, DBAPIError) as exc:
+                if isinstance(exc, IntegrityError):
+                    raise
+                reason = driver_reason(exc)
+                passing = self.engine.dialect.name != "sqlite" or any(w in reason.lower() for w in _SQLITE_BUSY)
+                if not passing or time.monotonic() + delay > deadline:
+                    raise StateUnavailable(f"state_db_url: {what}: {reason}") from None
+                log.warning("state_db_retry", extra={"fields": {"operation": what, "reason": reason}})
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def exists(self) -> bool:
+        """False for a SQLite file not made yet (`db status` must not create it)."""
+        database = self.engine.url.database
+        if self.engine.dialect.name == "sqlite" and database not in (None, "", ":memory:"):
+            return Path(database).exists()
+        return True
+
+    # -- schema ---------------------------------------------------------------
+    @durable
+    def current_version(self) -> int:
+        with self.engine.connect() as conn:
+            return _version(conn)
+
+    @durable
+    def upgrade(self, now: datetime) -> list[int]:
+        """Apply pending migrations in order, all in one transaction under a lock (PostgreSQL:
+        an advisory lock; SQLite: the write lock), so two processes starting together on an
+        empty DB run them once, and a crash mid-way leaves the schema as it was."""
+        applied: list[int] = []
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            elif conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            current = _version(conn)
+            for version, name, step in MIGRATIONS:
+                if version <= current:
+                    continue
+                step(conn)
+                conn.execute(insert(SchemaVersion).values(version=version, name=name, applied_at=now))
+                applied.append(version)
+            conn.commit()
         return applied
 
     # -- run lock -------------------------------------------------------------
-    def acquire_lock(self, job_id: str, shard: str, run_id: str, now: datetime, ttl: timedelta) -> bool:
+    @durable
+    def acquire_lock(
+        self, job_id: str, shard: str, run_id: str, now: datetime, ttl: timedelta, mode: str | None = None
+    ) -> bool:
         """True if this run now holds the lock; one past its expiry, or left by a process on
-        this host that has exited, is taken over."""
+        this host that has exited, is taken over. `mode` tells others what kind of run holds it."""
+        values = {"run_id": run_id, "acquired_at": now, "expires_at": now + ttl, "holder": HOLDER, "mode": mode}
         try:
             with self.session() as s:
-                s.add(
-                    RunLock(
-                        job_id=job_id, shard=shard, run_id=run_id, acquired_at=now, expires_at=now + ttl, holder=HOLDER
-                    )
-                )
+                s.add(RunLock(job_id=job_id, shard=shard, **values))
             return True
         except IntegrityError:
             pass
         with self.session() as s:
             row = s.get(RunLock, (job_id, shard))
+            if row is not None and row.run_id == run_id:
+                return True  # a retried insert that had committed after all
             stale = RunLock.expires_at < now
             if row is not None and holder_gone(row.holder):
                 stale = RunLock.run_id == row.run_id
             taken = s.execute(
-                update(RunLock)
-                .where(RunLock.job_id == job_id, RunLock.shard == shard, stale)
-                .values(run_id=run_id, acquired_at=now, expires_at=now + ttl, holder=HOLDER)
+                update(RunLock).where(RunLock.job_id == job_id, RunLock.shard == shard, stale).values(**values)
             )
             return bool(taken.rowcount)  # type: ignore[attr-defined]
 
@@ -213,15 +279,18 @@ class StateStore:
                 )
             )
 
+    @durable
     def lock_holder(self, job_id: str, shard: str) -> RunLock | None:
         with self.session() as s:
             return s.get(RunLock, (job_id, shard))
 
+    @durable
     def release_lock(self, job_id: str, shard: str, run_id: str) -> None:
         with self.session() as s:
             s.execute(delete(RunLock).where(RunLock.job_id == job_id, RunLock.shard == shard, RunLock.run_id == run_id))
 
     # -- history --------------------------------------------------------------
+    @durable
     def record_run(self, run: Run, findings: list[dict[str, Any]], audit: list[dict[str, Any]]) -> None:
         """The run, its findings and its actions (plain dicts: one executemany each)."""
         with self.session() as s:
@@ -232,20 +301,19 @@ class StateStore:
             if audit:
                 s.execute(insert(AuditEntry), [{**a, "run_id": run.run_id, "job_id": run.job_id} for a in audit])
 
-    def done_actions(self, job_id: str, kind: str, outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:
-        """The details of every `kind` action done, by earlier runs (the audit) and by this
-        one (`outcomes`, not stored yet): what cumulative metrics count."""
+    @durable
+    def done_actions(self, job_id: str, kind: str, outcomes: Sequence[Outcome] = ()) -> list[dict[str, Any]]:
+        """The details of every `kind` action done, this run's included: each is in the audit
+        as soon as it is done (intents.AuditLog), so `outcomes` adds nothing any more."""
         with self.session() as s:
-            earlier = s.scalars(
+            rows = s.scalars(
                 select(AuditEntry.details).where(
                     AuditEntry.job_id == job_id, AuditEntry.kind == kind, AuditEntry.outcome == "done"
                 )
             )
-            found = [dict(d) for d in earlier]
-        return found + [
-            dict(o.action.details) for o in outcomes if o.action.kind == kind and o.outcome is OutcomeKind.DONE
-        ]
+            return [dict(d) for d in rows]
 
+    @durable
     def run_counts(self, job_id: str, shard: str) -> dict[str, int]:
         with self.session() as s:
             rows = s.execute(
@@ -253,6 +321,7 @@ class StateStore:
             )
             return {status: int(count) for status, count in rows}
 
+    @durable
     def last_success(self, job_id: str, shard: str) -> datetime | None:
         with self.session() as s:
             return s.scalar(
@@ -322,6 +391,7 @@ class StateStore:
             s.add(Extension(resource=resource, days=days, reason=reason, requested_by=by, created_at=at))
 
     # -- journal --------------------------------------------------------------
+    @durable
     def journal(
         self, job_id: str, subject: str, operation_id: str, at: datetime, entries: Sequence[tuple[str, str, Any]]
     ) -> None:
@@ -380,6 +450,12 @@ class StateStore:
                     s.add(CacheEntry(namespace=namespace, key=key, value=value, updated_at=now))
                 else:
                     row.value, row.updated_at = value, now
+
+
+def _version(conn: Connection) -> int:
+    if not inspect(conn).has_table(SchemaVersion.__tablename__):
+        return 0
+    return int(conn.scalar(select(func.max(SchemaVersion.version))) or 0)
 
 
 def new_run_id() -> str:

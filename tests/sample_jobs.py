@@ -3,7 +3,9 @@
 Each file is one resource: {"id", "severity", "message", "expires_at", "behaviour"}.
 `apply` really deletes the file, so a dry run that touched anything would show.
 `behaviour` makes an item fail: "permanent", "transient:N" (fails N times), "crash",
-"after:<id>" (blocked while <id> still exists, as a security group by its instance).
+"after:<id>" (blocked while <id> still exists, as a security group by its instance),
+"slow:S" (takes S seconds), "hang_before"/"hang_after" (with SAMPLE_HANG set: hang before or after deleting, for a kill
+to land mid-apply; a `<id>.hanging` file says it is there).
 A file named `_hold` makes `collect` wait that many seconds (concurrency tests).
 Run as `python -m tests.sample_jobs [options]` or `... schedule` for the scheduler.
 """
@@ -21,7 +23,18 @@ from pathlib import Path
 from typing import Any
 
 from jobs.core.errors import PermanentError, RetryLater, TransientError
-from jobs.core.job import Action, BaseJob, Finding, Inventory, Plan, RunError, Severity
+from jobs.core.job import (
+    Action,
+    BaseJob,
+    Finding,
+    Intent,
+    Inventory,
+    OutcomeKind,
+    Plan,
+    RunError,
+    Settled,
+    Severity,
+)
 from jobs.core.registry import JobOption, JobSpec, Schedule
 
 
@@ -61,6 +74,10 @@ class StoreJob(BaseJob[dict[str, Any]]):
     def apply(self, action: Action) -> None:
         path = Path(action.params["path"])
         behaviour = json.loads(path.read_text()).get("behaviour", "")
+        if behaviour.startswith("hang_") and os.environ.get("SAMPLE_HANG"):
+            self._hang(path, behaviour == "hang_after")
+        if behaviour.startswith("slow:"):
+            time.sleep(float(behaviour[5:]))
         if behaviour == "permanent":
             raise PermanentError(f"{action.resource}: refused by the store")
         if behaviour == "crash":
@@ -75,8 +92,31 @@ class StoreJob(BaseJob[dict[str, Any]]):
                 raise TransientError("store throttled", retry_after=0)
         path.unlink()
 
+    def _hang(self, path: Path, after: bool) -> None:
+        if after:
+            path.unlink()
+        path.with_suffix(".hanging").write_text("")
+        time.sleep(120)
+
+    def reconcile(self, intents: Sequence[Intent]) -> list[Settled]:
+        """A deletion left open is done if the file is gone; else it did not happen."""
+        settled = []
+        for intent in intents:
+            name = intent.resource.removeprefix("store:")
+            if (self.store / f"{name}.json").exists():
+                settled.append(Settled(intent.action_id, OutcomeKind.FAILED, f"interrupted: {name} still exists"))
+            else:
+                settled.append(Settled(intent.action_id, OutcomeKind.DONE, f"interrupted, and {name} is gone"))
+        return settled
+
     def shard_key(self, item: dict[str, Any]) -> str:
         return str(item["id"])
+
+
+class ForgetfulStoreJob(StoreJob):
+    """The store job without a reconcile of its own: BaseJob's default applies."""
+
+    reconcile = BaseJob.reconcile
 
 
 class ParallelStoreJob(StoreJob):
@@ -119,7 +159,10 @@ def main(argv: list[str]) -> int:
         from jobs.core.scheduler import serve
 
         return serve(argv[1] if len(argv) > 1 else None, SAMPLE_JOBS)
-    return execute(SPEC, job_parser(SPEC, "sample").parse_args(argv))[0]
+    from dataclasses import replace
+
+    spec = replace(SPEC, class_path=os.environ.get("SAMPLE_CLASS", SPEC.class_path))
+    return execute(spec, job_parser(spec, "sample").parse_args(argv))[0]
 
 
 if __name__ == "__main__":

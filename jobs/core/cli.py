@@ -1,4 +1,4 @@
-"""`python -m jobs list|run|schedule|demo|db` and `python -m jobs.<module>`.
+"""`python -m jobs list|run|schedule|demo|audit|db` and `python -m jobs.<module>`.
 
 Parsing needs only the registry; settings, state and job code load after it, so
 `--help` and `list` stay fast (bench/startup.py).
@@ -134,6 +134,13 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
     demo = sub.add_parser("demo", help="run every available job once against the embedded sandbox")
     demo.add_argument("--output", default="demo-output", metavar="DIR")
     sub.add_parser("settings-reference", help="print the settings reference (Markdown) generated from the models")
+    audit = sub.add_parser(
+        "audit", help="every recorded action: run_id, job, at, kind, resource, outcome, reason, error"
+    )
+    audit.add_argument("--job", metavar="ID", help="only this job's actions")
+    audit.add_argument("--since", type=parse_now, metavar="ISO8601", help="only actions at or after this instant")
+    audit.add_argument("--json", action="store_true", help="a JSON array on stdout instead of a table")
+    audit.add_argument("--config", metavar="PATH")
     db = sub.add_parser("db", help="state database schema")
     db.add_argument("action", choices=("upgrade", "status"))
     db.add_argument("--config", metavar="PATH")
@@ -156,25 +163,38 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
         from jobs.demo import run_demo
 
         return run_demo(args.output, stdout)
+    if args.command == "audit":
+        from jobs.core.audit import main as audit_main
+
+        return audit_main(args.job, args.since, args.json, args.config, stdout)
     return _db(args.action, args.config, stdout)
 
 
 def _db(action: str, config: str | None, stdout: TextIO) -> int:
     from datetime import UTC
 
-    from jobs.core.errors import ConfigError
+    from jobs.core.errors import ConfigError, StateUnavailable
     from jobs.core.settings import load_settings
     from jobs.core.state import SCHEMA_VERSION, StateStore
 
     try:
-        store = StateStore(load_settings(config).state_db_url)
+        settings = load_settings(config)
+        store = StateStore(settings.state_db_url, settings.state_retry_seconds)
+        if action == "upgrade":
+            applied = store.upgrade(datetime.now(UTC))
+            print(f"applied migrations: {applied or 'none'}; schema version {store.current_version()}", file=stdout)
+        elif not store.exists():  # reporting on a file must not create it
+            print(
+                f"no state DB yet at {store.engine.url.database}: schema version 0 (latest {SCHEMA_VERSION})",
+                file=stdout,
+            )
+        else:
+            print(f"schema version {store.current_version()} (latest {SCHEMA_VERSION})", file=stdout)
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"configuration error: {problem}", file=sys.stderr)
         return 2
-    if action == "upgrade":
-        applied = store.upgrade(datetime.now(UTC))
-        print(f"applied migrations: {applied or 'none'}; schema version {store.current_version()}", file=stdout)
-    else:
-        print(f"schema version {store.current_version()} (latest {SCHEMA_VERSION})", file=stdout)
+    except StateUnavailable as exc:
+        print(f"db {action}: {exc}", file=sys.stderr)
+        return 1
     return 0

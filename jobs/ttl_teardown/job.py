@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from jobs.core.delivery import send_to_person
-from jobs.core.job import Action, BaseJob, Inventory, Outcome, Plan
+from jobs.core.errors import PermanentError, TransientError
+from jobs.core.job import Action, BaseJob, Intent, Inventory, Outcome, OutcomeKind, Plan, Settled
 from jobs.ttl_teardown import plan as planning
 from jobs.ttl_teardown.cost import Pricing, load_pricing
 from jobs.ttl_teardown.messages import owner_message
@@ -110,6 +111,31 @@ class Job(BaseJob[Item]):
         for entry in action.params["entries"]:  # only once delivered: an undelivered warning counts for nothing
             self.ctx.state.record_warning(self.id, entry["id"], entry["key"], self._now, {"owner": owner})
 
+    def reconcile(self, intents: Sequence[Intent]) -> list[Settled]:
+        """A deletion a killed run left open is done when its resource is no longer live, and
+        did not happen when it still is (the plan decides again). A type that cannot be read,
+        and an owner mail (was it sent?), stay `unknown`."""
+        from jobs.ttl_teardown.providers.sources import live_ids
+
+        deletions = [i for i in intents if i.kind == "delete" and i.details.get("type")]
+        settled = super().reconcile([i for i in intents if i not in deletions])
+        seen: dict[tuple[str, str | None], set[str] | str] = {}
+        for intent in deletions:
+            key = (str(intent.details["type"]), _region(intent.resource))
+            if key not in seen:
+                try:
+                    seen[key] = live_ids(self.cfg, self.ctx, *key)
+                except (PermanentError, TransientError) as exc:
+                    seen[key] = str(exc)
+            live = seen[key]
+            if isinstance(live, str):
+                settled.append(Settled(intent.action_id, OutcomeKind.UNKNOWN, f"interrupted; {live}"))
+            elif intent.resource in live:
+                settled.append(Settled(intent.action_id, OutcomeKind.FAILED, "interrupted: the resource still exists"))
+            else:
+                settled.append(Settled(intent.action_id, OutcomeKind.DONE, "interrupted; the resource is gone"))
+        return settled
+
     def after_apply(self, run_id: str, outcomes: Sequence[Outcome]) -> None:
         """One JSON-lines object per run in S3, when `audit.s3_bucket` is set (the state DB has it anyway)."""
         bucket = self.cfg.audit.s3_bucket
@@ -142,3 +168,9 @@ class Job(BaseJob[Item]):
         from jobs.ttl_teardown.metrics import record
 
         record(registry, plan, outcomes, self.ctx.state, self.id)
+
+
+def _region(resource: str) -> str | None:
+    """The region field of an ARN (empty for S3 and IAM: the first region reads them)."""
+    parts = resource.split(":")
+    return parts[3] or None if resource.startswith("arn:") and len(parts) > 3 else None

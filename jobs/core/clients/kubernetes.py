@@ -6,7 +6,7 @@ import json
 import os
 from typing import Any
 
-from jobs.core.errors import PermanentError, RetryLater, TransientError
+from jobs.core.errors import EndpointDown, PermanentError, RetryLater, TransientError
 
 RETRYABLE = {429, 500, 502, 503, 504}
 
@@ -63,4 +63,13 @@ def api_call(call: Any, what: str, missing_ok: bool = False) -> Any:
         kind = TransientError if exc.status in RETRYABLE else PermanentError
         raise kind(f"{what}: HTTP {exc.status} {exc.reason}") from None
     except (HTTPError, OSError) as exc:
+        if _unreachable(exc):  # the runner's breaker stops acting after a few of these
+            raise EndpointDown(f"{what}: cannot connect to the API server ({type(exc).__name__})") from None
         raise TransientError(f"{what}: {type(exc).__name__}") from None
+
+
+def _unreachable(exc: BaseException) -> bool:
+    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
+
+    reason = exc.reason if isinstance(exc, MaxRetryError) else exc
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError | ConnectionRefusedError)

@@ -10,7 +10,8 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, Final
 
-from jobs.core.errors import PermanentError, RetryLater, TransientError
+from jobs.core.clients.aws import endpoint_down
+from jobs.core.errors import EndpointDown, PermanentError, RetryLater, TransientError
 from jobs.ttl_teardown.providers.aws_read import Aws
 
 GONE = {
@@ -46,6 +47,10 @@ def aws_call(what: str, call: Callable[[], Any]) -> Any:
             raise TransientError(f"{what}: {code}") from None
         raise PermanentError(f"{what}: {code}: {message}") from None
     except BotoCoreError as exc:
+        if endpoint_down(exc):  # the client's retries are spent: the runner's breaker decides
+            raise EndpointDown(
+                f"{what}: {exc}", endpoint=str(getattr(exc, "kwargs", {}).get("endpoint_url", ""))
+            ) from None
         raise TransientError(f"{what}: {type(exc).__name__}") from None
 
 

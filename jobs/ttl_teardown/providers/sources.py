@@ -78,3 +78,20 @@ def delete(cfg: TtlTeardownSettings, ctx: JobContext, params: Mapping[str, Any])
     from jobs.ttl_teardown.providers.aws_delete import DELETERS
 
     DELETERS[params["type"]](aws_for(ctx, params["region"]), params, ctx.run_id)
+
+
+def live_ids(cfg: TtlTeardownSettings, ctx: JobContext, kind: str, region: str | None) -> set[str]:
+    """The ids of every `kind` resource still live (a terminated instance is not) in `region`:
+    how a deletion that a killed run left open is settled. Raises when it cannot be read."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if kind.startswith("k8s:"):
+        from jobs.ttl_teardown.providers.kubernetes import READERS as K8S
+
+        return {i.id for i in K8S[kind](cluster_for(cfg, ctx))}
+    from jobs.ttl_teardown.providers.aws_read import READERS
+
+    try:
+        return {i.id for i in READERS[kind](aws_for(ctx, region or cfg.regions[0]))}
+    except (BotoCoreError, ClientError) as exc:
+        raise TransientError(f"could not read {kind} in {region}: {type(exc).__name__}") from None

@@ -1,0 +1,84 @@
+"""`python -m jobs audit [--job ID] [--since ISO8601] [--json]`: every recorded action.
+
+"What did it delete last week?" must get a true answer: the rows are written as runs act
+(intents.py), so an action of a run that was killed is here too, as `started` until a later
+run settles it. Read-only: a state DB that does not exist yet is not created.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TextIO
+
+from sqlalchemy import select
+
+from jobs.core import redact
+from jobs.core.errors import ConfigError, StateUnavailable
+from jobs.core.job import iso
+from jobs.core.state import AuditEntry, StateStore
+
+COLUMNS = ("run_id", "job", "at", "kind", "resource", "outcome", "reason", "error")
+AUDIT_SINCE = 2  # the migration that made the audit table
+
+
+def entries(store: StateStore, job: str | None, since: datetime | None) -> list[dict[str, Any]]:
+    """The audit rows in the order they were written, as the contract names their fields."""
+    if not store.exists():
+        return []
+
+    def read() -> list[dict[str, Any]]:
+        e = AuditEntry  # only the columns of migration 2: an older schema still answers
+        query = select(e.run_id, e.job_id, e.at, e.kind, e.resource, e.outcome, e.reason, e.error)
+        query = query.order_by(AuditEntry.at, AuditEntry.id)
+        if job:
+            query = query.where(AuditEntry.job_id == job)
+        if since:
+            query = query.where(AuditEntry.at >= since)
+        with store.session() as s:
+            return [_entry(*row) for row in s.execute(query)]
+
+    if store.current_version() < AUDIT_SINCE:
+        return []
+    return store.retrying(read, "read the audit")
+
+
+def _entry(*values: Any) -> dict[str, Any]:
+    row = dict(zip(COLUMNS, values, strict=True))
+    return {**row, "at": iso(row["at"])}
+
+
+def table(rows: Sequence[dict[str, Any]]) -> str:
+    """Aligned columns under a header; the run id shortened as in run reports."""
+    cells = [[str(c) for c in COLUMNS]]
+    for row in rows:
+        values = {**row, "run_id": row["run_id"][:8], "error": row["error"] or ""}
+        cells.append([" ".join(str(values[c]).split()) for c in COLUMNS])
+    widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in cells]
+    if not rows:
+        lines.append("(no recorded actions)")
+    return "\n".join(lines)
+
+
+def main(job: str | None, since: datetime | None, as_json: bool, config: str | None, stdout: TextIO) -> int:
+    from jobs.core.settings import load_settings
+
+    try:
+        settings = load_settings(config)
+        store = StateStore(settings.state_db_url, settings.state_retry_seconds)
+        rows = entries(store, job, since)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"audit: configuration error: {redact.scrub(problem)}", file=sys.stderr)
+        return 2
+    except StateUnavailable as exc:
+        print(f"audit: {redact.scrub(str(exc))}", file=sys.stderr)
+        return 1
+    if as_json:
+        stdout.write(redact.scrub(json.dumps(rows)) + "\n")
+    else:
+        print(redact.scrub(table(rows)), file=stdout)
+    return 0

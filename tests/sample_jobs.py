@@ -142,6 +142,7 @@ SPEC = JobSpec(
     destructive=True,
     options=(JobOption("verbose_mode", "a job-specific flag"),),
     class_path="tests.sample_jobs:StoreJob",
+    yielding_options=("verbose_mode",),  # a lesser mode, as ttl-teardown's warn_only
 )
 SAMPLE_JOBS = {SPEC.id: SPEC}
 

@@ -6,7 +6,8 @@ Each file is one resource: {"id", "severity", "message", "expires_at", "behaviou
 "after:<id>" (blocked while <id> still exists, as a security group by its instance),
 "slow:S" (takes S seconds), "hang_before"/"hang_after" (with SAMPLE_HANG set: hang before or after deleting, for a kill
 to land mid-apply; a `<id>.hanging` file says it is there).
-A file named `_hold` makes `collect` wait that many seconds (concurrency tests).
+A file named `_hold` makes `collect` wait that many seconds (concurrency tests), one named
+`_metrics_crash` makes `record_metrics` raise.
 Run as `python -m tests.sample_jobs [options]` or `... schedule` for the scheduler.
 """
 
@@ -111,6 +112,11 @@ class StoreJob(BaseJob[dict[str, Any]]):
 
     def shard_key(self, item: dict[str, Any]) -> str:
         return str(item["id"])
+
+    def record_metrics(self, registry: Any, plan: Plan, outcomes: Sequence[Any]) -> None:
+        """A file named `_metrics_crash` makes the job's own metrics raise (after acting)."""
+        if (self.store / "_metrics_crash").exists():
+            raise RuntimeError("metrics exporter broke")
 
 
 class ForgetfulStoreJob(StoreJob):

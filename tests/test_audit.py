@@ -136,7 +136,7 @@ def hold_exclusive(db: Path, seconds: float, when: Path, started: threading.Even
 
 def test_a_state_db_held_locked_mid_apply_still_gets_every_record(tmp_path: Path) -> None:
     """Locked longer than SQLite's own busy wait: the writes are retried, none is lost."""
-    store = store_of(tmp_path, 6, {i: "slow:0.3" for i in range(6)})
+    store = store_of(tmp_path, 6, dict.fromkeys(range(6), "slow:0.3"))
     cfg = config(tmp_path)
     StateStore(f"sqlite:///{tmp_path}/state.db").upgrade(datetime_now())
     locked = threading.Event()
@@ -152,7 +152,7 @@ def test_a_state_db_held_locked_mid_apply_still_gets_every_record(tmp_path: Path
 
 
 def test_an_intent_that_cannot_be_written_stops_the_run_acting_and_nothing_goes_unrecorded(tmp_path: Path) -> None:
-    store = store_of(tmp_path, 6, {i: "slow:0.3" for i in range(6)})
+    store = store_of(tmp_path, 6, dict.fromkeys(range(6), "slow:0.3"))
     cfg = config(tmp_path, state_retry_seconds=1)
     StateStore(f"sqlite:///{tmp_path}/state.db").upgrade(datetime_now())
     locked = threading.Event()
@@ -169,10 +169,12 @@ def test_an_intent_that_cannot_be_written_stops_the_run_acting_and_nothing_goes_
     assert deleted <= {r.resource for r in rows(tmp_path)}  # every side effect has its intent
     assert any(e["source"] == "state_db" for e in ran.result["errors"])
     assert [m["title"] for m in outbox(tmp_path)] == ["sample-store: state DB unavailable"]
+    before = [r for r in rows(tmp_path) if r.outcome == "started"]
     # its lock could not be released either: it goes when this process exits, as here
     StateStore(f"sqlite:///{tmp_path}/state.db").release_lock("sample-store", "all", ran.result["run_id"])
     again = run_sample(store, "--apply", "--config", cfg)  # the DB is back: the rest is done
-    assert again.code == 0 and again.result and again.result["summary"]["reconciled"] == 1
+    assert again.code == 0 and again.result  # and an outcome that could not be written is settled:
+    assert again.result["summary"].get("reconciled", 0) == len(before)
     assert not [r for r in rows(tmp_path) if r.outcome == "started"]
 
 
@@ -212,3 +214,26 @@ def datetime_now() -> Any:
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
+
+
+@pytest.mark.parametrize("broken", ["job_metrics", "pushgateway_url"])
+def test_the_run_is_recorded_and_reported_even_when_its_metrics_fail(tmp_path: Path, broken: str) -> None:
+    store = store_of(tmp_path, 1)
+    if broken == "job_metrics":
+        (store / "_metrics_crash").write_text("")
+        cfg = config(tmp_path)
+    else:
+        cfg = config(tmp_path, pushgateway_url="http://[not-a-host")
+    ran = run_sample(store, "--apply", "--config", cfg)
+    assert ran.result is not None, "no result printed"
+    with StateStore(f"sqlite:///{tmp_path}/state.db").session() as s:
+        from jobs.core.state import Run
+
+        [run] = s.scalars(select(Run)).all()
+    assert run.run_id == ran.result["run_id"] and run.exit_code == ran.code
+    assert [(r.resource, r.outcome) for r in rows(tmp_path)] == [("store:old0", "done")]
+    if broken == "job_metrics":
+        assert (ran.code, ran.result["status"]) == (1, "failure")
+        assert ran.result["errors"] == [{"source": "runner", "message": "RuntimeError: metrics exporter broke"}]
+    else:
+        assert (ran.code, ran.result["status"]) == (0, "success")  # a metrics sink never fails the run

@@ -185,7 +185,7 @@ def _db(action: str, config: str | None, stdout: TextIO) -> int:
             print(f"applied migrations: {applied or 'none'}; schema version {store.current_version()}", file=stdout)
         elif not store.exists():  # reporting on a file must not create it
             print(
-                f"no state DB yet at {store.engine.url.database}: schema version 0 (latest {SCHEMA_VERSION})",
+                f"schema version 0 (latest {SCHEMA_VERSION}): no state DB yet at {store.engine.url.database}",
                 file=stdout,
             )
         else:

@@ -23,7 +23,10 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    func,
+    insert,
     inspect,
+    select,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -217,6 +220,34 @@ MIGRATIONS: list[tuple[int, str, Callable[[Bind], None]]] = [
     (4, "audit intents and lock modes", lambda bind: _intents(bind)),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+#: pg_advisory_xact_lock key for migrations: "secops" in ASCII
+MIGRATION_LOCK = 0x7365636F7073
+
+
+def version_of(conn: Connection) -> int:
+    if not inspect(conn).has_table(SchemaVersion.__tablename__):
+        return 0
+    return int(conn.scalar(select(func.max(SchemaVersion.version))) or 0)
+
+
+def migrate(conn: Connection, now: datetime) -> list[int]:
+    """Apply pending migrations in order, all in one transaction under a lock (PostgreSQL: an
+    advisory lock; SQLite: the write lock), so two processes starting together on an empty
+    DB run them once, and a crash mid-way leaves the schema as it was."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+    elif conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    current = version_of(conn)
+    applied: list[int] = []
+    for version, name, step in MIGRATIONS:
+        if version <= current:
+            continue
+        step(conn)
+        conn.execute(insert(SchemaVersion).values(version=version, name=name, applied_at=now))
+        applied.append(version)
+    conn.commit()
+    return applied
 
 
 @contextmanager

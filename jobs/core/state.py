@@ -6,10 +6,8 @@ SQLite by default, PostgreSQL in production; the models and migrations are in sc
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import socket
-import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,12 +16,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, create_engine, delete, event, func, insert, inspect, select, text, update
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, OperationalError
+from sqlalchemy import create_engine, delete, event, func, insert, select, update
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-from jobs.core import redact
-from jobs.core.errors import ConfigError, StateUnavailable
+from jobs.core.durability import RETRY_SECONDS, SQLITE_BUSY_MS, retrying
+from jobs.core.errors import ConfigError
 from jobs.core.job import Outcome
 from jobs.core.schema import (
     MIGRATIONS,
@@ -39,6 +37,8 @@ from jobs.core.schema import (
     RunLock,
     SchemaVersion,
     WarningSent,
+    migrate,
+    version_of,
 )
 
 __all__ = [  # the models are importable from here too: callers need not know where they live
@@ -59,18 +59,8 @@ __all__ = [  # the models are importable from here too: callers need not know wh
 
 
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
-log = logging.getLogger("secops.state")
 P = ParamSpec("P")
 T = TypeVar("T")
-
-#: how long a write waits out a locked or unreachable state DB before the run gives up on it
-RETRY_SECONDS = 60.0
-#: SQLite waits this long for another writer itself before each retry of ours
-SQLITE_BUSY_MS = 5000
-#: pg_advisory_xact_lock key for migrations: "secops" in ASCII
-MIGRATION_LOCK = 0x7365636F7073
-#: SQLite errors that pass (another writer); any other (unopenable, read-only) will not
-_SQLITE_BUSY = ("locked", "busy")
 
 
 def holder_gone(holder: str | None) -> bool:
@@ -96,12 +86,6 @@ def _sqlite_wal(connection: Any, _record: Any, busy_ms: int = SQLITE_BUSY_MS) ->
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-def driver_reason(exc: DBAPIError) -> str:
-    """The driver's own words, first line only (psycopg adds hints on further lines)."""
-    lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
-    return redact.scrub(lines[0] if lines else type(exc).__name__)
 
 
 def durable(method: Callable[Concatenate[StateStore, P], T]) -> Callable[Concatenate[StateStore, P], T]:
@@ -150,24 +134,8 @@ class StateStore:
             yield session
 
     def retrying(self, fn: Callable[[], T], what: str) -> T:
-        """`fn` again, with bounded backoff, while the DB is locked, busy or unreachable; then
-        StateUnavailable naming `state_db_url` and the driver's reason. A SQLite file that
-        cannot be opened or written fails at once: waiting will not change it."""
-        deadline = time.monotonic() + self.retry_seconds
-        delay = 0.1
-        while True:
-            try:
-                return fn()
-            except (OperationalError, DBAPIError) as exc:
-                if isinstance(exc, IntegrityError):
-                    raise
-                reason = driver_reason(exc)
-                passing = self.engine.dialect.name != "sqlite" or any(w in reason.lower() for w in _SQLITE_BUSY)
-                if not passing or time.monotonic() + delay > deadline:
-                    raise StateUnavailable(f"state_db_url: {what}: {reason}") from None
-                log.warning("state_db_retry", extra={"fields": {"operation": what, "reason": reason}})
-                time.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        """`fn`, retried while the DB is locked or unreachable (durability.retrying)."""
+        return retrying(fn, what, self.retry_seconds, self.engine.dialect.name)
 
     def exists(self) -> bool:
         """False for a SQLite file not made yet (`db status` must not create it)."""
@@ -180,28 +148,13 @@ class StateStore:
     @durable
     def current_version(self) -> int:
         with self.engine.connect() as conn:
-            return _version(conn)
+            return version_of(conn)
 
     @durable
     def upgrade(self, now: datetime) -> list[int]:
-        """Apply pending migrations in order, all in one transaction under a lock (PostgreSQL:
-        an advisory lock; SQLite: the write lock), so two processes starting together on an
-        empty DB run them once, and a crash mid-way leaves the schema as it was."""
-        applied: list[int] = []
+        """Apply pending migrations (schema.migrate: once, under a lock, in one transaction)."""
         with self.engine.connect() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-            elif conn.dialect.name == "sqlite":
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-            current = _version(conn)
-            for version, name, step in MIGRATIONS:
-                if version <= current:
-                    continue
-                step(conn)
-                conn.execute(insert(SchemaVersion).values(version=version, name=name, applied_at=now))
-                applied.append(version)
-            conn.commit()
-        return applied
+            return migrate(conn, now)
 
     # -- run lock -------------------------------------------------------------
     @durable
@@ -451,12 +404,6 @@ class StateStore:
                     s.add(CacheEntry(namespace=namespace, key=key, value=value, updated_at=now))
                 else:
                     row.value, row.updated_at = value, now
-
-
-def _version(conn: Connection) -> int:
-    if not inspect(conn).has_table(SchemaVersion.__tablename__):
-        return 0
-    return int(conn.scalar(select(func.max(SchemaVersion.version))) or 0)
 
 
 def new_run_id() -> str:

@@ -6,9 +6,9 @@ production at AWS without a setting of ours. Adaptive retries back off on thrott
 instead of skipping a batch.
 
 An endpoint that is down must cost an action seconds, not half a minute: botocore retries
-connection errors with the same attempts and backoff as throttling, so 8 attempts waited
-~33 s per call against a dead endpoint. 3 attempts (botocore's standard) and a 2 s connect
-timeout bound it to ~3 s when refused and ~9 s when black-holed; a throttled action is
+connection errors with the same attempts and backoff as throttling, so 8 retries waited
+~33 s per call against a dead endpoint. 2 retries (3 calls, botocore's standard) and a 2 s
+connect timeout bound it to ~3 s when refused and ~9 s when black-holed; a throttled action is
 retried again by the runner (TransientError), and a dead endpoint trips its breaker.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 
 CONNECT_TIMEOUT_SECONDS = 2
 READ_TIMEOUT_SECONDS = 30
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 2  # retries after the first call (botocore's `max_attempts` key)
 
 
 def endpoint_down(exc: BaseException) -> bool:

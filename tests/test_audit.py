@@ -87,7 +87,7 @@ def test_a_run_killed_mid_apply_leaves_a_record_of_every_deletion_and_the_next_r
 
     after = run_sample(store, "--apply", "--config", cfg)  # takes over the dead run's lock at once
     assert after.code == 0 and after.result and after.result["summary"]["reconciled"] == 1
-    killed = [r for r in rows(tmp_path) if r.resource == f"store:old{at}"][0]
+    killed = next(r for r in rows(tmp_path) if r.resource == f"store:old{at}")
     if phase == "after":
         assert (killed.outcome, killed.reason) == ("done", f"interrupted, and old{at} is gone")
     else:
@@ -110,7 +110,7 @@ def test_the_default_reconcile_leaves_an_open_intent_unknown_with_the_reason(tmp
 
     forgetful = replace(SPEC, class_path="tests.sample_jobs:ForgetfulStoreJob")
     assert run_sample(store, "--apply", "--config", cfg, spec=forgetful).code == 0
-    settled = [r for r in rows(tmp_path) if r.action_id == open_intent.action_id][0]
+    settled = next(r for r in rows(tmp_path) if r.action_id == open_intent.action_id)
     assert settled.outcome == "unknown"
     assert settled.reason == f"interrupted: run {open_intent.run_id} ended before recording an outcome"
 

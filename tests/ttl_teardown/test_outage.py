@@ -51,7 +51,7 @@ def test_a_dead_endpoint_stops_the_deletions_after_a_few_failures_and_the_run_en
 ) -> None:
     ec2 = aws_client("ec2", REGION)
     image = ec2.describe_images()["Images"][0]["ImageId"]
-    for n in range(DOOMED):
+    for _ in range(DOOMED):
         ec2.run_instances(
             ImageId=image,
             MinCount=1,

@@ -63,6 +63,17 @@ def table(rows: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def failed(command: str, exc: ConfigError | StateUnavailable) -> int:
+    """One line per problem on stderr, named by the command: exit 2 for configuration, 1 for
+    a state DB that could not be used."""
+    if isinstance(exc, StateUnavailable):
+        print(f"{command}: {redact.scrub(str(exc))}", file=sys.stderr)
+        return 1
+    for problem in exc.problems:
+        print(f"{command}: configuration error: {redact.scrub(problem)}", file=sys.stderr)
+    return 2
+
+
 def main(job: str | None, since: datetime | None, as_json: bool, config: str | None, stdout: TextIO) -> int:
     from jobs.core.settings import load_settings
 
@@ -70,13 +81,8 @@ def main(job: str | None, since: datetime | None, as_json: bool, config: str | N
         settings = load_settings(config)
         store = StateStore(settings.state_db_url, settings.state_retry_seconds)
         rows = entries(store, job, since)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            print(f"audit: configuration error: {redact.scrub(problem)}", file=sys.stderr)
-        return 2
-    except StateUnavailable as exc:
-        print(f"audit: {redact.scrub(str(exc))}", file=sys.stderr)
-        return 1
+    except (ConfigError, StateUnavailable) as exc:
+        return failed("audit", exc)
     if as_json:
         stdout.write(redact.scrub(json.dumps(rows)) + "\n")
     else:

@@ -173,6 +173,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
 def _db(action: str, config: str | None, stdout: TextIO) -> int:
     from datetime import UTC
 
+    from jobs.core.audit import failed
     from jobs.core.errors import ConfigError, StateUnavailable
     from jobs.core.settings import load_settings
     from jobs.core.state import SCHEMA_VERSION, StateStore
@@ -190,11 +191,6 @@ def _db(action: str, config: str | None, stdout: TextIO) -> int:
             )
         else:
             print(f"schema version {store.current_version()} (latest {SCHEMA_VERSION})", file=stdout)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            print(f"configuration error: {problem}", file=sys.stderr)
-        return 2
-    except StateUnavailable as exc:
-        print(f"db {action}: {exc}", file=sys.stderr)
-        return 1
+    except (ConfigError, StateUnavailable) as exc:
+        return failed(f"db {action}", exc)
     return 0

@@ -49,9 +49,13 @@ class Job(BaseJob[Observation]):
 
     def collect(self) -> Inventory[Observation]:
         inventory: Inventory[Observation] = Inventory()
-        for name, spec in SOURCES.items():
-            if not spec.enabled(self.cfg):
-                continue
+        enabled = {name: spec for name, spec in SOURCES.items() if spec.enabled(self.cfg)}
+        if not enabled:  # "success, checked 0" would read as "all certificates are fine"
+            raise ConfigError(
+                "certificate_checker: no source configured: set files or endpoints, "
+                "or enable kubernetes, vault or acm"
+            )
+        for name, spec in enabled.items():
             started = time.monotonic()
             try:
                 part: Inventory[Observation] = load_attr(spec.target)(self.cfg, self.ctx)

@@ -51,7 +51,9 @@ class Observation:
 
     `trusted` is None where trust is not judged (storage), else whether the presented
     chain leads to a trusted root; `trust_error` says why not. `hostname` is set for
-    endpoints, the name clients ask for.
+    endpoints, the name clients ask for. `relied_on` indexes the presented issuers on the
+    path a client builds (None: every presented certificate after the leaf that is not a
+    self-signed root); `tls_version` is the protocol an endpoint negotiated.
     """
 
     resource: str
@@ -63,6 +65,8 @@ class Observation:
     chain_error: str | None = None  # a stored chain whose certificates do not link
     unreachable: str | None = None
     superseded_by: str | None = None  # a newer certificate for the same names, same source
+    relied_on: tuple[int, ...] | None = None
+    tls_version: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -20,7 +20,9 @@ MIN_BITS = {"RSA": 2048, "DSA": 2048, "EC": 256}
 WEAK_HASHES = {"sha1", "md5"}
 #: problems that make a certificate critical on their own, and those that make it at least a warning
 CRITICAL_PROBLEMS = {"expired", "not_yet_valid", "untrusted", "hostname_mismatch"}
-WARNING_PROBLEMS = {"weak_key", "sha1_signature", "self_signed", "stale_deployment"}
+WARNING_PROBLEMS = {"weak_key", "sha1_signature", "self_signed", "stale_deployment", "legacy_tls"}
+#: protocols below TLS 1.2, as `ssl.SSLSocket.version()` names them
+LEGACY_TLS = {"SSLv2", "SSLv3", "TLSv1", "TLSv1.1"}
 
 
 @dataclass(frozen=True)
@@ -72,20 +74,29 @@ def hostname_matches(host: str, dns_names: Sequence[str], ip_addresses: Sequence
     return False
 
 
-def _issuers(chain: Sequence[CertInfo]) -> Sequence[CertInfo]:
-    """The intermediates a client relies on: presented issuers that are not self-signed roots."""
-    return [c for c in chain[1:] if not c.self_signed]
+def _issuers(obs: Observation) -> list[CertInfo]:
+    """The intermediates a client relies on: the path the source found, else every presented
+    issuer that is not a self-signed root (a presented root is never an intermediate)."""
+    if obs.relied_on is not None:
+        return [obs.chain[i] for i in obs.relied_on if 0 < i < len(obs.chain)]
+    return [c for c in obs.chain[1:] if not c.self_signed]
+
+
+def first_to_expire(obs: Observation) -> CertInfo:
+    """The certificate whose expiry a client meets first: the leaf or an intermediate it relies on."""
+    assert obs.leaf is not None
+    return min([obs.leaf, *_issuers(obs)], key=lambda c: c.not_after)
 
 
 def effective_expiry(chain: Sequence[CertInfo]) -> datetime:
-    """The earliest expiry a client meets: the leaf or any intermediate presented with it."""
-    return min(c.not_after for c in [chain[0], *_issuers(chain)])
+    """The earliest expiry in a chain judged without a path (leaf first)."""
+    return first_to_expire(Observation("", "", tuple(chain))).not_after
 
 
 def problems(obs: Observation, now: datetime, thresholds: Thresholds, stale: bool = False) -> list[str]:
     leaf = obs.leaf
     assert leaf is not None
-    relied_on = [leaf, *_issuers(obs.chain)]
+    relied_on = [leaf, *_issuers(obs)]
     found = []
     if now > leaf.not_after:  # RFC 5280: valid through notAfter, inclusive
         found.append("expired")
@@ -102,8 +113,10 @@ def problems(obs: Observation, now: datetime, thresholds: Thresholds, stale: boo
         found.append("weak_key")
     if any(c.signature_hash in WEAK_HASHES for c in relied_on):
         found.append("sha1_signature")
-    if any(days_left(c.not_after, now) < thresholds.info_days for c in _issuers(obs.chain)):
+    if any(days_left(c.not_after, now) < thresholds.info_days for c in _issuers(obs)):
         found.append("chain_expiring")
+    if obs.tls_version in LEGACY_TLS:
+        found.append("legacy_tls")
     if stale:
         found.append("stale_deployment")
     return found
@@ -116,12 +129,12 @@ def severity(days: int, found: Sequence[str], thresholds: Thresholds) -> Severit
     return Severity.worst(*levels)
 
 
-def expiry_phrase(days: int) -> str:
+def expiry_phrase(days: int, what: str = "certificate") -> str:
     if days < 0:
-        return f"certificate expired {-days} day{'s' if days != -1 else ''} ago"
+        return f"{what} expired {-days} day{'s' if days != -1 else ''} ago"
     if days == 0:
-        return "certificate expires today"
-    return f"certificate expires in {days} day{'s' if days != 1 else ''}"
+        return f"{what} expires today"
+    return f"{what} expires in {days} day{'s' if days != 1 else ''}"
 
 
 def judge(
@@ -134,12 +147,15 @@ def judge(
     """The finding for one observed chain; `links` and `newer_stored` come from the join."""
     leaf = obs.leaf
     assert leaf is not None
-    expiry = effective_expiry(obs.chain)
+    first = first_to_expire(obs)
+    expiry = first.not_after
     days = days_left(expiry, now)
     found = problems(obs, now, thresholds, stale=newer_stored is not None)
     level = severity(days, found, thresholds)
-    message = expiry_phrase(days)
-    extra = [p.replace("_", " ") for p in found if p != "expired"]
+    by_intermediate = first is not leaf and first.not_after < leaf.not_after
+    message = expiry_phrase(days, f"intermediate {first.subject}" if by_intermediate else "certificate")
+    said = {"expired", "chain_expiring"} if by_intermediate else {"expired"}
+    extra = [p.replace("_", " ") for p in found if p not in said]
     if extra:
         message += "; " + ", ".join(extra)
     details: dict[str, Any] = {
@@ -161,8 +177,12 @@ def judge(
             {"subject": c.subject, "not_after": _iso(c.not_after), "fingerprint_sha256": c.fingerprint_sha256}
             for c in obs.chain
         ]
+    if by_intermediate:
+        details["expires_first"] = first.subject
     if obs.hostname:
         details["hostname"] = obs.hostname
+    if obs.tls_version:
+        details["tls_version"] = obs.tls_version
     if obs.trust_error or obs.chain_error:
         details["trust_error"] = obs.trust_error or obs.chain_error
     if newer_stored:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from jobs.core.settings import JobSettings
 
@@ -49,7 +49,13 @@ class EndpointSettings(_Strict):
         host, sep, port = value.rpartition(":")
         if not sep or not port.isdigit():
             raise ValueError(f"{value!r}: expected host:port or a URL")
-        return {"host": host.strip("[]"), "port": int(port)}
+        return {"host": host, "port": int(port)}
+
+    @field_validator("host")
+    @classmethod
+    def _unbracketed(cls, host: str) -> str:
+        """`[::1]` is how an IPv6 address is written next to a port; the address is `::1`."""
+        return host.strip().removeprefix("[").removesuffix("]")
 
     @property
     def hostname(self) -> str:
@@ -58,7 +64,8 @@ class EndpointSettings(_Strict):
     @property
     def resource(self) -> str:
         suffix = f"/{self.server_name}" if self.server_name and self.server_name != self.host else ""
-        return f"endpoint:{self.host}:{self.port}{suffix}"
+        host = f"[{self.host}]" if ":" in self.host else self.host  # IPv6, as in a URL
+        return f"endpoint:{host}:{self.port}{suffix}"
 
 
 class KubernetesSourceSettings(_Strict):
@@ -102,7 +109,9 @@ class CertificateCheckerSettings(JobSettings):
     acm: AcmSourceSettings = Field(default_factory=AcmSourceSettings, description="AWS Certificate Manager")
     concurrency: int = Field(32, ge=1, le=1024, description="endpoints probed at once")
     connect_timeout_seconds: float = Field(5.0, gt=0, description="TCP connect per endpoint")
-    handshake_timeout_seconds: float = Field(5.0, gt=0, description="STARTTLS + TLS handshake per endpoint")
+    handshake_timeout_seconds: float = Field(
+        5.0, gt=0, description="STARTTLS + TLS handshake per endpoint, one deadline (retries included)"
+    )
     unreachable_severity: Literal["critical", "warning", "info"] = Field(
         "warning", description="severity of an endpoint that cannot be reached or is not TLS"
     )

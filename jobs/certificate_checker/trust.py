@@ -4,6 +4,12 @@ Expiry and hostname are separate, pure rules (so `--now` moves them); this answe
 the trust question, with the system roots plus `ca_bundle`, at an instant when the
 presented certificates are all valid, so an expired certificate is still "trusted but
 expired" rather than one vague failure.
+
+The profile is the one OpenSSL's default verification (and so curl and Python's `ssl`)
+applies, not the CA/Browser Forum's: an issuer must be a CA (basicConstraints CA:TRUE)
+and sign with an algorithm clients accept (SHA-1 signatures are refused, as OpenSSL 3
+does at its default security level), but a private CA without keyUsage, subject or
+authority key identifiers is trusted, as those clients trust it.
 """
 
 from __future__ import annotations
@@ -16,12 +22,21 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
-from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store, VerificationError
+from cryptography.x509.verification import Criticality, ExtensionPolicy, PolicyBuilder, Store, VerificationError
 
+from jobs.certificate_checker.messages import plain
 from jobs.certificate_checker.parse import split_bundle
+from jobs.certificate_checker.signatures import issued_by
 from jobs.core.errors import ConfigError
 
-_CA_POLICY = ExtensionPolicy.webpki_defaults_ca()
+
+def _is_ca(policy: object, cert: x509.Certificate, value: x509.BasicConstraints | None) -> None:
+    if value is None or not value.ca:
+        raise ValueError("an issuer that is not a CA (basicConstraints CA:FALSE)")
+
+
+#: OpenSSL's profile: issuers are CAs; keyUsage, SKI and AKI optional (the WebPKI one demands them)
+_CA_POLICY = ExtensionPolicy.permit_all().require_present(x509.BasicConstraints, Criticality.AGNOSTIC, _is_ca)
 _EE_POLICY = ExtensionPolicy.permit_all()  # the leaf's names and usages are judged by the rules
 
 
@@ -59,8 +74,19 @@ class TrustStore:
 
     def __init__(self, roots: list[x509.Certificate]) -> None:
         self._store = Store(roots) if roots else None
+        self._by_subject: dict[x509.Name, list[x509.Certificate]] = {}
+        for root in roots:
+            self._by_subject.setdefault(root.subject, []).append(root)
         self._cache: dict[tuple[bytes, ...], tuple[bool, str | None]] = {}
         self._lock = threading.Lock()
+
+    def anchored(self, cert: x509.Certificate) -> bool:
+        """Whether a trusted root issued `cert`: a client's path ends there, whatever else is presented."""
+        try:
+            candidates = self._by_subject.get(cert.issuer, [])
+        except ValueError:
+            return False
+        return any(issued_by(cert, root) for root in candidates)
 
     def verify(self, chain: list[x509.Certificate], key: tuple[bytes, ...]) -> tuple[bool, str | None]:
         with self._lock:
@@ -85,8 +111,8 @@ class TrustStore:
             )
             try:
                 verifier.verify(chain[0], chain[1:])
-            except VerificationError as exc:
-                first_error = first_error or str(exc)[:300]
+            except (VerificationError, ValueError) as exc:
+                first_error = first_error or plain(exc)
                 continue
             return True, None
         return False, first_error

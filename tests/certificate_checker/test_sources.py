@@ -214,7 +214,7 @@ def test_a_stored_chain_that_does_not_link_is_untrusted(pki: Pki, tmp_path: Path
     appended_root = leaf.pem() + issue("reference root", NOW, ca=True).cert.public_bytes(serialization.Encoding.PEM)
     from jobs.certificate_checker.sources.kubernetes import observe
 
-    broken = observe(tls_secret("web", "broken", misordered))
-    fine = observe(tls_secret("web", "fine", appended_root))
-    assert broken.chain_error == "certificate 0 is not issued by certificate 1"  # type: ignore[union-attr]
-    assert fine.chain_error is None  # type: ignore[union-attr]
+    broken, _ = observe(tls_secret("web", "broken", misordered))
+    fine, _ = observe(tls_secret("web", "fine", appended_root))
+    assert broken is not None and broken.chain_error == "certificate 0 is not issued by certificate 1"
+    assert fine is not None and fine.chain_error is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobs.certificate_checker.model import Observation
-from jobs.certificate_checker.parse import cert_info, chain_break, split_bundle
+from jobs.certificate_checker.parse import stored_chain
 from jobs.certificate_checker.settings import CertificateCheckerSettings
 from jobs.core.clients.aws import aws_client
 from jobs.core.context import JobContext
@@ -16,24 +16,22 @@ KEY_TYPES = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "E
 HAS_CERTIFICATE = {"ISSUED", "INACTIVE", "EXPIRED"}  # pending, failed and revoked ones carry none to judge
 
 
-def observe(acm: Any, summary: dict[str, Any], region: str) -> Observation | RunError:
+def observe(acm: Any, summary: dict[str, Any], region: str) -> tuple[Observation | None, list[RunError]]:
     arn = summary["CertificateArn"]
     answer = acm.get_certificate(CertificateArn=arn)
     pem = (answer.get("Certificate", "") + "\n" + answer.get("CertificateChain", "")).encode()
-    parsed = list(split_bundle(pem))
-    if not parsed or parsed[0].cert is None:
-        return RunError(arn, parsed[0].error if parsed and parsed[0].error else "no certificate returned")
-    certs = [p.cert for p in parsed if p.cert is not None]
     extra = {
         "store": region,
         "status": summary.get("Status"),
         "in_use": summary.get("InUse"),
         "type": summary.get("Type"),
     }
-    return Observation(arn, "acm", tuple(cert_info(c) for c in certs), chain_error=chain_break(certs), extra=extra)
+    return stored_chain(arn, "acm", pem, "", extra)
 
 
 def read_region(acm: Any, region: str, ctx: JobContext) -> Inventory[Observation]:
+    from botocore.exceptions import ClientError
+
     inventory: Inventory[Observation] = Inventory()
     pages = acm.get_paginator("list_certificates").paginate(
         Includes={"keyTypes": KEY_TYPES}, PaginationConfig={"PageSize": 100}
@@ -42,12 +40,19 @@ def read_region(acm: Any, region: str, ctx: JobContext) -> Inventory[Observation
         for summary in page.get("CertificateSummaryList", []):
             if summary.get("Status") not in HAS_CERTIFICATE or not ctx.owns(summary["CertificateArn"]):
                 continue
-            seen = observe(acm, summary, region)
-            if isinstance(seen, RunError):
-                inventory.errors.append(seen)
-            else:
-                inventory.items.append(seen)
+            try:
+                seen, errors = observe(acm, summary, region)
+            except ClientError as exc:  # one certificate deleted or denied since the listing
+                inventory.errors.append(RunError(summary["CertificateArn"], _client_error(exc)))
+                continue
+            inventory.errors.extend(errors)
+            inventory.items.extend([seen] if seen is not None else [])
     return inventory
+
+
+def _client_error(exc: Any) -> str:
+    error = exc.response.get("Error", {})
+    return f"{error.get('Code')}: {error.get('Message')}"
 
 
 def collect(cfg: CertificateCheckerSettings, ctx: JobContext) -> Inventory[Observation]:
@@ -61,8 +66,7 @@ def collect(cfg: CertificateCheckerSettings, ctx: JobContext) -> Inventory[Obser
         try:
             part = read_region(acm, acm.meta.region_name, ctx)
         except ClientError as exc:
-            error = exc.response.get("Error", {})
-            inventory.errors.append(RunError(f"acm:{name}", f"{error.get('Code')}: {error.get('Message')}"))
+            inventory.errors.append(RunError(f"acm:{name}", _client_error(exc)))
             continue
         except BotoCoreError as exc:
             inventory.errors.append(RunError(f"acm:{name}", f"{type(exc).__name__}: {exc}"))

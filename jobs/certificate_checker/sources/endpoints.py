@@ -1,9 +1,10 @@
 """Live TLS endpoints: the chain a client is really shown, even when it does not verify.
 
-The handshake itself verifies nothing (so an expired, self-signed, mismatched, weak or
-SHA-1 certificate is still fetched and parsed); trust is judged afterwards against the
-system roots plus `ca_bundle` (trust.py), and dates and names by the pure rules. (A
-verifying handshake as a fast path was measured here: no cheaper, and two trust paths.)
+The network side is tls.py; here each presented certificate is read on its own (one
+malformed extra certificate is an error naming the endpoint, the rest is still judged),
+trust is judged against the system roots plus `ca_bundle` (trust.py), and dates and names
+by the pure rules. (A verifying handshake as a fast path was measured here: no cheaper,
+and two trust paths.)
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import socket
-import ssl
 import sys
 import threading
 import time
@@ -20,113 +19,21 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from cryptography import x509
-
-from jobs.certificate_checker.model import CertInfo, Observation
-from jobs.certificate_checker.parse import cert_info
+from jobs.certificate_checker.model import Observation
+from jobs.certificate_checker.parse import Parsed, read_der, relied_on
 from jobs.certificate_checker.settings import CertificateCheckerSettings, EndpointSettings
-from jobs.certificate_checker.sources.starttls import STARTTLS, StartTlsRefused
+from jobs.certificate_checker.sources.starttls import Deadline
+from jobs.certificate_checker.sources.tls import Fetched, client_context, describe, fetch, transient
 from jobs.certificate_checker.trust import TrustStore, load_roots
 from jobs.core.context import JobContext
-from jobs.core.job import Inventory
+from jobs.core.job import Inventory, RunError
 from jobs.core.logs import Progress
 
-ATTEMPTS = 2  # a reset or a timeout is tried once more; a refusal is an answer
+ATTEMPTS = 2  # a reset is tried once more, inside the same deadline; a refusal is an answer
 MIN_PER_PROCESS = 200  # below this a second process costs more than it saves
 MAX_PROCESSES = 4
 log = logging.getLogger("secops.certificate_checker")
 RETRY_DELAY_SECONDS = 0.2
-
-
-def client_context() -> ssl.SSLContext:
-    """Accepts anything, so nothing is hidden: weak keys, SHA-1, old protocols included."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    context.set_ciphers("ALL:@SECLEVEL=0")
-    context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
-    return context
-
-
-def _is_address(host: str) -> bool:
-    try:
-        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
-    except OSError:
-        return False
-    return True
-
-
-def _connect(host: str, port: int, timeout: float) -> socket.socket:
-    """An address needs no resolver round trip; a name goes through getaddrinfo."""
-    if not _is_address(host):
-        return socket.create_connection((host, port), timeout=timeout)
-    raw = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    raw.settimeout(timeout)
-    try:
-        raw.connect((host, port))
-    except OSError:
-        raw.close()
-        raise
-    return raw
-
-
-def presented_chain(tls: ssl.SSLSocket) -> list[bytes]:
-    """DER of every certificate the server sent (Python 3.13 names this publicly)."""
-    public = getattr(tls, "get_unverified_chain", None)
-    chain = public() if public else tls._sslobj.get_unverified_chain()  # type: ignore[attr-defined]
-    if chain:
-        return [c if isinstance(c, bytes) else c.public_bytes(ssl._ssl.ENCODING_DER) for c in chain]  # type: ignore[attr-defined]
-    leaf = tls.getpeercert(binary_form=True)
-    return [leaf] if leaf else []
-
-
-def fetch(endpoint: EndpointSettings, context: ssl.SSLContext, connect: float, handshake: float) -> list[bytes]:
-    """One handshake; raises OSError (ssl.SSLError included) on any failure."""
-    with _connect(endpoint.host, endpoint.port, connect) as raw:
-        raw.settimeout(handshake)
-        if endpoint.starttls:
-            STARTTLS[endpoint.starttls](raw)
-        sni = endpoint.server_name or (None if _is_address(endpoint.host) else endpoint.host)
-        with context.wrap_socket(raw, server_hostname=sni) as tls:
-            return presented_chain(tls)
-
-
-def _closed_early(exc: OSError) -> bool:
-    return isinstance(exc, ssl.SSLEOFError) or getattr(exc, "reason", None) == "UNEXPECTED_EOF_WHILE_READING"
-
-
-def _transient(exc: OSError) -> bool:
-    """Worth one more try: timeouts and connections dropped mid-way; a refusal is an answer."""
-    return isinstance(exc, TimeoutError | ConnectionResetError) or _closed_early(exc)
-
-
-def describe(exc: OSError, endpoint: EndpointSettings, cfg: CertificateCheckerSettings) -> str:
-    if isinstance(exc, StartTlsRefused):
-        return f"STARTTLS ({endpoint.starttls}) failed: {exc}"
-    if _closed_early(exc):
-        return "connection closed during the handshake"
-    if isinstance(exc, ssl.SSLError):
-        reason = exc.reason or str(exc)
-        if reason in ("WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE"):
-            return f"not TLS (handshake failed: {reason})"
-        return f"TLS handshake failed: {reason}"
-    if isinstance(exc, socket.gaierror):
-        return f"DNS lookup failed: {exc.strerror}"
-    if isinstance(exc, TimeoutError | socket.timeout):
-        return f"timed out (connect {cfg.connect_timeout_seconds:g}s, handshake {cfg.handshake_timeout_seconds:g}s)"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, ConnectionResetError | BrokenPipeError):
-        return "connection closed during the handshake"
-    return exc.strerror or type(exc).__name__
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """What the network gave: the presented DER chain, or the failure."""
-
-    chain: list[bytes] | None
-    error: OSError | None = None
 
 
 @dataclass
@@ -140,47 +47,57 @@ class Prober:
 
     def __post_init__(self) -> None:
         self.context = client_context()
-        self._parsed: dict[bytes, tuple[CertInfo, x509.Certificate]] = {}
+        self._parsed: dict[bytes, Parsed] = {}
 
     def fetch(self, endpoint: EndpointSettings) -> Fetched:
-        """Network only (runs in a worker thread); a reset or a timeout is tried once more."""
+        """Network only (runs in a worker thread), within one deadline: connect + handshake timeouts."""
+        connect, handshake = self.cfg.connect_timeout_seconds, self.cfg.handshake_timeout_seconds
+        overall = Deadline.after(connect + handshake)
         for attempt in range(ATTEMPTS):
             try:
-                return Fetched(
-                    fetch(endpoint, self.context, self.cfg.connect_timeout_seconds, self.cfg.handshake_timeout_seconds)
-                )
+                return fetch(endpoint, self.context, connect, handshake, overall)
             except OSError as exc:
-                if attempt == ATTEMPTS - 1 or not _transient(exc):
+                if attempt == ATTEMPTS - 1 or not transient(exc) or overall.at - time.monotonic() < RETRY_DELAY_SECONDS:
                     return Fetched(None, error=exc)
                 time.sleep(RETRY_DELAY_SECONDS * (attempt + 1))
         raise AssertionError("unreachable: ATTEMPTS >= 1")
 
-    def _info(self, der: bytes) -> tuple[CertInfo, x509.Certificate]:
+    def _read(self, index: int, der: bytes) -> Parsed:
         if der not in self._parsed:  # intermediates repeat across endpoints
-            cert = x509.load_der_x509_certificate(der)
-            self._parsed[der] = (cert_info(cert), cert)
-        return self._parsed[der]
+            self._parsed[der] = read_der(index, der)
+        found = self._parsed[der]
+        return found if found.index == index else Parsed(index, found.cert, found.info, found.error)
 
-    def observe(self, endpoint: EndpointSettings, fetched: Fetched) -> Observation:
-        """Parse and judge trust (runs in one thread)."""
+    def observe(self, endpoint: EndpointSettings, fetched: Fetched) -> tuple[Observation | None, list[RunError]]:
+        """Parse and judge trust (runs in one thread); a certificate that cannot be read is an error."""
+        cfg = self.cfg
         base = Observation(endpoint.resource, "endpoint", hostname=endpoint.hostname)
         if fetched.error is not None:
-            return _with(base, describe(fetched.error, endpoint, self.cfg))
+            reason = describe(fetched.error, endpoint, cfg.connect_timeout_seconds, cfg.handshake_timeout_seconds)
+            return _with(base, reason), []
         if not fetched.chain:
-            return _with(base, "the server presented no certificate")
-        try:
-            parsed = [self._info(der) for der in fetched.chain]
-        except ValueError as exc:
-            return _with(base, f"the server presented an unparseable certificate: {exc}")
-        trusted, why = self.trust.verify([cert for _, cert in parsed], tuple(fetched.chain))
+            return _with(base, "the server presented no certificate"), []
+        parsed = [self._read(i, der) for i, der in enumerate(fetched.chain)]
+        errors = [
+            RunError(endpoint.resource, f"presented certificate {p.index}: {p.error}") for p in parsed if p.cert is None
+        ]
+        good = [p for p in parsed if p.cert is not None and p.info is not None]
+        if not good or good[0].index != 0:
+            return None, errors
+        certs = [p.cert for p in good if p.cert is not None]
+        trusted, why = self.trust.verify(certs, tuple(fetched.chain[p.index] for p in good))
+        extra = {"handshake_error": describe(fetched.refused, endpoint, 0, 0)} if fetched.refused else {}
         return Observation(
             endpoint.resource,
             "endpoint",
-            tuple(info for info, _ in parsed),
+            tuple(p.info for p in good if p.info is not None),
             hostname=endpoint.hostname,
             trusted=trusted,
             trust_error=why,
-        )
+            relied_on=tuple(relied_on(certs, self.trust.anchored)),
+            tls_version=fetched.version,
+            extra=extra,
+        ), errors
 
 
 def _with(base: Observation, unreachable: str) -> Observation:
@@ -188,10 +105,12 @@ def _with(base: Observation, unreachable: str) -> Observation:
     return Observation(base.resource, base.source, hostname=base.hostname, unreachable=unreachable)
 
 
-def probe_all(cfg: CertificateCheckerSettings, endpoints: list[EndpointSettings], workers: int) -> list[Observation]:
+def probe_all(
+    cfg: CertificateCheckerSettings, endpoints: list[EndpointSettings], workers: int
+) -> Inventory[Observation]:
     """Probe `endpoints` with up to `workers` connections in flight (one process)."""
     prober = Prober(cfg, TrustStore(load_roots(cfg.ca_bundle)))
-    observations: list[Observation] = []
+    inventory: Inventory[Observation] = Inventory()
     progress = Progress("probing endpoints", len(endpoints))
     size = max(workers, 1) * 8  # bounds the raw chains held at once
     batches = [endpoints[i : i + size] for i in range(0, len(endpoints), size)]
@@ -202,9 +121,11 @@ def probe_all(cfg: CertificateCheckerSettings, endpoints: list[EndpointSettings]
             if index + 1 < len(batches):  # the network works on the next batch while this one is judged
                 pending = [pool.submit(prober.fetch, e) for e in batches[index + 1]]
             for endpoint, got in zip(batch, fetched, strict=True):
-                observations.append(prober.observe(endpoint, got))
+                seen, errors = prober.observe(endpoint, got)
+                inventory.items.extend([seen] if seen is not None else [])
+                inventory.errors.extend(errors)
                 progress.step()
-    return observations
+    return inventory
 
 
 def _processes(count: int) -> int:
@@ -220,8 +141,16 @@ def _processes(count: int) -> int:
     return min(cores, MAX_PROCESSES, count // MIN_PER_PROCESS)
 
 
+def unique(endpoints: list[EndpointSettings]) -> list[EndpointSettings]:
+    """Each endpoint once, by its resource (an endpoint listed twice, or as text and as an object)."""
+    first: dict[str, EndpointSettings] = {}
+    for endpoint in endpoints:
+        first.setdefault(endpoint.resource, endpoint)
+    return list(first.values())
+
+
 def collect(cfg: CertificateCheckerSettings, ctx: JobContext) -> Inventory[Observation]:
-    endpoints = [e for e in cfg.endpoints if ctx.owns(e.resource)]
+    endpoints = [e for e in unique(cfg.endpoints) if ctx.owns(e.resource)]
     processes = _processes(len(endpoints))
     if processes > 1:
         shares = [endpoints[i::processes] for i in range(processes)]
@@ -234,6 +163,7 @@ def collect(cfg: CertificateCheckerSettings, ctx: JobContext) -> Inventory[Obser
         else:
             log.info("endpoints_probed", extra={"fields": {"endpoints": len(endpoints), "processes": processes}})
             order = {e.resource: i for i, e in enumerate(endpoints)}
-            merged = sorted((o for part in parts for o in part), key=lambda o: order[o.resource])
-            return Inventory(items=merged)
-    return Inventory(items=probe_all(cfg, endpoints, cfg.concurrency))
+            merged = sorted((o for part in parts for o in part.items), key=lambda o: order[o.resource])
+            errors = sorted((e for part in parts for e in part.errors), key=lambda e: order[e.source])
+            return Inventory(items=merged, errors=errors)
+    return probe_all(cfg, endpoints, cfg.concurrency)

@@ -3,46 +3,69 @@
 from __future__ import annotations
 
 import glob
+import os
+import stat
 from pathlib import Path
 
 from jobs.certificate_checker.model import Observation
-from jobs.certificate_checker.parse import cert_info, split_bundle
+from jobs.certificate_checker.parse import MAX_BUNDLE_BYTES, split_bundle
 from jobs.certificate_checker.settings import CertificateCheckerSettings
 from jobs.core.context import JobContext
 from jobs.core.job import Inventory, RunError
 
-MAX_FILE_BYTES = 10 * 1024 * 1024  # a certificate file is kilobytes; anything else is a mistake
+
+def _regular(path: str) -> bool | str:
+    """True for a regular file, False for anything else that exists, the reason it cannot be looked at."""
+    try:
+        return stat.S_ISREG(Path(path).stat().st_mode)
+    except FileNotFoundError:
+        return "no such file"
+    except OSError as exc:  # a directory we may not enter, a symlink loop
+        return f"cannot read: {exc.strerror or exc}"
 
 
 def paths(patterns: list[str]) -> tuple[list[Path], list[RunError]]:
-    found: dict[str, Path] = {}
+    """Every file the patterns name, once per real file (a symlink loop under ** names one file many
+    times), under its shortest spelling; what cannot be looked at is an error naming it."""
+    found: dict[str, Path] = {}  # real path → the spelling reported
     errors = []
     for pattern in patterns:
-        is_glob = glob.has_magic(pattern)
+        if not glob.has_magic(pattern):
+            kind = _regular(pattern)
+            if kind is True:
+                found.setdefault(os.path.realpath(pattern), Path(pattern))
+            else:
+                errors.append(RunError(f"file:{pattern}", kind if isinstance(kind, str) else "not a regular file"))
+            continue
+        files = []
         # glob.glob, not Path.glob: patterns are absolute or relative and may contain **
-        matches = sorted(glob.glob(pattern, recursive=True)) if is_glob else [pattern]  # noqa: PTH207
-        files = [m for m in matches if Path(m).is_file()]
+        for match in sorted(glob.glob(pattern, recursive=True), key=lambda m: (m.count(os.sep), m)):  # noqa: PTH207
+            kind = _regular(match)
+            if kind is True:
+                files.append(match)
+            elif isinstance(kind, str) and kind != "no such file":  # a dangling symlink is no file
+                errors.append(RunError(f"file:{match}", kind))
         if not files:
-            errors.append(RunError(f"file:{pattern}", "glob matched no file" if is_glob else "no such file"))
+            errors.append(RunError(f"file:{pattern}", "glob matched no file"))
         for match in files:
-            found.setdefault(match, Path(match))
+            found.setdefault(os.path.realpath(match), Path(match))
     return list(found.values()), errors
 
 
 def read_file(path: Path) -> tuple[list[Observation], list[RunError]]:
     observations, errors = [], []
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return [], [RunError(f"file:{path}", f"larger than {MAX_FILE_BYTES} bytes: not a certificate file")]
+        if path.stat().st_size > MAX_BUNDLE_BYTES:
+            return [], [RunError(f"file:{path}", f"larger than {MAX_BUNDLE_BYTES} bytes: not a certificate file")]
         data = path.read_bytes()
     except OSError as exc:
         return [], [RunError(f"file:{path}", f"cannot read: {exc.strerror or exc}")]
     for parsed in split_bundle(data):
         resource = f"file:{path}#{parsed.index}"
-        if parsed.cert is None:
+        if parsed.info is None:
             errors.append(RunError(resource, parsed.error or "unreadable"))
             continue
-        observations.append(Observation(resource, "file", (cert_info(parsed.cert),), extra={"path": str(path)}))
+        observations.append(Observation(resource, "file", (parsed.info,), extra={"path": str(path)}))
     return observations, errors
 
 

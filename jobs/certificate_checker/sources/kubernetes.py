@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from jobs.certificate_checker.model import Observation
-from jobs.certificate_checker.parse import cert_info, chain_break, split_bundle
+from jobs.certificate_checker.parse import stored_chain
 from jobs.certificate_checker.settings import CertificateCheckerSettings, KubernetesSourceSettings
 from jobs.core.clients.kubernetes import api_call, kubernetes_api, raw_json
 from jobs.core.context import JobContext
@@ -46,28 +46,18 @@ def secrets(core: Any, namespace: str | None, cfg: KubernetesSourceSettings) -> 
             return
 
 
-def observe(secret: dict[str, Any]) -> Observation | RunError:
+def observe(secret: dict[str, Any]) -> tuple[Observation | None, list[RunError]]:
     meta = secret.get("metadata") or {}
     resource = f"k8s:{meta.get('namespace')}/{meta.get('name')}"
     encoded = (secret.get("data") or {}).get("tls.crt")
     if not encoded:
-        return RunError(resource, f"Secret of type {TLS_TYPE} without tls.crt")
+        return None, [RunError(resource, f"Secret of type {TLS_TYPE} without tls.crt")]
     try:
         pem = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        return RunError(resource, "tls.crt is not valid base64")
-    parsed = list(split_bundle(pem))
-    bad = [p for p in parsed if p.cert is None]
-    if bad:
-        return RunError(resource, f"tls.crt certificate {bad[0].index}: {bad[0].error}")
-    certs = [p.cert for p in parsed if p.cert is not None]
-    return Observation(
-        resource,
-        "kubernetes",
-        tuple(cert_info(c) for c in certs),
-        chain_error=chain_break(certs),
-        extra={"namespace": meta.get("namespace"), "secret_type": secret.get("type")},
-    )
+        return None, [RunError(resource, "tls.crt is not valid base64")]
+    extra = {"namespace": meta.get("namespace"), "secret_type": secret.get("type")}
+    return stored_chain(resource, "kubernetes", pem, "tls.crt ", extra)
 
 
 def _missing_namespaces(core: Any, cfg: KubernetesSourceSettings) -> list[RunError]:
@@ -98,10 +88,9 @@ def collect(cfg: CertificateCheckerSettings, ctx: JobContext) -> Inventory[Obser
             for secret in secrets(core, namespace, k):
                 if secret.get("type") != TLS_TYPE and "tls.crt" not in (secret.get("data") or {}):
                     continue
-                seen = observe(secret)
-                if isinstance(seen, RunError):
-                    inventory.errors.append(seen)
-                elif ctx.owns(seen.resource):
+                seen, errors = observe(secret)
+                inventory.errors.extend(e for e in errors if ctx.owns(e.source))
+                if seen is not None and ctx.owns(seen.resource):
                     inventory.items.append(seen)
         except (PermanentError, TransientError) as exc:
             inventory.errors.append(RunError(f"k8s:{namespace or '*'}", str(exc)))

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jobs.certificate_checker.model import CertInfo, Observation
-from jobs.certificate_checker.parse import cert_info, split_bundle
+from jobs.certificate_checker.parse import split_bundle
 from jobs.certificate_checker.settings import CertificateCheckerSettings
 from jobs.core.clients.vault import section_client, vault_call
 from jobs.core.context import JobContext
@@ -27,16 +27,28 @@ def _list(client: Any, path: str) -> list[str] | None:
 
 
 def _read(client: Any, mount: str, serial: str) -> dict[str, Any]:
-    """The cache entry for one serial: {"revoked": true} or {"cert": CertInfo JSON}."""
+    """The cache entry for one serial: {"revoked": true}, {"cert": CertInfo JSON}, or {"error": why}
+    (one serial that cannot be read or parsed is its own error; the mount goes on)."""
     path = f"{mount}/cert/{serial}"
-    answer = call_with_retry(lambda: vault_call(lambda: client.read(path), f"read {path}"))
+    try:
+        answer = call_with_retry(lambda: vault_call(lambda: client.read(path), f"read {path}"))
+    except (PermanentError, TransientError) as exc:
+        return {"error": str(exc)}
     data = (answer or {}).get("data") or {}
     if int(data.get("revocation_time") or 0) > 0:
         return {"revoked": True}
-    parsed = next(iter(split_bundle((data.get("certificate") or "").encode())), None)
-    if parsed is None or parsed.cert is None:
+    parsed = next(iter(split_bundle(str(data.get("certificate") or "").encode())), None)
+    if parsed is None or parsed.info is None:
         return {"error": parsed.error if parsed else "no certificate in the answer"}
-    return {"cert": cert_info(parsed.cert).to_json()}
+    return {"cert": parsed.info.to_json()}
+
+
+def _cached(entry: dict[str, Any]) -> CertInfo | None:
+    """A cache entry written by another version may not fit: it is read again, not trusted."""
+    try:
+        return CertInfo.from_json(entry["cert"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def read_mount(client: Any, mount: str, ctx: JobContext) -> Inventory[Observation]:
@@ -50,6 +62,7 @@ def read_mount(client: Any, mount: str, ctx: JobContext) -> Inventory[Observatio
     revoked = set(_list(client, f"{mount}/certs/revoked") or [])
     namespace = f"vault-pki:{mount}"[:64]
     known = ctx.state.cache_get(namespace, serials)
+    known = {s: v for s, v in known.items() if "cert" not in v or _cached(v) is not None}
     fresh = {s: _read(client, mount, s) for s in serials if s not in known and s not in revoked}
     cacheable = {s: v for s, v in fresh.items() if "error" not in v}
     ctx.state.cache_put(namespace, cacheable, datetime.now(UTC))  # bookkeeping time, not a decision input
@@ -61,7 +74,10 @@ def read_mount(client: Any, mount: str, ctx: JobContext) -> Inventory[Observatio
         if "error" in entry:
             inventory.errors.append(RunError(resource, entry["error"]))
             continue
-        info = CertInfo.from_json(entry["cert"])
+        info = _cached(entry)
+        if info is None:
+            inventory.errors.append(RunError(resource, "no certificate in the answer"))
+            continue
         inventory.items.append(Observation(resource, "vault", (info,), extra={"store": mount, "serial": serial}))
     return inventory
 

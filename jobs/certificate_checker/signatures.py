@@ -66,7 +66,7 @@ def signed_with(cert: x509.Certificate, key: object) -> bool:
         if algorithm is None:
             return False
         if isinstance(key, rsa.RSAPublicKey):
-            scheme = cert.signature_algorithm_parameters
+            scheme = cert.signature_algorithm_parameters or padding.PKCS1v15()  # None for md5WithRSA
             if not isinstance(scheme, padding.PKCS1v15 | padding.PSS):
                 return False
             key.verify(signature, data, scheme, algorithm)

@@ -38,15 +38,20 @@ class Issued:
     cert: x509.Certificate
     key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
     chain: list[x509.Certificate] = field(default_factory=list)  # issuers to present after it
+    extra: bytes = b""  # PEM presented after the chain as is (a certificate cryptography cannot read)
 
     def pem(self, with_chain: bool = True) -> bytes:
         certs = [self.cert, *(self.chain if with_chain else [])]
-        return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
+        return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs) + (self.extra if with_chain else b"")
 
     def key_pem(self) -> bytes:
-        return self.key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        return key_pem(self.key)
+
+
+def key_pem(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def _sans(names: Sequence[str]) -> x509.SubjectAlternativeName:
@@ -69,8 +74,13 @@ def issue(
     starts_days: float = -30,
     key: KeyType = "ec256",
     ca: bool = False,
+    minimal: bool = False,
 ) -> Issued:
-    """A certificate valid from `now + starts_days` for `valid_days`; self-signed without `issuer`."""
+    """A certificate valid from `now + starts_days` for `valid_days`; self-signed without `issuer`.
+
+    `minimal`: basicConstraints and SANs only, no keyUsage, EKU or key identifiers, as many
+    private CAs issue them (OpenSSL and Python's `ssl` trust such chains).
+    """
     private = new_key(key)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     start = now + timedelta(days=starts_days)
@@ -84,17 +94,18 @@ def issue(
         .not_valid_after(start + timedelta(days=valid_days))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
     )
-    if ca:
+    if ca and not minimal:
         usage = x509.KeyUsage(False, False, False, False, False, True, True, False, False)
         builder = builder.add_extension(usage, critical=True)
-    else:
+    elif not minimal:
         builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
     if sans is None:
         sans = [] if ca else [common_name]
     if sans:
         builder = builder.add_extension(_sans(sans), critical=False)
-    builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(private.public_key()), critical=False)
-    if issuer:
+    if not minimal:
+        builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(private.public_key()), critical=False)
+    if issuer and not minimal:
         aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key())
         builder = builder.add_extension(aki, critical=False)
     signer = issuer.key if issuer else private
@@ -107,8 +118,18 @@ def _is_root(cert: x509.Certificate) -> bool:
     return cert.issuer == cert.subject
 
 
-def issue_sha1(common_name: str, issuer: Issued, now: datetime, valid_days: int = 90) -> Issued:
-    """A leaf signed with SHA-1 by `issuer`, made with the openssl CLI."""
+def issue_sha1(
+    common_name: str,
+    issuer: Issued | None,
+    now: datetime,
+    valid_days: float = 90,
+    *,
+    starts_days: float = 0,
+    ca: bool = False,
+    digest: str = "sha1",
+) -> Issued:
+    """A certificate signed with SHA-1 (or `digest`, e.g. md5) by `issuer`, self-signed without
+    one, made with the openssl CLI (cryptography refuses to sign with SHA-1)."""
     openssl = shutil.which("openssl")
     if openssl is None:
         raise RuntimeError("the openssl command is needed to make a SHA-1 certificate")
@@ -121,30 +142,43 @@ def issue_sha1(common_name: str, issuer: Issued, now: datetime, valid_days: int 
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         (d / "csr.pem").write_bytes(csr.public_bytes(serialization.Encoding.PEM))
-        (d / "ca.pem").write_bytes(issuer.cert.public_bytes(serialization.Encoding.PEM))
-        (d / "ca.key").write_bytes(issuer.key_pem())
-        (d / "ext").write_text(f"subjectAltName=DNS:{common_name}\nbasicConstraints=critical,CA:FALSE\n")
+        (d / "ca.key").write_bytes(key_pem(issuer.key if issuer else private))
+        names = "" if ca else f"subjectAltName=DNS:{common_name}\n"
+        (d / "ext").write_text(f"{names}basicConstraints=critical,CA:{'TRUE' if ca else 'FALSE'}\n")
         (d / "index.txt").write_text("")
         (d / "ca.cnf").write_text(  # `openssl ca`, not `x509 -req`: only it takes a start date (OpenSSL 3.0)
             "[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\npolicy=p\nunique_subject=no\n"
             "[p]\ncommonName=supplied\n"
         )
-        stamp = "%Y%m%d%H%M%SZ"
+        if issuer:
+            (d / "ca.pem").write_bytes(issuer.cert.public_bytes(serialization.Encoding.PEM))
+        who = ["-cert", "ca.pem"] if issuer else ["-selfsign"]
+        stamp, start = "%Y%m%d%H%M%SZ", now + timedelta(days=starts_days)
         subprocess.run(  # noqa: S603 - fixed arguments, temporary files
-            [openssl, "ca", "-batch", "-config", "ca.cnf", "-in", "csr.pem", "-cert", "ca.pem", "-keyfile", "ca.key",
-             "-md", "sha1", "-startdate", now.strftime(stamp),
-             "-enddate", (now + timedelta(days=valid_days)).strftime(stamp),
+            [openssl, "ca", "-batch", "-config", "ca.cnf", "-in", "csr.pem", *who, "-keyfile", "ca.key",
+             "-md", digest, "-startdate", start.strftime(stamp),
+             "-enddate", (start + timedelta(days=valid_days)).strftime(stamp),
              "-rand_serial", "-extfile", "ext", "-notext", "-out", "leaf.pem"],
             check=True, capture_output=True, timeout=30, cwd=d,
         )  # fmt: skip
         cert = x509.load_pem_x509_certificate((d / "leaf.pem").read_bytes())
-    return Issued(cert, private, [c for c in [issuer.cert, *issuer.chain] if not _is_root(c)])
+    chain = [c for c in [issuer.cert, *issuer.chain] if not _is_root(c)] if issuer else []
+    return Issued(cert, private, chain)
 
 
-def server_context(issued: Issued) -> ssl.SSLContext:
-    """A server context presenting `issued` and its chain; weak keys and SHA-1 allowed."""
+def server_context(
+    issued: Issued, *, max_version: ssl.TLSVersion | None = None, client_cert: bool = False
+) -> ssl.SSLContext:
+    """A server context presenting `issued` and its chain; weak keys, SHA-1 and, below
+    `max_version`, old protocols allowed; `client_cert` demands a client certificate."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.set_ciphers("ALL:@SECLEVEL=0")
+    if max_version is not None:
+        context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+        context.maximum_version = max_version
+    if client_cert:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(cadata=issued.cert.public_bytes(serialization.Encoding.PEM).decode())
     with tempfile.TemporaryDirectory() as tmp:
         cert_file, key_file = Path(tmp) / "cert.pem", Path(tmp) / "key.pem"
         cert_file.write_bytes(issued.pem())
@@ -156,12 +190,25 @@ def server_context(issued: Issued) -> ssl.SSLContext:
 class TLSServer:
     """Serves TLS handshakes on 127.0.0.1; `by_name` picks the certificate by SNI."""
 
-    def __init__(self, default: Issued, by_name: Mapping[str, Issued] | None = None, port: int = 0) -> None:
-        self.context = server_context(default)
-        self.by_name = {name: server_context(issued) for name, issued in (by_name or {}).items()}
+    def __init__(
+        self,
+        default: Issued,
+        by_name: Mapping[str, Issued] | None = None,
+        port: int = 0,
+        *,
+        host: str = "127.0.0.1",
+        max_version: ssl.TLSVersion | None = None,
+        client_cert: bool = False,
+    ) -> None:
+        def context(issued: Issued) -> ssl.SSLContext:
+            return server_context(issued, max_version=max_version, client_cert=client_cert)
+
+        self.context = context(default)
+        self.by_name = {name: context(issued) for name, issued in (by_name or {}).items()}
         if self.by_name:
             self.context.sni_callback = self._pick
-        self.sock = socket.create_server(("127.0.0.1", port), backlog=1024)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.create_server((host, port), family=family, backlog=1024)
         self.port = int(self.sock.getsockname()[1])
         self._stopped = threading.Event()
 

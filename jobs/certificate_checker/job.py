@@ -52,8 +52,7 @@ class Job(BaseJob[Observation]):
         enabled = {name: spec for name, spec in SOURCES.items() if spec.enabled(self.cfg)}
         if not enabled:  # "success, checked 0" would read as "all certificates are fine"
             raise ConfigError(
-                "certificate_checker: no source configured: set files or endpoints, "
-                "or enable kubernetes, vault or acm"
+                "certificate_checker: no source configured: set files or endpoints, or enable kubernetes, vault or acm"
             )
         for name, spec in enabled.items():
             started = time.monotonic()

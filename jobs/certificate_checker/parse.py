@@ -21,6 +21,7 @@ from jobs.core.job import RunError
 
 MAX_BUNDLE_BYTES = 10 * 1024 * 1024  # a certificate bundle is kilobytes (the system roots: ~200 KB)
 MAX_BLOCKS = 10_000  # certificates read from one bundle; the rest is one error
+MAX_ERRORS = 20  # unreadable blocks listed one by one per bundle; the rest are counted
 _BEGIN, _END = b"-----BEGIN CERTIFICATE-----", b"-----END CERTIFICATE-----"
 
 
@@ -71,23 +72,34 @@ def pem_blocks(data: bytes) -> Iterator[bytes | None]:
 
 
 def split_bundle(data: bytes) -> Iterator[Parsed]:
-    """Every certificate in PEM text (any number of blocks) or one DER certificate."""
+    """Every certificate in PEM text (any number of blocks) or one DER certificate.
+
+    After MAX_ERRORS unreadable blocks the rest are counted, not listed, in one last error.
+    """
     if len(data) > MAX_BUNDLE_BYTES:
         yield Parsed(0, None, error=f"larger than {MAX_BUNDLE_BYTES} bytes: not a certificate bundle")
         return
     if b"-----BEGIN" not in data:
         yield load(0, data, x509.load_der_x509_certificate, "neither PEM nor DER certificate")
         return
-    count = 0
+    count, failed, unlisted = 0, 0, None
     for count, block in enumerate(pem_blocks(data), start=1):
         index = count - 1
         if index == MAX_BLOCKS:
             yield Parsed(index, None, error=f"more than {MAX_BLOCKS} certificate blocks: the rest is not read")
-            return
-        if block is None:
-            yield Parsed(index, None, error="corrupt PEM certificate: no END CERTIFICATE line")
-        else:
-            yield load(index, block, x509.load_pem_x509_certificate, "corrupt PEM certificate")
+            break
+        parsed = (
+            Parsed(index, None, error="corrupt PEM certificate: no END CERTIFICATE line")
+            if block is None
+            else load(index, block, x509.load_pem_x509_certificate, "corrupt PEM certificate")
+        )
+        failed += parsed.info is None
+        if parsed.info is not None or failed <= MAX_ERRORS:
+            yield parsed
+        elif unlisted is None:
+            unlisted = index
+    if unlisted is not None:
+        yield Parsed(unlisted, None, error=f"{failed - MAX_ERRORS} more unreadable blocks from here on")
     if not count:
         yield Parsed(0, None, error="no CERTIFICATE block in PEM data")
 

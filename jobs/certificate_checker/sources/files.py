@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import glob
 import os
 import stat
@@ -13,6 +14,9 @@ from jobs.certificate_checker.settings import CertificateCheckerSettings
 from jobs.core.context import JobContext
 from jobs.core.job import Inventory, RunError
 
+_LOOP = "cannot read: too many levels of symbolic links"
+_NOT_FOUND = {"no such file", _LOOP}  # under a glob: a dangling link, the far end of a symlink loop
+
 
 def _regular(path: str) -> bool | str:
     """True for a regular file, False for anything else that exists, the reason it cannot be looked at."""
@@ -20,7 +24,9 @@ def _regular(path: str) -> bool | str:
         return stat.S_ISREG(Path(path).stat().st_mode)
     except FileNotFoundError:
         return "no such file"
-    except OSError as exc:  # a directory we may not enter, a symlink loop
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return _LOOP
         return f"cannot read: {exc.strerror or exc}"
 
 
@@ -43,7 +49,7 @@ def paths(patterns: list[str]) -> tuple[list[Path], list[RunError]]:
             kind = _regular(match)
             if kind is True:
                 files.append(match)
-            elif isinstance(kind, str) and kind != "no such file":  # a dangling symlink is no file
+            elif isinstance(kind, str) and kind not in _NOT_FOUND:  # dangling links and loops name no file
                 errors.append(RunError(f"file:{match}", kind))
         if not files:
             errors.append(RunError(f"file:{pattern}", "glob matched no file"))

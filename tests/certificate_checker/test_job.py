@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from tests.certificate_checker.conftest import NOW, Pki, run_checker
 from tests.fakes.pagerduty import FakePagerDuty
 from tests.fakes.slack import FakeSlack
@@ -83,3 +85,24 @@ def test_expiry_timestamps_and_counts_are_exported(pki: Pki, tmp_path: Path) -> 
     assert expiry == int((NOW + timedelta(days=50)).timestamp())
     assert sample_value(text, "security_certificates", source="file", severity="info") == 1
     assert sample_value(text, "security_job_findings", job_name="certificate-checker", severity="info") == 1
+
+
+def test_a_run_with_no_source_configured_says_so_instead_of_success_checked_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run_checker(tmp_path, {"thresholds": {"critical_days": 3}})
+    assert result["exit_code"] == 2
+    assert "certificate_checker: no source configured" in capsys.readouterr().err
+
+
+def test_the_example_configs_certificate_checker_section_is_valid_and_uses_every_source() -> None:
+    import yaml
+
+    from jobs.certificate_checker.settings import CertificateCheckerSettings
+    from tests.helpers import ROOT
+
+    section = yaml.safe_load((ROOT / "config" / "example.yaml").read_text())["certificate_checker"]
+    cfg = CertificateCheckerSettings.model_validate(section)
+    assert cfg.files and cfg.kubernetes.enabled and cfg.vault.enabled and cfg.acm.enabled
+    resources = [e.resource for e in cfg.endpoints]
+    assert "endpoint:[2001:db8::10]:8443" in resources and "endpoint:www.example.com:443" in resources

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from jobs.certificate_checker.join import join
+from jobs.certificate_checker.messages import plain
 from jobs.certificate_checker.model import Observation
 from jobs.certificate_checker.rules import Thresholds, judge, judge_superseded, judge_unreachable
 from jobs.certificate_checker.settings import CertificateCheckerSettings
@@ -62,7 +63,7 @@ class Job(BaseJob[Observation]):
                 raise
             except Exception as exc:  # one broken source never blinds the others; recorded
                 log.exception("source_failed", extra={"fields": {"source": name}})
-                inventory.errors.append(RunError(name, redact.scrub(f"{type(exc).__name__}: {exc}")))
+                inventory.errors.append(RunError(name, redact.scrub(f"{type(exc).__name__}: {plain(exc)}")))
                 continue
             inventory.items.extend(part.items)
             inventory.errors.extend(part.errors)

@@ -167,3 +167,19 @@ def test_a_stored_root_is_not_a_self_signed_problem_but_a_served_one_is() -> Non
     assert problems(obs(root_leaf), NOW, T) == []
     assert problems(obs(root_leaf, hostname="api.example.test"), NOW, T) == ["self_signed"]
     assert problems(obs(replace(LEAF, self_signed=True)), NOW, T) == ["self_signed"]
+
+
+def test_only_intermediates_on_the_clients_path_count_and_the_one_expiring_first_is_named() -> None:
+    old = replace(INTER, subject="CN=old CA", not_after=NOW - timedelta(days=3))
+    unrelated = replace(INTER, subject="CN=unrelated", fingerprint_sha256="dd", not_after=NOW - timedelta(days=900))
+    finding = judge(obs(LEAF, unrelated, old, ROOT, relied_on=(2,)), NOW, T)
+    assert finding.message == "intermediate CN=old CA expired 3 days ago"
+    assert (finding.details["days_left"], finding.details["expires_first"]) == (-3, "CN=old CA")
+    assert finding.details["problems"] == ["chain_expiring"] and finding.severity is Severity.CRITICAL
+    assert judge(obs(LEAF, unrelated, relied_on=()), NOW, T).details["problems"] == []
+
+
+@pytest.mark.parametrize(("version", "legacy"), [("TLSv1", True), ("TLSv1.1", True), ("SSLv3", True),
+                                                 ("TLSv1.2", False), ("TLSv1.3", False), (None, False)])  # fmt: skip
+def test_protocols_below_tls_1_2_are_legacy_tls(version: str | None, legacy: bool) -> None:
+    assert ("legacy_tls" in problems(obs(LEAF, tls_version=version), NOW, T)) is legacy

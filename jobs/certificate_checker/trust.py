@@ -46,10 +46,10 @@ def load_roots(ca_bundle: str | None) -> list[x509.Certificate]:
     if system and Path(system).exists():
         with warnings.catch_warnings():  # some distributions still ship a root with a non-positive serial
             warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-            roots += [p.cert for p in split_bundle(Path(system).read_bytes()) if p.cert is not None]
+            roots += [p.cert for p in split_bundle(Path(system).read_bytes(), describe=False) if p.cert is not None]
     if ca_bundle:
         try:
-            extra = [p.cert for p in split_bundle(Path(ca_bundle).read_bytes()) if p.cert is not None]
+            extra = [p.cert for p in split_bundle(Path(ca_bundle).read_bytes(), describe=False) if p.cert is not None]
         except OSError as exc:
             raise ConfigError(f"certificate_checker.ca_bundle: cannot read {ca_bundle}: {exc.strerror}") from None
         if not extra:

@@ -18,11 +18,13 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from jobs.core.job import iso
+from jobs.ttl_teardown.tags import Tags, conflicts, fold, normal_key, normalise
 
 ENVIRONMENTS = frozenset({"dev", "staging", "sandbox", "demo", "prod"})
 DATA_CLASSES = frozenset({"public", "internal", "confidential", "restricted"})
 MANDATORY = ("environment", "owner", "project", "cost-center", "created_at", "auto-teardown", "data-class")
-_TTL = re.compile(r"^(\d{1,4})([dh])((?:\+\d{1,3}d)*)$")  # 7d, 48h; "7d+14d" once extended
+# 7d, 48h; "7d+14d" once extended. [0-9], never \d: Arabic-Indic or full-width digits are no days
+_TTL = re.compile(r"([0-9]{1,4})([dh])((?:\+[0-9]{1,3}d)*)")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 # On Kubernetes the clock is metadata.creationTimestamp: no created_at label needed.
 _MANDATORY_K8S = tuple(key for key in MANDATORY if key != "created_at")
@@ -40,7 +42,8 @@ class Verdict(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Resource:
-    """What a provider saw. `tags` merge AWS tags, or Kubernetes labels and annotations."""
+    """What a provider saw: AWS tags, or Kubernetes labels and annotations merged. An annotation
+    that a label of the same key hides in the merge is kept in `shadowed`: two spellings of it."""
 
     id: str  # ARN, or k8s:<namespace>/<kind>/<name>
     type: str  # e.g. ec2:instance, s3:bucket, k8s:namespace
@@ -48,11 +51,12 @@ class Resource:
     api_created_at: datetime | None = None  # what the API says (LaunchTime, creationTimestamp)
     clock_from_api: bool = False  # Kubernetes: label values cannot hold a timestamp
     namespace: str | None = None  # Kubernetes
+    shadowed: Mapping[str, str] | None = None  # Kubernetes
 
     @functools.cached_property
-    def normalised(self) -> dict[str, str]:
+    def normalised(self) -> Tags:
         """The tags as the rules read them, worked out once per resource."""
-        return normalise(self.tags)
+        return normalise(self.tags, self.shadowed)
 
 
 @dataclass(frozen=True)
@@ -61,15 +65,20 @@ class Whitelist:
     tags: tuple[tuple[str, str], ...] = ()
     namespaces: tuple[str, ...] = ()
 
-    def match(self, res: Resource, tags: Mapping[str, str]) -> str | None:
+    @functools.cached_property
+    def _tags(self) -> tuple[tuple[str, str, str], ...]:
+        """(normal key, folded value, as configured): any spelling, any case matches."""
+        return tuple((normal_key(key), fold(value.strip()), f"{key}={value}") for key, value in self.tags)
+
+    def match(self, res: Resource, tags: Tags) -> str | None:
         if not (self.arn_patterns or self.tags or self.namespaces):
             return None  # the common case, asked once per resource
         for pattern in self.arn_patterns:
             if fnmatch.fnmatchcase(res.id, pattern):
                 return f"whitelisted by pattern {pattern}"
-        for key, value in self.tags:
-            if tags.get(key.lower()) == value:
-                return f"whitelisted by tag {key}={value}"
+        for key, value, shown in self._tags:
+            if any(fold(found) == value for found in tags.values_of(key)):
+                return f"whitelisted by tag {shown}"
         if res.namespace is not None and res.namespace in self.namespaces:
             return f"whitelisted namespace {res.namespace}"
         return None
@@ -101,25 +110,6 @@ class Decision(NamedTuple):  # a tuple: made once per resource per run, four tim
     mismatch: str | None = None  # an informational created_at mismatch
 
 
-def normalise(tags: Mapping[str, str]) -> dict[str, str]:
-    """Keys compared case-insensitively, values trimmed; the first of two spellings wins."""
-    out: dict[str, str] = {}
-    spelt = _KEYS
-    for key, value in tags.items():
-        normal = spelt.get(key)
-        if normal is None:
-            if len(spelt) > _KEYS_MAX:  # bounded in a long-lived scheduler process
-                spelt.clear()
-            normal = spelt[key] = key.strip().lower()
-        if normal not in out:
-            out[normal] = value.strip() if type(value) is str else str(value).strip()
-    return out
-
-
-_KEYS: dict[str, str] = {}  # tag key as written → as compared; a fleet spells a few dozen keys
-_KEYS_MAX = 10_000
-
-
 @functools.lru_cache(maxsize=4096)  # pure, and a fleet repeats a handful of ttl values
 def parse_ttl(text: str, max_days: int) -> tuple[timedelta | None, str | None]:
     """`7d`, `14d`, `48h`: a TTL or why not. Above `max_days` is refused, never capped.
@@ -127,7 +117,7 @@ def parse_ttl(text: str, max_days: int) -> tuple[timedelta | None, str | None]:
     `+14d` parts are extensions written back for people to see; the days granted come from
     the state DB (so a tag reset by IaC cannot shorten them), so only the base counts here.
     """
-    match = _TTL.match(text.strip().lower())
+    match = _TTL.fullmatch(text.strip().lower())
     if not match:
         return None, f"ttl {text!r} is not <number>d or <number>h"
     amount, unit = int(match.group(1)), match.group(2)
@@ -141,6 +131,9 @@ def parse_ttl(text: str, max_days: int) -> tuple[timedelta | None, str | None]:
 
 @functools.lru_cache(maxsize=65536)  # pure; IaC stamps many resources with one instant
 def parse_created_at(text: str, now: datetime) -> tuple[datetime | None, str | None]:
+    """An ISO 8601 instant with a timezone, in ASCII digits only (whatever `fromisoformat` accepts)."""
+    if not text.isascii():
+        return None, f"created_at {text!r} is not an ISO 8601 instant"
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
@@ -152,16 +145,29 @@ def parse_created_at(text: str, now: datetime) -> tuple[datetime | None, str | N
     return moment, None
 
 
-def protection(tags: Mapping[str, str]) -> str | None:
-    """Why a resource must stay whatever else is true (checked before anything else)."""
-    if tags.get("environment", "").lower() == "prod":
+def protection(tags: Tags) -> str | None:
+    """Why a resource must stay whatever else is true (checked before anything else): any
+    spelling of the key saying so is enough."""
+    if _says(tags, "environment", "prod"):
         return "environment=prod"
-    if tags.get("data-class", "").lower() == "restricted":
+    if _says(tags, "data-class", "restricted"):
         return "data-class=restricted"
     return None
 
 
-def violations(res: Resource, tags: Mapping[str, str], policy: Policy, now: datetime) -> list[str]:
+def _says(tags: Tags, key: str, wanted: str) -> bool:
+    value = tags.get(key)
+    if value is not None and fold(value) == wanted:
+        return True
+    return bool(tags.spellings) and any(fold(v) == wanted for v in tags.values_of(key))
+
+
+def opted_in(tags: Tags) -> bool:
+    """Every spelling of auto-teardown says exactly `true` (a look-alike never opts in)."""
+    return all(value.lower() == "true" for value in tags.values_of("auto-teardown")) and "auto-teardown" in tags
+
+
+def violations(res: Resource, tags: Tags, policy: Policy, now: datetime) -> list[str]:
     get = tags.get
     found = [f"missing tag {key}" for key in (_MANDATORY_K8S if res.clock_from_api else MANDATORY) if not get(key)]
     env = get("environment", "").lower()
@@ -188,7 +194,7 @@ def violations(res: Resource, tags: Mapping[str, str], policy: Policy, now: date
         problem = parse_created_at(created, now)[1]
         if problem:
             found.append(problem)
-    return found
+    return found + conflicts(tags) if tags.spellings else found
 
 
 @functools.lru_cache(maxsize=4096)  # a fleet has few owners
@@ -198,14 +204,12 @@ def _is_email(text: str) -> bool:
 
 def decide(res: Resource, policy: Policy, history: History, now: datetime) -> Decision:
     tags = res.normalised
-    if reason := protection(tags):
-        return Decision(res, Verdict.KEEP, reason)
-    if reason := policy.whitelist.match(res, tags):
-        return Decision(res, Verdict.KEEP, reason)
+    if reason := protection(tags) or policy.whitelist.match(res, tags):
+        return Decision(res, Verdict.KEEP, reason, tuple(conflicts(tags)))  # a disagreement is still reported
     problems = violations(res, tags, policy, now)
     if problems:
         return Decision(res, Verdict.KEEP, "tag violation: " + "; ".join(problems), tuple(problems))
-    if tags["auto-teardown"].lower() != "true":
+    if not opted_in(tags):
         return Decision(res, Verdict.KEEP, "auto-teardown is not true")
     ttl, _ = parse_ttl(tags["ttl"], policy.max_ttl_days)
     started, mismatch = _clock(res, tags, now)
@@ -214,7 +218,7 @@ def decide(res: Resource, policy: Policy, history: History, now: datetime) -> De
     return _timeline(res, policy, history, now, expires, mismatch)
 
 
-def _clock(res: Resource, tags: Mapping[str, str], now: datetime) -> tuple[datetime | None, str | None]:
+def _clock(res: Resource, tags: Tags, now: datetime) -> tuple[datetime | None, str | None]:
     if res.clock_from_api:
         return res.api_created_at, None
     tagged, _ = parse_created_at(tags["created_at"], now)

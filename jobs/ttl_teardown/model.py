@@ -18,6 +18,10 @@ class Item:
     name: str  # what people call it: i-0abc, a bucket name, pr-42/web
     sizing: Sizing = field(default_factory=Sizing)
     details: Mapping[str, Any] = field(default_factory=dict)  # facts the deleter needs (cluster, versioning, ...)
+    # What must go before this can, and what this holds on to, as resource ids (ARNs). A reader
+    # fills in what its own record tells: a volume its instances, an Auto Scaling group its members.
+    held_by: tuple[str, ...] = ()  # a volume's instance, a security group's users, a target group's balancers
+    holds: tuple[str, ...] = ()  # an Auto Scaling group's instances, an instance's security groups
 
     @property
     def id(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from kubernetes import client as k8s
 
 from jobs.ttl_teardown.providers.kubernetes import READERS, Cluster, delete
@@ -42,3 +44,38 @@ def test_deleting_is_idempotent(kubernetes_api: FakeKubernetes) -> None:
     assert kubernetes_api.get("configmaps", "pr-9", "cfg") is None
     delete(c, {"name": "pr-9", "details": {"kind": "namespace", "namespace": "pr-9", "name": "pr-9"}}, "run-1")
     assert kubernetes_api.get("namespaces", "", "pr-9") is None
+
+
+def test_a_key_that_is_a_label_and_an_annotation_with_other_values_is_two_spellings(
+    kubernetes_api: FakeKubernetes,
+) -> None:
+    from jobs.ttl_teardown.rules import History, Policy, Verdict, decide
+
+    created = "2026-10-01T00:00:00Z"  # long expired
+    labels = K8S_LABELS
+    kubernetes_api.add(
+        "namespaces",
+        {"metadata": {"name": "pr-7", "labels": labels, "annotations": {**ANNOTATIONS, "environment": "prod"},
+                      "creationTimestamp": created}},
+    )  # fmt: skip
+    [item] = READERS["k8s:namespace"](cluster(kubernetes_api))
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    decision = decide(item.resource, Policy(), History(), now)
+    assert (decision.verdict, decision.reason) == (Verdict.KEEP, "environment=prod")
+    assert decision.violations == (
+        "conflicting spellings of environment: 'environment'='dev', annotation 'environment'='prod'",
+    )
+
+
+def test_one_unreadable_object_is_an_error_naming_it_and_the_others_are_read(kubernetes_api: FakeKubernetes) -> None:
+    meta = {"labels": K8S_LABELS, "annotations": ANNOTATIONS, "creationTimestamp": "2026-11-10T09:00:00Z"}
+    kubernetes_api.add("namespaces", {"metadata": {"name": "pr-1", **meta}})
+    kubernetes_api.add("namespaces", {"metadata": {"name": "pr-2", **meta, "labels": ["not", "a", "map"]}})
+    kubernetes_api.add(
+        "namespaces", {"metadata": {"name": "pr-3", **meta, "creationTimestamp": "٢٠٢٦-11-10T09:00:00Z"}}
+    )
+    c = cluster(kubernetes_api)
+    items = {i.name: i for i in READERS["k8s:namespace"](c)}
+    assert sorted(items) == ["pr-1", "pr-3"]
+    assert items["pr-3"].resource.api_created_at is None  # no clock: kept, "no creation time from the API"
+    assert [(e.source, e.message.split(":")[0]) for e in c.errors] == [("k8s:namespace/pr-2", "unreadable")]

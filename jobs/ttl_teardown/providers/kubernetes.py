@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
 from jobs.core.clients.kubernetes import api_call, raw_json
+from jobs.core.job import RunError
 from jobs.core.retry import call_with_retry
 from jobs.ttl_teardown.model import Item
 from jobs.ttl_teardown.rules import Resource
@@ -41,6 +42,7 @@ class Cluster:
     apis: Mapping[str, Any]  # "core" → CoreV1Api, "apps" → AppsV1Api
     page_size: int = 200
     timeout: float = 30.0
+    errors: list[RunError] = field(default_factory=list)  # objects that could not be read
 
 
 def resource_id(kind: str, namespace: str | None, name: str) -> str:
@@ -71,16 +73,41 @@ def _objects(cluster: Cluster, kind: str) -> Iterator[dict[str, Any]]:
 
 
 def read(cluster: Cluster, kind: str) -> Iterator[Item]:
+    """Every object of `kind`; one that cannot be read is an error naming it, the rest are read."""
     for obj in _objects(cluster, kind):
-        meta = obj.get("metadata") or {}
-        name = meta.get("name", "")
-        namespace = name if kind == "namespace" else meta.get("namespace")
-        tags = {**(meta.get("annotations") or {}), **(meta.get("labels") or {})}
-        created = meta.get("creationTimestamp")
-        moment = datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None
-        resource = Resource(resource_id(kind, namespace, name), f"k8s:{kind}", tags, moment, True, namespace)
-        shown = name if kind == "namespace" else f"{namespace}/{name}"
-        yield Item(resource, "kubernetes", None, shown, details={"kind": kind, "namespace": namespace, "name": name})
+        try:
+            item = _item(kind, obj)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            name = obj.get("metadata", {}).get("name") if isinstance(obj, dict) else None
+            cluster.errors.append(RunError(f"k8s:{kind}/{name or '?'}", f"unreadable: {type(exc).__name__}: {exc}"))
+            continue
+        yield item
+
+
+def _item(kind: str, obj: dict[str, Any]) -> Item:
+    meta = obj.get("metadata") or {}
+    name = meta.get("name", "")
+    namespace = name if kind == "namespace" else meta.get("namespace")
+    labels, annotations = meta.get("labels") or {}, meta.get("annotations") or {}
+    tags = {**annotations, **labels}
+    shadowed = {k: v for k, v in annotations.items() if k in labels and labels[k] != v} or None
+    resource = Resource(
+        resource_id(kind, namespace, name), f"k8s:{kind}", tags, _created(meta), True, namespace, shadowed
+    )
+    shown = name if kind == "namespace" else f"{namespace}/{name}"
+    return Item(resource, "kubernetes", None, shown, details={"kind": kind, "namespace": namespace, "name": name})
+
+
+def _created(meta: dict[str, Any]) -> datetime | None:
+    """metadata.creationTimestamp; one that is not an ISO 8601 instant is no clock (the object is kept)."""
+    created = meta.get("creationTimestamp")
+    if not isinstance(created, str) or not created.isascii():
+        return None
+    try:
+        moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def delete(cluster: Cluster, params: Mapping[str, Any], run_id: str) -> None:

@@ -5,7 +5,7 @@ One failing type or region is an `errors` entry; the others are still read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from jobs.core.clients.aws import aws_client
@@ -37,21 +37,39 @@ def cluster_for(cfg: TtlTeardownSettings, ctx: JobContext) -> Any:
 
 
 def read_aws(cfg: TtlTeardownSettings, ctx: JobContext, inventory: Inventory[Item]) -> None:
-    from botocore.exceptions import BotoCoreError, ClientError
+    """Each type in each region read on its own: one that fails is an error naming it, and the
+    others are still read. One cause behind several failures (no credentials) is one error."""
+    from jobs.ttl_teardown.providers.aws_read import GLOBAL, READERS, why
 
-    from jobs.ttl_teardown.providers.aws_read import GLOBAL, READERS
-
-    for kind in cfg.aws.types:
-        for region in cfg.regions[:1] if kind in GLOBAL else cfg.regions:
+    failed: dict[str, list[tuple[str, str]]] = {}  # cause → (region, type) it stopped
+    for region in cfg.regions:
+        kinds = [kind for kind in cfg.aws.types if region == cfg.regions[0] or kind not in GLOBAL]
+        try:
+            aws = aws_for(ctx, region)
+        except Exception as exc:  # noqa: BLE001 - recorded below, for every type it stopped
+            failed.setdefault(why(exc), []).extend((region, kind) for kind in kinds)
+            continue
+        for kind in kinds:
             try:
-                inventory.items.extend(READERS[kind](aws_for(ctx, region)))
-            except ClientError as exc:
-                error = exc.response.get("Error", {})
-                inventory.errors.append(
-                    RunError(f"aws:{region}:{kind}", f"{error.get('Code')}: {error.get('Message')}")
-                )
-            except (BotoCoreError, PermanentError, TransientError) as exc:
-                inventory.errors.append(RunError(f"aws:{region}:{kind}", f"{type(exc).__name__}: {exc}"))
+                inventory.items.extend(READERS[kind](aws))
+            except Exception as exc:  # noqa: BLE001 - one failing type never fails the others
+                failed.setdefault(why(exc), []).append((region, kind))
+        inventory.errors.extend(aws.errors)
+    inventory.errors.extend(collapsed(failed))
+
+
+def collapsed(failed: Mapping[str, Sequence[tuple[str, str]]]) -> list[RunError]:
+    """One error per cause, naming every region and type it stopped."""
+    errors = []
+    for cause, places in failed.items():
+        if len(places) == 1:
+            errors.append(RunError(f"aws:{places[0][0]}:{places[0][1]}", cause))
+            continue
+        regions = list(dict.fromkeys(region for region, _ in places))
+        named = "; ".join(f"{r}: {', '.join(k for region, k in places if region == r)}" for r in regions)
+        source = f"aws:{regions[0]}" if len(regions) == 1 else "aws"
+        errors.append(RunError(source, f"{cause} (stopped {len(places)} reads: {named})"))
+    return errors
 
 
 def read_kubernetes(cfg: TtlTeardownSettings, ctx: JobContext, inventory: Inventory[Item]) -> None:
@@ -67,6 +85,7 @@ def read_kubernetes(cfg: TtlTeardownSettings, ctx: JobContext, inventory: Invent
             inventory.items.extend(READERS[f"k8s:{kind}"](cluster))
         except (PermanentError, TransientError) as exc:
             inventory.errors.append(RunError(f"k8s:{kind}", str(exc)))
+    inventory.errors.extend(cluster.errors)
 
 
 def delete(cfg: TtlTeardownSettings, ctx: JobContext, params: Mapping[str, Any]) -> None:

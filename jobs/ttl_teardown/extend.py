@@ -15,6 +15,7 @@ from jobs.core.job import iso
 from jobs.core.settings import Settings
 from jobs.ttl_teardown.job import Job
 from jobs.ttl_teardown.model import Item
+from jobs.ttl_teardown.relations import related_to
 from jobs.ttl_teardown.rules import (
     Decision,
     ExtensionRules,
@@ -45,13 +46,14 @@ def _names(item: Item) -> set[str]:
     return {item.id, item.name, *tagged}
 
 
-def _find(job: Job, resource: str) -> Item:
+def _find(job: Job, resource: str) -> tuple[Item, list[str]]:
+    """The resource, and what goes with it (an attached volume, its security groups)."""
     inventory = job.collect()
     wanted = resource.strip()
     found = [item for item in inventory.items if wanted in _names(item)]
     exact = [item for item in found if item.id == wanted]
     if len(exact) == 1 or len(found) == 1:
-        return (exact or found)[0]
+        return (exact or found)[0], related_to((exact or found)[0], inventory.items)
     if found:
         ids = ", ".join(sorted(item.id for item in found))
         raise ExtensionRefused(f"{resource!r} names {len(found)} resources ({ids}): give the one you mean by its id")
@@ -75,7 +77,7 @@ def _refuse_if_kept(item: Item, decision: Decision) -> None:
 
 def explain(settings: Settings, resource: str, now: datetime, clients: dict[str, Any] | None = None) -> dict[str, Any]:
     job = _job(settings, clients)
-    item = _find(job, resource)
+    item, together = _find(job, resource)
     history = job.history(item.id)
     decision = decide(item.resource, job.policy(), history, now)
     return {
@@ -89,6 +91,7 @@ def explain(settings: Settings, resource: str, now: datetime, clients: dict[str,
         "warnings_sent": {k: v.isoformat() for k, v in history.warnings.items()},
         "extension_days": history.extension_days,
         "tags": dict(item.resource.tags),
+        "related": together,
     }
 
 
@@ -103,7 +106,7 @@ def extend(
 ) -> dict[str, Any]:
     """Grant, record (the source of truth), then write the ttl tag back (best effort)."""
     job = _job(settings, clients)
-    item = _find(job, resource)
+    item, together = _find(job, resource)
     ext = job.cfg.extension
     rules = ExtensionRules(tuple(ext.allowed_days), ext.max_count, ext.max_total_days)
     _refuse_if_kept(item, decide(item.resource, job.policy(), job.history(item.id), now))
@@ -123,6 +126,7 @@ def extend(
         "expires_at": iso(expires),
         "extensions": len(granted) + 1,
         "ttl_tag": written,
+        "related": together,  # kept while this one is, with their own ttl once it goes
     }
 
 

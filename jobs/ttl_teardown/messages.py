@@ -32,6 +32,7 @@ def owner_message(action: Action, cfg: TtlTeardownSettings, now: datetime) -> Me
             f"- {e['name']} ({e['type']}{', ' + e['region'] if e.get('region') else ''}): "
             f"{deadline(e['expires_at'], now, cfg.notice_hours)}; "
             f"{_money(e.get('cost_avoided_usd'))} over {cfg.cost.horizon_days:g} days"
+            + (f"; goes with {', '.join(e['related'])}" if e.get("related") else "")
             for e in entries
         ]
         lines.append("")

@@ -16,6 +16,7 @@ from jobs.ttl_teardown import snooze
 from jobs.ttl_teardown.cost import Pricing, avoided, hourly
 from jobs.ttl_teardown.model import Item
 from jobs.ttl_teardown.order import rank
+from jobs.ttl_teardown.relations import related, settle
 from jobs.ttl_teardown.rules import Decision, History, Policy, Verdict, decide
 
 # What each type counts against a project's quota, by type: one lookup per resource.
@@ -56,26 +57,28 @@ def build(items: Sequence[Item], histories: Mapping[str, History], ctx: Context)
     deletions: list[tuple[Item, Decision, float | None]] = []
     tally = _Tally(ctx.now)
     empty = History()
-    for item in items:
-        history = histories.get(item.id, empty)
-        decision = decide(item.resource, ctx.policy, history, ctx.now)
+    decisions = [decide(item.resource, ctx.policy, histories.get(item.id, empty), ctx.now) for item in items]
+    links = settle(items, decisions)
+    names = {item.id: item.name for item in items} if links else {}
+    for item, decision in zip(items, decisions, strict=True):
         tally.add(decision)
         verdict = decision.verdict
         dollars = None
         if verdict is Verdict.WARN or verdict is Verdict.DELETE:  # priced only where someone reads it
             dollars = avoided(hourly(item.type, item.sizing, ctx.pricing), ctx.horizon_days)
-        plan.findings.extend(_findings(item, decision, dollars))
+        together = related(item.id, links, names) if links else []
+        plan.findings.extend(_findings(item, decision, dollars, together))
         owner = item.tag("owner")
         if verdict is Verdict.WARN and decision.warning:
-            warnings[owner].append(_warning_entry(item, decision, dollars, ctx))
+            warnings[owner].append(_warning_entry(item, decision, dollars, ctx, together))
         elif decision.violations and "@" in owner:
             key = violation_key(decision)
-            if key not in history.warnings:
+            if key not in histories.get(item.id, empty).warnings:
                 notices[owner].append(
                     {"id": item.id, "name": item.name, "violations": list(decision.violations), "key": key}
                 )
-        elif verdict is Verdict.DELETE and not item.details.get("asg"):
-            deletions.append((item, decision, dollars))  # an Auto Scaling member goes with its group
+        elif verdict is Verdict.DELETE:
+            deletions.append((item, decision, dollars))
     plan.findings.extend(_quota_findings(items, ctx.quotas))
     plan.actions.extend(owner_actions("warn", warnings, "resource", "expiring soon"))
     plan.actions.extend(owner_actions("notify_violations", notices, "resource", "with tag violations"))
@@ -109,7 +112,7 @@ class _Tally:
                 counts["expiring_24h"] += 1
 
 
-def _findings(item: Item, decision: Decision, dollars: float | None) -> list[Finding]:
+def _findings(item: Item, decision: Decision, dollars: float | None, together: list[str]) -> list[Finding]:
     resource = item.resource
     tags, rid = resource.normalised, resource.id
     details: dict[str, Any] = {
@@ -121,6 +124,8 @@ def _findings(item: Item, decision: Decision, dollars: float | None) -> list[Fin
     }
     if decision.expires_at:
         details["expires_at"] = iso(decision.expires_at)
+    if together:
+        details["related"] = together
     found = []
     mismatch = (
         [Finding("created_at_mismatch", Severity.INFO, rid, decision.mismatch, dict(details))]
@@ -154,7 +159,9 @@ def _ttl_line(decision: Decision) -> tuple[Severity, str]:
     return Severity.INFO, f"{decision.reason}; due for deletion"
 
 
-def _warning_entry(item: Item, decision: Decision, dollars: float | None, ctx: Context) -> dict[str, Any]:
+def _warning_entry(
+    item: Item, decision: Decision, dollars: float | None, ctx: Context, together: list[str]
+) -> dict[str, Any]:
     assert decision.expires_at is not None
     owner = item.tag("owner")
     entry: dict[str, Any] = {
@@ -165,6 +172,7 @@ def _warning_entry(item: Item, decision: Decision, dollars: float | None, ctx: C
         "expires_at": iso(decision.expires_at),
         "key": decision.warning,
         "cost_avoided_usd": dollars,
+        "related": together,
         "extend": f"python -m jobs.ttl_teardown extend {item.id} --days {ctx.extension_days[0]} "
         f"--reason '...' --by {owner}",
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from jobs.ttl_teardown import snooze
 from jobs.ttl_teardown.cost import Sizing, load_pricing
@@ -129,4 +130,76 @@ def test_an_auto_scaling_member_is_left_to_its_group() -> None:
         item("i-asg").resource, "aws", "us-east-1", "i-asg", Sizing(instance_type="t3.micro"), {"asg": "ci-runners"}
     )
     plan = build([member], {member.id: warned_long_ago(member)}, ctx())
-    assert plan.actions == [] and plan.findings[0].details["verdict"] == "delete"
+    assert plan.actions == [] and plan.findings[0].details["verdict"] == "keep"
+    assert plan.findings[0].details["kept_reason"] == (
+        "part of Auto Scaling group ci-runners: it goes with the group, never alone"
+    )
+
+
+def held(i: Item, held_by: tuple[str, ...] = (), holds: tuple[str, ...] = ()) -> Item:
+    return Item(i.resource, i.provider, i.region, i.name, i.sizing, i.details, held_by, holds)
+
+
+def reasons(plan: Any) -> dict[str, str]:
+    return {f.details["name"]: f.details.get("kept_reason", f.details.get("verdict")) for f in plan.findings}
+
+
+def test_a_volume_attached_to_a_kept_instance_is_kept_naming_it_never_a_failing_delete() -> None:
+    inst = item("i-1", ttl="30d")  # alive: kept for now
+    vol = held(item("vol-1", "ec2:volume", Sizing(volume_type="gp3", size_gb=50)), held_by=(inst.id,))
+    sg = item("sg-1", "ec2:security-group")
+    inst = held(inst, holds=(sg.id,))
+    plan = build([inst, vol, sg], {i.id: warned_long_ago(i) for i in (vol, sg)}, ctx())
+    assert plan.actions == []
+    assert reasons(plan)["vol-1"] == "in use by i-1 (ec2:instance), which stays: expires in 17d 7h"
+    assert reasons(plan)["sg-1"] == "in use by i-1 (ec2:instance), which stays: expires in 17d 7h"
+    assert plan.summary["to_delete"] == 0 and plan.summary["kept"] == 2
+
+
+def test_what_a_departing_instance_holds_goes_with_it_in_order() -> None:
+    inst, sg = item("i-1"), item("sg-1", "ec2:security-group")
+    vol = held(item("vol-1", "ec2:volume"), held_by=(inst.id,))
+    inst = held(inst, holds=(sg.id,))
+    plan = build([sg, vol, inst], {i.id: warned_long_ago(i) for i in (sg, vol, inst)}, ctx())
+    assert [a.resource for a in plan.actions] == [inst.id, vol.id, sg.id]
+
+
+def test_a_kept_holder_keeps_what_it_holds_all_the_way_down() -> None:
+    group = item("ci-runners", "autoscaling:group", environment="prod")
+    inst = held(item("i-1"), held_by=(group.id,))
+    vol = held(item("vol-1", "ec2:volume"), held_by=(inst.id,))
+    plan = build([vol, inst, group], {i.id: warned_long_ago(i) for i in (vol, inst)}, ctx())
+    assert plan.actions == []
+    assert reasons(plan)["i-1"] == "in use by ci-runners (autoscaling:group), which stays: environment=prod"
+    assert reasons(plan)["vol-1"].startswith("in use by i-1 (ec2:instance), which stays: in use by ci-runners")
+
+
+def test_a_holder_this_run_did_not_read_counts_as_staying() -> None:
+    eni = "arn:aws:ec2:us-east-1:123456789012:network-interface/eni-0lambda"
+    sg = held(item("sg-1", "ec2:security-group"), held_by=(eni,))
+    plan = build([sg], {sg.id: warned_long_ago(sg)}, ctx())
+    assert plan.actions == [] and reasons(plan)["sg-1"] == "in use by eni-0lambda, which this run does not delete"
+
+
+def test_a_node_group_and_its_cluster_go_together_or_not_at_all() -> None:
+    cluster = item("ci", "eks:cluster")
+    nodes = held(item("ci/nodes", "eks:nodegroup", ttl="30d"), held_by=(cluster.id,), holds=(cluster.id,))
+    plan = build([cluster, nodes], {cluster.id: warned_long_ago(cluster)}, ctx())
+    assert plan.actions == [] and reasons(plan)["ci"].startswith("in use by ci/nodes (eks:nodegroup), which stays")
+    both = build(
+        [cluster, nodes], {i.id: warned_long_ago(i) for i in (cluster, nodes)}, ctx(now=NOW + timedelta(days=30))
+    )
+    assert [a.resource for a in both.actions] == [nodes.id, cluster.id]
+
+
+def test_the_owner_warning_names_what_goes_with_each_resource() -> None:
+    inst, sg = item("i-1"), item("sg-1", "ec2:security-group")
+    vol = held(item("vol-1", "ec2:volume"), held_by=(inst.id,))
+    inst = held(inst, holds=(sg.id,))
+    plan = build([inst, vol, sg], {}, ctx(now=EXPIRES - timedelta(hours=40)))
+    [warn] = [a for a in plan.actions if a.kind == "warn"]
+    assert {e["name"]: e["related"] for e in warn.params["entries"]} == {
+        "i-1": ["sg-1", "vol-1"],
+        "vol-1": ["i-1"],
+        "sg-1": ["i-1"],
+    }

@@ -21,8 +21,9 @@ def holders(items: Sequence[Item]) -> dict[str, set[str]]:
     for item in items:
         if item.held_by:
             held.setdefault(item.id, set()).update(item.held_by)
-        for other in item.holds:
-            held.setdefault(other, set()).add(item.id)
+        if item.holds:
+            for other in item.holds:
+                held.setdefault(other, set()).add(item.id)
     return held
 
 
@@ -31,10 +32,12 @@ def settle(items: Sequence[Item], decisions: list[Decision]) -> dict[str, set[st
     (in place; until nothing changes, since a kept holder keeps what it holds in turn).
     Returns the links both ways, for telling owners what goes together."""
     held = holders(items)
-    members = [i for i, item in enumerate(items) if item.details.get("asg") and decisions[i].verdict is Verdict.DELETE]
-    for i in members:  # replaced by its group if terminated alone: it goes with the group
-        group = items[i].details["asg"]
-        decisions[i] = _kept(decisions[i], f"part of Auto Scaling group {group}: it goes with the group, never alone")
+    for i, item in enumerate(items):  # a member terminated alone is replaced by its group: it goes with it
+        group = item.details.get("asg") if item.details else None
+        if group and decisions[i].verdict is Verdict.DELETE:
+            decisions[i] = _kept(
+                decisions[i], f"part of Auto Scaling group {group}: it goes with the group, never alone"
+            )
     if not held:
         return {}
     position = {item.id: i for i, item in enumerate(items)}

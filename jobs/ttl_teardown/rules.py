@@ -148,23 +148,24 @@ def parse_created_at(text: str, now: datetime) -> tuple[datetime | None, str | N
 def protection(tags: Tags) -> str | None:
     """Why a resource must stay whatever else is true (checked before anything else): any
     spelling of the key saying so is enough."""
-    if _says(tags, "environment", "prod"):
+    env, data_class = tags.get("environment", ""), tags.get("data-class", "")
+    if fold(env) == "prod" or (tags.spellings and _says(tags, "environment", "prod")):
         return "environment=prod"
-    if _says(tags, "data-class", "restricted"):
+    if fold(data_class) == "restricted" or (tags.spellings and _says(tags, "data-class", "restricted")):
         return "data-class=restricted"
     return None
 
 
 def _says(tags: Tags, key: str, wanted: str) -> bool:
-    value = tags.get(key)
-    if value is not None and fold(value) == wanted:
-        return True
-    return bool(tags.spellings) and any(fold(v) == wanted for v in tags.values_of(key))
+    return any(fold(value) == wanted for value in tags.values_of(key))
 
 
 def opted_in(tags: Tags) -> bool:
     """Every spelling of auto-teardown says exactly `true` (a look-alike never opts in)."""
-    return all(value.lower() == "true" for value in tags.values_of("auto-teardown")) and "auto-teardown" in tags
+    if not tags.spellings:
+        return tags.get("auto-teardown", "").lower() == "true"
+    values = tags.values_of("auto-teardown")
+    return bool(values) and all(value.lower() == "true" for value in values)
 
 
 def violations(res: Resource, tags: Tags, policy: Policy, now: datetime) -> list[str]:

@@ -65,17 +65,20 @@ def normalise(tags: Mapping[str, object], shadowed: Mapping[str, object] | None 
     """One pass in the common case (every key spelt once); a second only when a key repeats."""
     out = Tags()
     spelt, repeated = _KEYS, False
-    for source in (tags, shadowed or _NONE):
-        for key, value in source.items():
-            normal = spelt.get(key)
-            if normal is None:
-                if len(spelt) > _KEYS_MAX:  # bounded in a long-lived scheduler process
-                    spelt.clear()
-                normal = spelt[key] = normal_key(key)
-            if normal in out:
-                repeated = True
-            else:
-                out[normal] = value.strip() if type(value) is str else _text(value)
+    for key, value in tags.items():
+        normal = spelt.get(key)
+        if normal is None:
+            if len(spelt) > _KEYS_MAX:  # bounded in a long-lived scheduler process
+                spelt.clear()
+            normal = spelt[key] = normal_key(key)
+        if normal in out:
+            repeated = True
+        else:
+            out[normal] = value.strip() if type(value) is str else _text(value)
+    if shadowed:  # an annotation hidden by a label: a second spelling of that key by definition
+        repeated = True
+        for key, value in shadowed.items():
+            out.setdefault(normal_key(key), _text(value))
     if repeated:
         out.spellings = _spellings(tags, shadowed)
     return out

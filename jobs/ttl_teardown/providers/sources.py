@@ -107,10 +107,22 @@ def live_ids(cfg: TtlTeardownSettings, ctx: JobContext, kind: str, region: str |
     if kind.startswith("k8s:"):
         from jobs.ttl_teardown.providers.kubernetes import READERS as K8S
 
-        return {i.id for i in K8S[kind](cluster_for(cfg, ctx))}
+        cluster = cluster_for(cfg, ctx)
+        ids = {i.id for i in K8S[kind](cluster)}
+        _complete(cluster.errors, kind, region)
+        return ids
     from jobs.ttl_teardown.providers.aws_read import READERS
 
     try:
-        return {i.id for i in READERS[kind](aws_for(ctx, region or cfg.regions[0]))}
+        aws = aws_for(ctx, region or cfg.regions[0])
+        ids = {i.id for i in READERS[kind](aws)}
     except (BotoCoreError, ClientError) as exc:
         raise TransientError(f"could not read {kind} in {region}: {type(exc).__name__}") from None
+    _complete(aws.errors, kind, region)
+    return ids
+
+
+def _complete(errors: Sequence[RunError], kind: str, region: str | None) -> None:
+    """A record that could not be read may be the resource asked about: absent is not proven gone."""
+    if errors:
+        raise TransientError(f"could not read every {kind} in {region}: {errors[0].source}: {errors[0].message}")

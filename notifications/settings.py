@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 AlertSeverity = Literal["critical", "warning", "info"]
 SEVERITIES: tuple[AlertSeverity, ...] = ("critical", "warning", "info")
+#: a repeat window in hours: a finite number, zero or more (null, where allowed, is "never")
+RepeatHours = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
 def _default_repeat() -> dict[AlertSeverity, float | None]:
@@ -86,7 +88,7 @@ class NotificationSettings(_Strict):
     email: EmailSettings | None = Field(None, description="e-mail channel")
     pagerduty: PagerDutySettings | None = Field(None, description="PagerDuty channel (one incident per finding)")
     file: FileSettings | None = Field(None, description="JSON-lines outbox; the default when nothing else is set")
-    repeat_after_hours: dict[AlertSeverity, float | None] = Field(
+    repeat_after_hours: dict[AlertSeverity, RepeatHours | None] = Field(
         default_factory=_default_repeat,
         description="re-send an unchanged alert after this long; null: never repeat",
     )

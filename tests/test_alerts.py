@@ -44,7 +44,8 @@ def test_decision_table() -> None:
     assert changes([finding("warning")], {}) == [(KEY, Change.NEW)]
     assert changes([finding("ok")], {}) == []
     assert changes([finding("warning")], {KEY: sent("warning", 200)}) == []  # warnings never repeat daily
-    assert changes([finding("critical")], {KEY: sent("critical", 23)}) == []
+    assert changes([finding("critical")], {KEY: sent("critical", 21.5)}) == []
+    assert changes([finding("critical")], {KEY: sent("critical", 23.99)}) == [(KEY, Change.REPEAT)]  # ran early
     assert changes([finding("critical")], {KEY: sent("critical", 24)}) == [(KEY, Change.REPEAT)]
     assert changes([finding("critical")], {KEY: sent("warning", 0.1)}) == [(KEY, Change.ESCALATED)]
     assert changes([finding("info")], {KEY: sent("warning", 0.1)}) == [(KEY, Change.DEESCALATED)]
@@ -61,8 +62,10 @@ def test_two_findings_on_one_key_alert_once_at_the_worse_severity() -> None:
 severities = st.sampled_from(["ok", "info", "warning", "critical"])
 
 
-@given(severities, severities, st.floats(0, 23.99))
-def test_within_the_window_an_unchanged_severity_is_never_resent(before: str, now_sev: str, hours: float) -> None:
+@given(severities, severities, st.floats(0, 21.59))
+def test_within_nine_tenths_of_the_window_an_unchanged_severity_is_never_resent(
+    before: str, now_sev: str, hours: float
+) -> None:
     previous = {} if before == "ok" else {KEY: sent(before, hours)}
     decisions = decide_alerts([finding(now_sev)], previous, NOW, REPEAT, True)
     if before == now_sev:
@@ -72,6 +75,58 @@ def test_within_the_window_an_unchanged_severity_is_never_resent(before: str, no
     for decision in decisions:
         record = record_after_send(decision, NOW)
         assert record is None or record.last_sent_at == NOW
+
+
+def _daily_runs(starts: list[datetime], window: float) -> list[Change | None]:
+    """What each of a series of runs sends for one finding that stays critical."""
+    previous: dict[str, AlertRecord] = {}
+    seen: list[Change | None] = []
+    for start in starts:
+        decisions = decide_alerts([finding("critical")], previous, start, {"critical": window}, True)
+        seen.append(decisions[0].change if decisions else None)
+        for decision in decisions:
+            record = record_after_send(decision, start)
+            assert record is not None
+            previous[decision.key] = record
+    return seen
+
+
+# a start is late by up to a tenth of the window (pod scheduling, a cold Lambda, a lock waited for)
+jitters = st.lists(st.floats(0, 0.0999, allow_nan=False), min_size=2, max_size=30)
+
+
+@given(jitters, st.sampled_from([1.0, 6.0, 24.0, 24 * 7.0]))
+def test_a_run_on_the_windows_cadence_repeats_every_time_whatever_its_start_jitter(
+    jitter: list[float], window: float
+) -> None:
+    starts = [NOW + timedelta(hours=window * (day + late)) for day, late in enumerate(jitter)]
+    assert _daily_runs(starts, window) == [Change.NEW] + [Change.REPEAT] * (len(starts) - 1)
+
+
+def test_a_daily_run_a_few_seconds_earlier_than_yesterdays_still_repeats_the_24h_alert() -> None:
+    starts = [NOW + timedelta(seconds=5), NOW + timedelta(days=1), NOW + timedelta(days=2, seconds=3)]
+    assert _daily_runs(starts, 24.0) == [Change.NEW, Change.REPEAT, Change.REPEAT]
+
+
+@given(st.floats(0, 0.8999, allow_nan=False), st.floats(0.001, 10_000, allow_nan=False))
+def test_a_run_earlier_than_nine_tenths_of_the_window_never_repeats(share: float, window: float) -> None:
+    assert _daily_runs([NOW, NOW + timedelta(hours=window * share)], window) == [Change.NEW, None]
+
+
+@given(
+    st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.sampled_from([0.0, -0.0, -1.0, 1e300, -1e300, float("inf"), float("nan")]),
+    ),
+    st.floats(-1e6, 1e6, allow_nan=False),
+)
+def test_any_window_setting_decides_without_raising(window: float, hours_ago: float) -> None:
+    decisions = decide_alerts(
+        [finding("critical")], {KEY: sent("critical", hours_ago)}, NOW, {"critical": window}, True
+    )
+    assert [d.change for d in decisions] in ([], [Change.REPEAT])
+    if window != window or window == float("inf"):  # NaN or infinite: never again
+        assert decisions == []
 
 
 # -- through the runner, at the fakes ------------------------------------------------------------

@@ -145,3 +145,10 @@ def test_now_without_a_timezone_is_a_usage_error(tmp_path: Path) -> None:
 def test_a_bad_shard_is_a_usage_error(tmp_path: Path) -> None:
     assert run_sample(tmp_path, "--shard", "3/3").code == 2
     assert run_sample(tmp_path, "--shard", "x").code == 2
+
+
+@pytest.mark.parametrize("hours", [-1, ".nan", ".inf"])
+def test_a_repeat_window_must_be_a_finite_number_of_hours(tmp_path: Path, hours: object) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(f"notifications: {{repeat_after_hours: {{critical: {hours}}}}}\n")
+    assert any(p.startswith("notifications.repeat_after_hours.critical:") for p in problems(str(config)))

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from jobs.core.settings import JobSettings
+from notifications.settings import RepeatHours
 
 _DEFAULT_PORTS = {"https": 443, "smtps": 465, "imaps": 993, "ldaps": 636}
 
@@ -115,7 +116,7 @@ class CertificateCheckerSettings(JobSettings):
     unreachable_severity: Literal["critical", "warning", "info"] = Field(
         "warning", description="severity of an endpoint that cannot be reached or is not TLS"
     )
-    repeat_after_hours: dict[AlertSeverity, float | None] | None = Field(
+    repeat_after_hours: dict[AlertSeverity, RepeatHours | None] | None = Field(
         default_factory=_repeat_daily_while_critical,
         description="re-send unchanged alerts: while critical every day, never for warning/info",
     )

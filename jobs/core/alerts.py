@@ -1,7 +1,8 @@
 """Alert state decisions: new, escalated, repeated, resolved. Pure; the runner acts on them.
 
 The same finding at the same severity is not re-sent inside its severity's repeat
-window; a worse severity is sent at once; a finding that is gone sends a resolve.
+window (measured as cadence.elapsed does, so a daily run that starts a little early still
+repeats a 24 h alert); a worse severity is sent at once; a finding that is gone sends a resolve.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from jobs.core.cadence import elapsed
 from jobs.core.job import Finding, Severity
 from jobs.core.state import AlertRecord
 from notifications.message import Message
@@ -73,7 +75,7 @@ def _change(
     if finding.severity.rank < before.rank:
         return Change.DEESCALATED
     window = repeat_after_hours.get(str(finding.severity))
-    if window is not None and now - prev.last_sent_at >= timedelta(hours=window):
+    if window is not None and elapsed(prev.last_sent_at, now, window):
         return Change.REPEAT
     return None
 

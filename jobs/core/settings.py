@@ -21,7 +21,7 @@ from jobs.core import redact
 from jobs.core.errors import ConfigError
 from jobs.core.refs import ReferenceErrors, resolve_tree
 from jobs.core.registry import JOBS, JobSpec
-from notifications.settings import NotificationSettings
+from notifications.settings import NotificationSettings, RepeatHours
 
 ENV_PREFIX = "SECOPS_"
 _yaml_data: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("yaml_data", default=None)
@@ -37,7 +37,7 @@ class JobSettings(BaseModel):
     max_actions_percent: float = Field(
         20.0, ge=0, le=100, description="guardrail: more than this % of the inventory stops the run"
     )
-    repeat_after_hours: dict[Literal["critical", "warning", "info"], float | None] | None = Field(
+    repeat_after_hours: dict[Literal["critical", "warning", "info"], RepeatHours | None] | None = Field(
         None, description="this job's alert repeat windows; default: notifications.repeat_after_hours"
     )
 

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from jobs.core.cadence import elapsed
 from jobs.core.state import StateStore
 from jobs.ttl_teardown.cost import Pricing
 
@@ -69,7 +70,7 @@ def refresh(
     fresh: dict[str, dict[str, Any]] = {}
     for key in wanted:
         entry = cached.get(key)
-        if entry and now - datetime.fromisoformat(entry["at"]) < FRESH_FOR:
+        if entry and not elapsed(datetime.fromisoformat(entry["at"]), now, FRESH_FOR):  # start jitter allowed
             continue
         kind, _, name = key.split(":", 2)
         try:

@@ -43,6 +43,23 @@ def test_prices_come_from_the_api_once_a_week_and_unknown_ones_keep_the_shipped_
         assert len(fake.asked) == asked + 1  # stale after a week
 
 
+def test_a_weekly_refresh_happens_on_the_run_a_week_later_even_when_it_starts_a_little_early(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakePricing({("AmazonEC2", "m5.large"): "0.1070000000"}) as fake:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_PRICING", fake.url)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        client = aws_client("pricing", "us-east-1")
+        state = StateStore(f"sqlite:///{tmp_path}/s.db")
+        state.upgrade(NOW)
+        shipped = load_pricing(None)
+        refresh(shipped, client, "eu-west-1", {"m5.large"}, set(), state, NOW + timedelta(seconds=30))
+        asked = len(fake.asked)
+        refresh(shipped, client, "eu-west-1", {"m5.large"}, set(), state, NOW + timedelta(days=7))
+        assert len(fake.asked) == asked + 1  # not a week and a day later
+
+
 def test_an_unreachable_price_list_keeps_the_shipped_prices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     mp = monkeypatch
     mp.setenv("AWS_ENDPOINT_URL_PRICING", f"http://127.0.0.1:{services.free_port()}")

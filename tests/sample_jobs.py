@@ -55,7 +55,8 @@ class StoreJob(BaseJob[dict[str, Any]]):
             try:
                 item = json.loads(path.read_text())
                 item["path"] = str(path)
-                inventory.items.append(item)
+                if self.ctx.owns(str(item["id"])):
+                    inventory.items.append(item)
             except ValueError:
                 inventory.errors.append(RunError(f"store:{path.name}", "not valid JSON"))
         return inventory
@@ -109,9 +110,6 @@ class StoreJob(BaseJob[dict[str, Any]]):
             else:
                 settled.append(Settled(intent.action_id, OutcomeKind.DONE, f"interrupted, and {name} is gone"))
         return settled
-
-    def shard_key(self, item: dict[str, Any]) -> str:
-        return str(item["id"])
 
     def record_metrics(self, registry: Any, plan: Plan, outcomes: Sequence[Any]) -> None:
         """A file named `_metrics_crash` makes the job's own metrics raise (after acting)."""

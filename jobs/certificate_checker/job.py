@@ -78,9 +78,6 @@ class Job(BaseJob[Observation]):
         thresholds = Thresholds(t.critical_days, t.warning_days, t.info_days)
         return build_plan(items, now, thresholds, Severity(self.cfg.unreachable_severity))
 
-    def shard_key(self, item: Observation) -> str:
-        return item.resource
-
     def record_metrics(self, registry: Any, plan: Plan, outcomes: Sequence[Outcome]) -> None:
         from prometheus_client import Gauge
 

@@ -19,7 +19,11 @@ class JobContext:
     dry_run: bool
     options: Mapping[str, Any] = field(default_factory=dict)
     clients: dict[str, Any] = field(default_factory=dict)
-    owns: Callable[[str], bool] = field(default=lambda key: True)  # --shard: is this key ours?
+    #: --shard: whether this run's shard owns a key. The one place the shard is decided: `collect`
+    #: asks it once per unit it reads (a file, an endpoint, a serial, a resource id), before reading
+    #: more, so shards split the reading too; nothing filters again afterwards. Every certificate
+    #: of a file goes with its file.
+    owns: Callable[[str], bool] = field(default=lambda key: True)
 
     @classmethod
     def outside_a_run(

@@ -222,7 +222,8 @@ class BaseJob(ABC, Generic[ItemT]):
 
     @abstractmethod
     def collect(self) -> Inventory[ItemT]:
-        """Read-only: turn external systems into typed items."""
+        """Read-only: turn external systems into typed items; under `--shard`, only the units
+        `self.ctx.owns(key)` accepts (the runner does not filter again)."""
 
     @abstractmethod
     def plan(self, items: Sequence[ItemT], now: datetime) -> Plan:
@@ -231,10 +232,6 @@ class BaseJob(ABC, Generic[ItemT]):
     def apply(self, action: Action) -> None:
         """Exactly one side effect. Raise TransientError to be retried, PermanentError to fail it."""
         raise NotImplementedError(f"{type(self).__name__} plans no actions")
-
-    def shard_key(self, item: ItemT) -> str:
-        """The stable key `--shard i/n` splits on (tenant, repository, account/region, ...)."""
-        return repr(item)
 
     def outcome_findings(self, outcomes: Sequence[Outcome]) -> list[Finding]:
         """Findings only acting can reveal (a rotation that failed and was rolled back); they

@@ -72,8 +72,9 @@ class Shard:
         return f"{self.index}/{self.count}"
 
     def owns(self, key: str) -> bool:
-        """Stable across processes and Python versions (unlike hash())."""
-        digest = hashlib.sha256(key.encode()).digest()
+        """Stable across processes and Python versions (unlike hash()). Any str is a key, even
+        one with lone surrogates (a file name that is not UTF-8): UTF-8 text hashes as before."""
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()
         return int.from_bytes(digest[:8], "big") % self.count == self.index
 
 
@@ -180,7 +181,7 @@ def _execute(
         job = spec.load()(ctx)
         reconciled = 0 if ctx.dry_run else reconcile(job, audit, result)
         inventory = job.collect()
-        items = [i for i in inventory.items if options.shard is None or options.shard.owns(job.shard_key(i))]
+        items = inventory.items  # already this shard's: collect decided with ctx.owns (JobContext)
         with gc_paused():
             plan = job.plan(items, now)
     except (ConfigError, StateUnavailable):

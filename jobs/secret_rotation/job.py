@@ -143,9 +143,6 @@ class Job(BaseJob[ManagedSecret]):
         if pruned:
             log.info("journal_pruned", extra={"fields": {"entries": pruned, "before": before.isoformat()}})
 
-    def shard_key(self, item: ManagedSecret) -> str:
-        return item.resource
-
     def record_metrics(self, registry: Any, plan: Plan, outcomes: Sequence[Outcome]) -> None:
         from jobs.secret_rotation.metrics import record
 

@@ -161,9 +161,6 @@ class Job(BaseJob[Item]):
         """What earlier runs sent and granted for `resource` (read by collect)."""
         return self._histories.get(resource, History())
 
-    def shard_key(self, item: Item) -> str:
-        return item.id
-
     def record_metrics(self, registry: Any, plan: Plan, outcomes: Sequence[Outcome]) -> None:
         from jobs.ttl_teardown.metrics import record
 

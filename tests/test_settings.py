@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from jobs.core.errors import ConfigError
 from jobs.core.settings import load_settings
@@ -93,7 +95,10 @@ def test_unreadable_or_malformed_files_are_one_line_each(tmp_path: Path) -> None
         f"--config {tmp_path / 'missing.yaml'}: cannot read: No such file or directory"
     ]
     (tmp_path / "bad.yaml").write_text("a: [1, 2\nb: c")
-    assert problems(str(tmp_path / "bad.yaml"))[0].endswith("not valid YAML")
+    assert problems(str(tmp_path / "bad.yaml")) == [
+        f"--config {tmp_path / 'bad.yaml'}: line 2, column 2: not valid YAML: expected ',' or ']', but got ':' "
+        "(while parsing a flow sequence at line 1, column 4)"
+    ]
     (tmp_path / "list.yaml").write_text("- 1\n- 2\n")
     assert problems(str(tmp_path / "list.yaml")) == [
         f"--config {tmp_path / 'list.yaml'}: top level must be a mapping of keys"
@@ -152,3 +157,134 @@ def test_a_repeat_window_must_be_a_finite_number_of_hours(tmp_path: Path, hours:
     config = tmp_path / "c.yaml"
     config.write_text(f"notifications: {{repeat_after_hours: {{critical: {hours}}}}}\n")
     assert any(p.startswith("notifications.repeat_after_hours.critical:") for p in problems(str(config)))
+
+
+def test_yaml_errors_keep_the_parsers_reason_and_place_but_never_the_lines_text(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("notifications:\n  slack: {webhook_url: https://hooks.example.test/T0/B0/s3cr3t-value\n")
+    [line] = problems(str(bad))
+    assert line.startswith(f"--config {bad}: line 3, column 1: not valid YAML: expected ',' or '}}'")
+    assert "s3cr3t" not in line
+    bad.write_text("dry_run:\n\tmax_actions: 3\n")
+    assert problems(str(bad)) == [
+        f"--config {bad}: line 2, column 1: not valid YAML: found character '\\t' that cannot start any token "
+        "(while scanning for the next token)"
+    ]
+
+
+def test_a_key_written_twice_in_one_mapping_is_an_error_naming_both_lines(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("sample_store:\n  dry_run: true\n  max_actions: 3\n  dry_run: false\n")
+    assert problems(str(config)) == [
+        f"--config {config}: line 4, column 3: not valid YAML: duplicate key 'dry_run' (first at line 2)"
+    ]
+    config.write_text("base: &base {max_actions: 3}\nsample_store:\n  <<: *base\n  max_actions: 4\n")
+    assert problems(str(config)) == ["base: Extra inputs are not permitted"]  # a merged key may be overridden
+
+
+def test_a_settings_file_that_is_not_utf8_is_one_line_naming_the_byte(tmp_path: Path) -> None:
+    config = tmp_path / "latin1.yaml"
+    config.write_bytes("log_level: info  # r\xe9gl\xe9\n".encode("latin-1"))
+    assert problems(str(config)) == [f"--config {config}: not UTF-8 text (byte 0xe9 at offset 20)"]
+    config.write_bytes(b"log_level: \x00\n")
+    assert problems(str(config)) == [
+        f"--config {config}: offset 11: not valid YAML: special characters are not allowed #x0000"
+    ]
+
+
+def warnings_logged(monkeypatch: pytest.MonkeyPatch, environ: dict[str, str]) -> list[dict[str, object]]:
+    import io
+    import json
+
+    from jobs.core import logs
+
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    stream = io.StringIO()
+    logs.configure(stream=stream)
+    load_settings(None, SAMPLE_JOBS)
+    return [json.loads(line)["fields"] for line in stream.getvalue().splitlines()]
+
+
+def test_an_unknown_secops_variable_is_warned_about_with_the_closest_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    found = warnings_logged(
+        monkeypatch,
+        {
+            "SECOPS_STATE_DB": "sqlite:///typo.db",  # the value is never logged: it may be a secret
+            "SECOPS_SAMPLE_STORE_DRY_RUN": "false",  # one underscore where two were meant
+            "SECOPS_LOG_LEVEL": "info",
+            "secops_sample_store__max_actions": "3",  # any case is read: not unknown
+            "SECOPS_ACTOR": "ci",
+        },
+    )
+    assert found == [
+        {
+            "variable": "SECOPS_SAMPLE_STORE_DRY_RUN",
+            "closest": "SECOPS_SAMPLE_STORE__DRY_RUN",
+            "message": "SECOPS_SAMPLE_STORE_DRY_RUN is not a setting and is ignored; "
+            "did you mean SECOPS_SAMPLE_STORE__DRY_RUN?",
+        },
+        {
+            "variable": "SECOPS_STATE_DB",
+            "closest": "SECOPS_STATE_DB_URL",
+            "message": "SECOPS_STATE_DB is not a setting and is ignored; did you mean SECOPS_STATE_DB_URL?",
+        },
+    ]
+
+
+KNOWN_VARIABLES = [
+    "SECOPS_LOG_LEVEL",
+    "SECOPS_SAMPLE_STORE__DRY_RUN",
+    "SECOPS_NOTIFICATIONS__SLACK__CHANNEL",
+    "SECOPS_CONFIG",
+]
+
+
+def recased(text: str, flips: list[bool]) -> str:
+    return "".join(c.swapcase() if flip else c for c, flip in zip(text, flips + [False] * len(text), strict=False))
+
+
+@given(
+    st.sampled_from(KNOWN_VARIABLES),
+    st.lists(st.booleans(), max_size=40),
+    st.one_of(
+        st.text(max_size=30),
+        st.text(st.characters(categories=("L", "N", "Zs", "Pc")), min_size=1, max_size=5).map(lambda t: t * 2000),
+        st.sampled_from(["", " ", "_", "__", "LOG_LEVEL ", " LOG_LEVEL", "ŁOG_LEVEL", "STATE_DB_URL\u200b"]),
+    ),
+)
+def test_known_variables_in_any_case_are_never_warned_about_and_anything_else_always_is(
+    known: str, flips: list[bool], suffix: str
+) -> None:
+    from jobs.core.environment import unknown_variables
+    from jobs.core.settings import ENV_PREFIX, settings_model
+
+    model = settings_model(SAMPLE_JOBS)
+    spelt = recased(known, flips)
+    other = "SECOPS_" + suffix
+    found = unknown_variables({spelt: "1", other: "1", "PATH": "/bin"}, model, ENV_PREFIX)
+    assert spelt not in [u.variable for u in found]
+    first = other.upper()[len("SECOPS_") :].split("__", 1)[0]
+    is_setting = first in {n.upper() for n in model.model_fields} or other.upper() == "SECOPS_CONFIG"
+    assert (other in [u.variable for u in found]) is (not is_setting and other != spelt)
+
+
+def test_every_yaml_file_a_setting_names_fails_with_the_parsers_reason_under_its_key(tmp_path: Path) -> None:
+    from jobs.core.registry import JOBS
+    from jobs.ttl_teardown.cost import load_pricing
+
+    whitelist = tmp_path / "whitelist.yaml"
+    whitelist.write_text("tags:\n  - {key: critical, value: 'true'\n")
+    config = write_config(tmp_path / "c.yaml", {"ttl_teardown": {"whitelist_file": str(whitelist)}})
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, JOBS)
+    assert caught.value.problems == [
+        f"ttl_teardown: whitelist_file {whitelist}: line 3, column 1: not valid YAML: "
+        "expected ',' or '}', but got '<stream end>' (while parsing a flow mapping at line 2, column 5)"
+    ]
+    pricing = tmp_path / "pricing.yaml"
+    pricing.write_text("ec2_hourly: {t3.micro: 0.01}\nec2_hourly: {t3.micro: 0.02}\n")
+    with pytest.raises(
+        ConfigError, match=r"pricing_file: .*line 2, column 1: not valid YAML: duplicate key 'ec2_hourly'"
+    ):
+        load_pricing(pricing)

@@ -75,6 +75,13 @@ def configure(level: str = "info", stream: TextIO | None = None) -> None:
     root.propagate = False
 
 
+def ensure_configured() -> None:
+    """Configure with the defaults unless an entry point already did: what is logged before the
+    settings are known (a warning about them) still reaches stderr with its fields."""
+    if not logging.getLogger("secops").handlers:
+        configure()
+
+
 class Progress:
     """`[n/total] label` on a TTY for long manual runs; silent everywhere else."""
 

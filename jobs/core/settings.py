@@ -7,23 +7,24 @@ Unknown keys are errors. References are resolved before validation (refs.py).
 from __future__ import annotations
 
 import contextvars
+import logging
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, create_model, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from jobs.core import redact
+from jobs.core import logs, redact, yamlfile
+from jobs.core.environment import unknown_variables
 from jobs.core.errors import ConfigError
 from jobs.core.refs import ReferenceErrors, resolve_tree
 from jobs.core.registry import JOBS, JobSpec
 from notifications.settings import NotificationSettings, RepeatHours
 
 ENV_PREFIX = "SECOPS_"
+log = logging.getLogger("secops.settings")
 _yaml_data: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("yaml_data", default=None)
 
 
@@ -32,6 +33,11 @@ class JobSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    enabled: bool = Field(
+        True,
+        description="`python -m jobs schedule` runs this job on its crons; false leaves it out of the "
+        "schedule (a run started by hand, by a CronJob or by a Lambda still runs)",
+    )
     dry_run: bool | None = Field(None, description="plan only; default: true for destructive jobs, false otherwise")
     max_actions: int = Field(50, ge=0, description="guardrail: more planned actions stop the run (exit 3)")
     max_actions_percent: float = Field(
@@ -143,15 +149,9 @@ def settings_model(jobs: Mapping[str, JobSpec]) -> type[Settings]:
 
 def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"--config {path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"--config {path}:{where}: not valid YAML") from None
+        data = yamlfile.read(path)
+    except yamlfile.YamlProblem as exc:
+        raise ConfigError(f"--config {path}: {exc}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -172,6 +172,12 @@ def load_settings(
     finally:
         _yaml_data.reset(token)
     _register_secret_fields(settings)
+    for unknown in unknown_variables(os.environ, type(settings), ENV_PREFIX):
+        logs.ensure_configured()
+        log.warning(
+            "unknown_environment_variable",
+            extra={"fields": {"variable": unknown.variable, "closest": unknown.closest, "message": unknown.message}},
+        )
     return settings
 
 

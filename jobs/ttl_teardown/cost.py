@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from jobs.core import yamlfile
 from jobs.core.errors import ConfigError
 
 HOURS_PER_MONTH = 730  # AWS bills GB-months over 730 hours
@@ -46,11 +45,9 @@ def load_pricing(path: str | Path | None) -> Pricing:
     """The price list at `path`, or the one shipped with secops-jobs."""
     path = path or SHIPPED
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ConfigError(f"ttl_teardown.cost.pricing_file: cannot read {path}: {exc.strerror}") from None
-    except yaml.YAMLError:
-        raise ConfigError(f"ttl_teardown.cost.pricing_file: {path} is not valid YAML") from None
+        data = yamlfile.read(path) or {}
+    except yamlfile.YamlProblem as exc:
+        raise ConfigError(f"ttl_teardown.cost.pricing_file: {path}: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"ttl_teardown.cost.pricing_file: {path} must be a mapping")
     return Pricing.from_mapping(data, str(path))

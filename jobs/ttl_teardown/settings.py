@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator, model_validator
 
+from jobs.core import yamlfile
 from jobs.core.settings import JobSettings
 from jobs.ttl_teardown.order import ORDER
 
@@ -166,9 +165,9 @@ class TtlTeardownSettings(JobSettings):
         if not self.whitelist_file:
             return self
         try:
-            data: Any = yaml.safe_load(Path(self.whitelist_file).read_text(encoding="utf-8")) or {}
-        except OSError as exc:
-            raise ValueError(f"whitelist_file {self.whitelist_file}: {exc.strerror}") from None
+            data: Any = yamlfile.read(self.whitelist_file) or {}
+        except yamlfile.YamlProblem as exc:
+            raise ValueError(f"whitelist_file {self.whitelist_file}: {exc}") from None
         extra = WhitelistSettings.model_validate(data)
         self.whitelist = WhitelistSettings(
             aws_resources=[*self.whitelist.aws_resources, *extra.aws_resources],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -18,13 +19,76 @@ def python_m(*argv: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", *argv], cwd=cwd, capture_output=True, text=True, timeout=60)
 
 
-def test_list_prints_one_line_per_job_with_its_schedules() -> None:
+def test_list_prints_a_header_then_one_aligned_line_per_job_with_its_schedules_and_destructive_marker() -> None:
     proc = python_m("jobs", "list")
     assert proc.returncode == 0
-    lines = proc.stdout.splitlines()
+    header, *lines = proc.stdout.splitlines()
+    assert header.split("  ")[0] == "JOB" and "SCHEDULE (UTC)" in header and "DESTRUCTIVE" in header
     assert [line.split()[0] for line in lines] == list(JOBS)
+    for column in ("SCHEDULE (UTC)", "DESTRUCTIVE", "DESCRIPTION"):  # every line starts each column at one place
+        at = header.index(column)
+        assert all(line[at - 2 : at] == "  " and line[at] != " " for line in lines), column
     ttl = next(line for line in lines if line.startswith("ttl-teardown"))
     assert "0 2 * * *" in ttl and "0 * * * * (hourly pre-alerts)" in ttl
+    marks = {line.split()[0]: line[header.index("DESTRUCTIVE") :].split()[0] for line in lines}
+    assert marks == {spec.id: "yes" if spec.destructive else "no" for spec in JOBS.values()}
+
+
+def test_list_json_gives_each_jobs_id_module_destructive_and_schedules_with_args() -> None:
+    proc = python_m("jobs", "list", "--json")
+    assert proc.returncode == 0, proc.stderr
+    listed = {job["id"]: job for job in json.loads(proc.stdout)}
+    assert list(listed) == list(JOBS)
+    ttl = listed["ttl-teardown"]
+    assert (ttl["module"], ttl["destructive"], ttl["available"]) == ("jobs.ttl_teardown", True, True)
+    assert ttl["schedules"] == [
+        {"cron": "0 2 * * *", "args": {}, "note": "teardown"},
+        {"cron": "0 * * * *", "args": {"warn_only": True}, "note": "hourly pre-alerts"},
+    ]
+    assert listed["certificate-checker"]["destructive"] is False
+
+
+def test_version_prints_the_installed_distributions_version() -> None:
+    from importlib.metadata import version
+
+    for argv in (("jobs", "--version"), ("jobs.ttl_teardown", "--version")):
+        proc = python_m(*argv)
+        assert (proc.returncode, proc.stdout) == (0, f"secops-jobs {version('secops-jobs')}\n")
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (("jobs", "run", "ttl-teardown", "--now", "yesterday"),
+         "python -m jobs run ttl-teardown: argument --now: 'yesterday' is not an ISO 8601 instant"),
+        (("jobs.certificate_checker", "--bogus"), "python -m jobs.certificate_checker: unrecognized arguments: --bogus"),
+        (("jobs", "run", "ttl-teardown", "--dry-run", "--apply"),
+         "python -m jobs run ttl-teardown: argument --apply: not allowed with argument --dry-run"),
+        (("jobs", "run", "secret-rotation", "--fail-on", "fatal"),
+         "python -m jobs run secret-rotation: argument --fail-on: invalid choice: 'fatal' "
+         "(choose from 'critical', 'warning', 'info')"),
+        (("jobs", "list", "--jsn"), "python -m jobs: unrecognized arguments: --jsn"),
+    ],
+)  # fmt: skip
+def test_a_bad_command_line_is_one_usage_line_naming_the_option_and_exit_2(argv: tuple[str, ...], line: str) -> None:
+    proc = python_m(*argv)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == f"usage error: {line} (see --help)\n"
+
+
+def test_a_state_db_url_that_cannot_be_used_gives_the_reason_not_an_exception_name(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    for url, reason in (
+        ("nonsense", "not a database URL (e.g. sqlite:///./secops-state.db or postgresql://user@host/db)"),
+        ("mysqlx://u:hunter2pw@db/x", "no such kind of database (Can't load plugin: sqlalchemy.dialects:mysqlx)"),
+    ):
+        config.write_text(f"state_db_url: '{url}'\n")
+        proc = python_m("jobs", "run", "certificate-checker", "--config", str(config), cwd=tmp_path)
+        assert proc.returncode == 2
+        assert proc.stderr.splitlines()[-1] == (
+            f"certificate-checker: configuration error: state_db_url: cannot use this URL: {reason}"
+        )
+        assert "hunter2pw" not in proc.stderr
 
 
 def test_job_ids_and_modules_are_the_contracts() -> None:

@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from jobs.core.registry import JOBS, JobSpec
 
@@ -20,6 +20,36 @@ if TYPE_CHECKING:
     from jobs.core.runner import Runtime
 
 SEVERITY_CHOICES = ("critical", "warning", "info")
+
+
+class UsageError(Exception):
+    """A command line (or a Lambda event's args) argparse refused: one line naming the option."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, except that a bad command line is a UsageError (exit 2, one line naming the
+    option) instead of the usage block and `SystemExit` from deep inside parsing: the CLI prints
+    it, the Lambda returns it, nobody sees a bare exception name."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+class _Version(argparse.Action):
+    """`--version`, read from the installed distribution only when asked (start-up stays fast)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> NoReturn:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("secops-jobs")
+        except PackageNotFoundError:
+            found = "unknown (not installed)"
+        print(f"secops-jobs {found}")
+        parser.exit()
 
 
 def parse_now(text: str) -> datetime:
@@ -54,9 +84,19 @@ def add_run_options(parser: argparse.ArgumentParser, spec: JobSpec) -> None:
 
 
 def job_parser(spec: JobSpec, prog: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description=f"{spec.id}: {spec.description}")
+    parser = Parser(prog=prog, description=f"{spec.id}: {spec.description}")
+    parser.add_argument("--version", action=_Version)
     add_run_options(parser, spec)
     return parser
+
+
+def parsed(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace | int:
+    """The parsed options, or exit code 2 once the one-line usage error is on stderr."""
+    try:
+        return parser.parse_args(argv)
+    except UsageError as exc:
+        print(f"usage error: {exc}", file=sys.stderr)
+        return 2
 
 
 def execute(
@@ -106,25 +146,28 @@ def _job_args(spec: JobSpec, args: argparse.Namespace) -> dict[str, Any]:
 def job_main(job_id: str, argv: Sequence[str] | None = None) -> int:
     """Entry of `python -m jobs.<module>`."""
     spec = JOBS[job_id]
-    args = job_parser(spec, f"python -m {spec.module}").parse_args(argv)
-    return execute(spec, args)[0]
+    args = parsed(job_parser(spec, f"python -m {spec.module}"), argv)
+    return args if isinstance(args, int) else execute(spec, args)[0]
 
 
-def _list(stdout: TextIO) -> int:
-    width = max(len(s) for s in JOBS)
-    for spec in JOBS.values():
-        crons = "; ".join(f"{s.cron}" + (f" ({s.note})" if s.note else "") for s in spec.schedules)
-        state = "" if spec.available else " [not in this build yet]"
-        print(f"{spec.id:<{width}}  {crons:<44}  {spec.description}{state}", file=stdout)
+def _list(as_json: bool, stdout: TextIO) -> int:
+    from jobs.core import listing
+
+    if as_json:
+        stdout.write(json.dumps(listing.as_json(JOBS), indent=2) + "\n")
+    else:
+        print(listing.table(JOBS), file=stdout)
     return 0
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
     """Entry of `python -m jobs` and the `secops-jobs` console script."""
     stdout = stdout or sys.stdout
-    parser = argparse.ArgumentParser(prog="python -m jobs", description="secops-jobs: scheduled security jobs")
+    parser = Parser(prog="python -m jobs", description="secops-jobs: scheduled security jobs")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="one line per job: id, schedules, description")
+    listing = sub.add_parser("list", help="one line per job: id, schedules, destructive, description")
+    listing.add_argument("--json", action="store_true", help="a JSON array: id, module, destructive, schedules")
     runner = sub.add_parser("run", help="run one job once")
     jobs_sub = runner.add_subparsers(dest="job", required=True, metavar="JOB_ID")
     for spec in JOBS.values():
@@ -144,10 +187,11 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
     db = sub.add_parser("db", help="state database schema")
     db.add_argument("action", choices=("upgrade", "status"))
     db.add_argument("--config", metavar="PATH")
-    args = parser.parse_args(argv)
-
+    args = parsed(parser, argv)
+    if isinstance(args, int):
+        return args
     if args.command == "list":
-        return _list(stdout)
+        return _list(args.json, stdout)
     if args.command == "run":
         return execute(JOBS[args.job], args, stdout=stdout)[0]
     if args.command == "schedule":

@@ -122,7 +122,16 @@ class StateStore:
             url = normalise_url(url)  # a network database may drop idle connections: ping before use
             self.engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"), future=True)
         except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
-            raise ConfigError(f"state_db_url: cannot use this URL: {type(exc).__name__}") from None
+            why = (  # the driver's reason; never the URL itself, which may carry a password
+                "not a database URL (e.g. sqlite:///./secops-state.db or postgresql://user@host/db)"
+                if type(exc) is ArgumentError
+                else f"no such kind of database ({exc})"
+                if isinstance(exc, NoSuchModuleError)
+                else f"its driver is not installed ({exc})"
+                if isinstance(exc, ImportError)
+                else str(exc)
+            )
+            raise ConfigError(f"state_db_url: cannot use this URL: {why}") from None
         if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
             busy_ms = int(min(SQLITE_BUSY_MS, retry_seconds * 250))  # a short budget is not spent in one wait
             event.listen(self.engine, "connect", functools.partial(_sqlite_wal, busy_ms=busy_ms))

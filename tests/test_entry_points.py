@@ -39,12 +39,14 @@ def test_lambda_runs_the_job_from_an_eventbridge_event(tmp_path: Path, monkeypat
     result = handle(SCHEDULED_EVENT, SAMPLE_JOBS)
     assert result["status"] == "success" and result["dry_run"] is False
     assert result["started_at"] == "2026-11-23T02:00:00Z"
-    assert [a["outcome"] for a in result["actions"]] == ["done"]
+    assert [a["outcome"] for a in result["actions"]] == ["done"] and result["exit_code"] == 0
     assert not (store / "old.json").exists()
     json.dumps(result)  # the return value must serialise for Lambda
 
 
-def test_lambda_raises_when_the_run_is_not_clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lambda_raises_with_the_errors_text_when_the_run_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = tmp_path / "store"
     write_items(
         store,
@@ -55,13 +57,59 @@ def test_lambda_raises_when_the_run_is_not_clean(tmp_path: Path, monkeypatch: py
     with pytest.raises(JobRunFailed) as caught:
         handle(CONSTANT_INPUT, SAMPLE_JOBS)
     assert caught.value.code == 1 and caught.value.result and caught.value.result["status"] == "failure"
+    assert str(caught.value) == (
+        "sample-store exited 1 (status failure): delete store:bad: store:bad: refused by the store"
+    )
 
 
-def test_lambda_rejects_unknown_jobs_and_arguments() -> None:
-    with pytest.raises(ValueError, match="event names no known job: 'nope'"):
-        handler({"job": "nope"}, None)
-    with pytest.raises(ValueError, match="event args not understood"):
-        handle({"job": "sample-store", "args": {"bogus_flag": True}}, SAMPLE_JOBS)
+def test_lambda_returns_a_guardrail_trip_so_eventbridge_does_not_retry_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "store"
+    write_items(store, *[{"id": f"old{i}", "expires_at": "2026-01-01T00:00:00+00:00"} for i in range(5)])
+    monkeypatch.setenv("SAMPLE_STORE", str(store))
+    result = handle(CONSTANT_INPUT, SAMPLE_JOBS)
+    assert (result["exit_code"], result["status"]) == (3, "failure")
+    assert [e["source"] for e in result["errors"]] == ["guardrail"]
+    assert {a["outcome"] for a in result["actions"]} == {"skipped"} and len(list(store.glob("*.json"))) == 5
+
+
+@pytest.mark.parametrize(
+    ("event", "env", "message"),
+    [
+        ({"job": "nope"}, {}, "event names no known job: 'nope' (known: sample-store)"),
+        ({"job": "sample-store", "args": ["--apply"]}, {}, "event 'args' must be an object"),
+        (
+            {"job": "sample-store", "args": {"bogus_flag": True}},
+            {},
+            "event args not understood: unrecognized arguments: --bogus-flag",
+        ),
+        (
+            {"detail": {"job": "sample-store", "args": {"now": "tomorrow"}}},
+            {},
+            "event args not understood: argument --now: 'tomorrow' is not an ISO 8601 instant",
+        ),
+        (
+            CONSTANT_INPUT,
+            {"SECOPS_SAMPLE_STORE__MAX_ACTIONS": "-1"},
+            "sample_store.max_actions (from $SECOPS_SAMPLE_STORE__MAX_ACTIONS): Input should be greater than or "
+            "equal to 0 (got '-1')",
+        ),
+        ({"job": "sample-store", "args": {"shard": "4/2"}}, {}, "--shard '4/2': need 0 <= i < n"),
+    ],
+)
+def test_lambda_returns_a_configuration_error_naming_the_culprit_instead_of_raising(
+    event: dict[str, object], env: dict[str, str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_items(tmp_path / "store", {"id": "a", "expires_at": "2026-01-01T00:00:00+00:00"})
+    monkeypatch.setenv("SAMPLE_STORE", str(tmp_path / "store"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = handle(event, SAMPLE_JOBS)
+    assert (result["exit_code"], result["status"], result["actions"]) == (2, "failure", [])
+    assert result["errors"] == [{"source": "configuration", "message": message}]
+    assert (tmp_path / "store" / "a.json").exists()  # nothing was done
+    json.dumps(result)
 
 
 def test_lambda_maps_args_to_the_command_line() -> None:

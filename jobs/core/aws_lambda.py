@@ -1,39 +1,70 @@
 """AWS Lambda entry: EventBridge scheduled events carrying {"job": id, "args": {...}}.
 
 `args` are the command-line options by their long names (`dry_run`, `apply`, `now`,
-`fail_on`, `shard`, `config` and the job's own options). A run that is not clean
-(exit code other than 0) raises, so Lambda reports a failure and EventBridge can
-retry or dead-letter it; a handler that swallows errors hides outages.
+`fail_on`, `shard`, `config` and the job's own options). Settings come from `args.config`,
+else the file `$SECOPS_CONFIG` names, plus the function's `SECOPS_*` environment (README,
+"Deploying").
+
+What the function returns decides whether Lambda retries. A run that failed (exit 1) or
+tripped `fail_on` (4) raises JobRunFailed with the errors' text, so Lambda reports a failure
+and EventBridge retries or dead-letters it. What cannot succeed on a retry returns a result
+instead: a bad event or bad settings (exit 2, nothing done) and a guardrail trip (3, nothing
+done). Every result carries its `exit_code`.
 """
 
 from __future__ import annotations
 
+import argparse
+import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, Final
 
-from jobs.core import redact
-from jobs.core.cli import execute, job_parser
+from jobs.core import logs, redact
+from jobs.core.cli import UsageError, job_parser, start
+from jobs.core.errors import ConfigError
+from jobs.core.job import iso
 from jobs.core.registry import JOBS, JobSpec, load_attr
+from jobs.core.report import render_text
+
+log = logging.getLogger("secops.lambda")
+#: exit codes a retry cannot change: returned, not raised
+RETURNED: Final = frozenset({0, 2, 3})
+_MAX_ERROR_TEXT = 2000  # Lambda shows errorMessage; a run with 5,000 failures must not flood it
 
 
 class JobRunFailed(RuntimeError):
+    """The run is not clean; the message says why (its errors and failed actions)."""
+
     def __init__(self, job: str, code: int, result: Mapping[str, Any] | None) -> None:
         self.code, self.result = code, result
         status = result.get("status") if result else "not started"
-        super().__init__(f"{job} exited {code} (status {status})")
+        why = failure_text(result) if result else ""
+        super().__init__(f"{job} exited {code} (status {status})" + (f": {why}" if why else ""))
+
+
+def failure_text(result: Mapping[str, Any]) -> str:
+    """The run's errors and failed actions, one clause each, bounded."""
+    parts = [f"{e['source']}: {e['message']}" for e in result.get("errors", [])]
+    parts += [f"{a['kind']} {a['resource']}: {a['error']}" for a in result.get("actions", []) if a.get("error")]
+    if not parts and result.get("exit_code") == 4:
+        parts = ["a finding is at or above fail_on"]
+    text = "; ".join(parts)
+    return text if len(text) <= _MAX_ERROR_TEXT else text[: _MAX_ERROR_TEXT - 1] + "…"
 
 
 def event_request(event: Mapping[str, Any], jobs: Mapping[str, JobSpec] = JOBS) -> tuple[str, Mapping[str, Any]]:
-    """The job and args from a constant-input rule or from an event's `detail`."""
+    """The job and args from a constant-input rule or from an event's `detail`; ConfigError
+    naming what is wrong with the event."""
     body: Any = event
     if "job" not in body and isinstance(event.get("detail"), Mapping):
         body = event["detail"]
     job = body.get("job")
     if job not in jobs:
-        raise ValueError(f"event names no known job: {job!r} (known: {', '.join(jobs)})")
+        raise ConfigError(f"event names no known job: {job!r} (known: {', '.join(jobs)})")
     args = body.get("args") or {}
     if not isinstance(args, Mapping):
-        raise ValueError("event 'args' must be an object")
+        raise ConfigError("event 'args' must be an object")
     return str(job), args
 
 
@@ -63,16 +94,53 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
 
 
 def handle(event: Mapping[str, Any], jobs: Mapping[str, JobSpec]) -> dict[str, Any]:
-    job_id, args = event_request(event, jobs)
-    spec = jobs[job_id]
     try:
-        parsed = job_parser(spec, spec.module).parse_args(args_to_argv(args))
-    except SystemExit:
-        raise ValueError(f"event args not understood for {job_id}: {dict(args)}") from None
-    parsed.json = False
-    code, result = execute(spec, parsed)
-    body: dict[str, Any] | None = redact.scrub_data(result.to_json()) if result else None
-    if code != 0:
-        raise JobRunFailed(job_id, code, body)
-    assert body is not None
+        job_id, args = event_request(event, jobs)
+        spec = jobs[job_id]
+        parsed = _parse(spec, args)
+        result = start(spec, parsed)
+    except ConfigError as exc:
+        return refused(_named_job(event), exc.problems)
+    print(redact.scrub(render_text(result)))  # the function's log, as a terminal would show it
+    body: dict[str, Any] = {**redact.scrub_data(result.to_json()), "exit_code": result.exit_code}
+    log.info("lambda_run_done", extra={"fields": {"job": job_id, "exit_code": result.exit_code}})
+    if result.exit_code not in RETURNED:
+        raise JobRunFailed(job_id, result.exit_code, body)
     return body
+
+
+def _parse(spec: JobSpec, args: Mapping[str, Any]) -> argparse.Namespace:
+    try:
+        parsed = job_parser(spec, spec.id).parse_args(args_to_argv(args))
+    except UsageError as exc:
+        raise ConfigError(f"event args not understood: {exc.detail}") from None
+    parsed.json = False
+    return parsed
+
+
+def _named_job(event: Mapping[str, Any]) -> str:
+    body = event if "job" in event else event.get("detail") or {}
+    return str(body.get("job")) if isinstance(body, Mapping) else "None"
+
+
+def refused(job: str, problems: list[str]) -> dict[str, Any]:
+    """The result of a run that never started (exit 2): the problems, each naming the culprit."""
+    messages = [redact.scrub(p) for p in problems]
+    logs.ensure_configured()
+    for message in messages:
+        log.error("configuration_error", extra={"fields": {"job": job, "error": message}})
+    now = iso(datetime.now(UTC))
+    return {
+        "job": job,
+        "run_id": None,
+        "status": "failure",
+        "exit_code": 2,
+        "started_at": now,
+        "completed_at": now,
+        "dry_run": None,
+        "summary": {"total_checked": 0},
+        "findings": [],
+        "actions": [],
+        "alerts_sent": [],
+        "errors": [{"source": "configuration", "message": m} for m in messages],
+    }

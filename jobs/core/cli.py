@@ -25,6 +25,10 @@ SEVERITY_CHOICES = ("critical", "warning", "info")
 class UsageError(Exception):
     """A command line (or a Lambda event's args) argparse refused: one line naming the option."""
 
+    def __init__(self, prog: str, detail: str) -> None:
+        self.detail = detail  # argparse's own words, e.g. "argument --now: 'x' is not an ISO 8601 instant"
+        super().__init__(f"{prog}: {detail} (see --help)")
+
 
 class Parser(argparse.ArgumentParser):
     """argparse, except that a bad command line is a UsageError (exit 2, one line naming the
@@ -32,7 +36,7 @@ class Parser(argparse.ArgumentParser):
     it, the Lambda returns it, nobody sees a bare exception name."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message} (see --help)")
+        raise UsageError(self.prog, message)
 
 
 class _Version(argparse.Action):
@@ -99,34 +103,44 @@ def parsed(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
         return 2
 
 
+def start(spec: JobSpec, args: argparse.Namespace, runtime: Runtime | None = None) -> RunResult:
+    """Settings, options, one run: the one path for CLI, Lambda and scheduler. ConfigError
+    (exit 2, nothing done) when the settings or options are bad; each entry point reports it
+    its own way (a line on stderr, a Lambda result, an alert)."""
+    from jobs.core import logs
+    from jobs.core.errors import ConfigError
+    from jobs.core.job import Severity
+    from jobs.core.runner import RunOptions, Shard, run_job
+    from jobs.core.settings import load_settings
+
+    if not spec.available:
+        raise ConfigError(f"job {spec.id} is not available in this build")
+    settings = load_settings(args.config, {**JOBS, spec.id: spec})
+    logs.configure(settings.log_level)
+    options = RunOptions(
+        dry_run=args.dry_run,
+        now=args.now,
+        fail_on=Severity(args.fail_on) if args.fail_on else None,
+        shard=Shard.parse(args.shard) if args.shard else None,
+        job_args=_job_args(spec, args),
+    )
+    return run_job(spec, settings, options, runtime)
+
+
 def execute(
     spec: JobSpec,
     args: argparse.Namespace,
     runtime: Runtime | None = None,
     stdout: TextIO | None = None,
 ) -> tuple[int, RunResult | None]:
-    """Run one job from parsed options; the one path for CLI, Lambda and scheduler."""
-    from jobs.core import logs, redact
+    """Run one job from parsed options and print what happened (--json: the result)."""
+    from jobs.core import redact
     from jobs.core.errors import ConfigError
-    from jobs.core.job import Severity
     from jobs.core.report import render_text
-    from jobs.core.runner import RunOptions, Shard, run_job
-    from jobs.core.settings import load_settings
 
     stdout = stdout or sys.stdout
     try:
-        if not spec.available:
-            raise ConfigError(f"job {spec.id} is not available in this build")
-        settings = load_settings(args.config, {**JOBS, spec.id: spec})
-        logs.configure(settings.log_level)
-        options = RunOptions(
-            dry_run=args.dry_run,
-            now=args.now,
-            fail_on=Severity(args.fail_on) if args.fail_on else None,
-            shard=Shard.parse(args.shard) if args.shard else None,
-            job_args=_job_args(spec, args),
-        )
-        result = run_job(spec, settings, options, runtime)
+        result = start(spec, args, runtime)
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"{spec.id}: configuration error: {redact.scrub(problem)}", file=sys.stderr)

@@ -151,6 +151,32 @@ SPEC = JobSpec(
 SAMPLE_JOBS = {SPEC.id: SPEC}
 
 
+class BrokenJob(StoreJob):
+    """A job whose source is down: every run fails (status failure, exit 1)."""
+
+    id = "sample-broken"
+
+    def collect(self) -> Inventory[dict[str, Any]]:
+        raise ConnectionError("store at 127.0.0.1:9 refused the connection")
+
+
+def _minutely(job_id: str, class_path: str) -> JobSpec:
+    return JobSpec(id=job_id, description=f"{job_id}, every minute", schedules=(Schedule("* * * * *"),),
+                   class_path=class_path)  # fmt: skip
+
+
+#: for the scheduler process test: everything fires at the next minute
+MINUTELY = {
+    spec.id: spec
+    for spec in (
+        _minutely("sample-store", "tests.sample_jobs:StoreJob"),
+        _minutely("sample-broken", "tests.sample_jobs:BrokenJob"),
+        _minutely("sample-idle", "tests.sample_jobs:StoreJob"),  # the test's settings disable it
+        _minutely("sample-other", "tests.sample_jobs:StoreJob"),  # the test's --jobs leaves it out
+    )
+}
+
+
 def write_items(store: Path, *items: dict[str, Any]) -> None:
     store.mkdir(parents=True, exist_ok=True)
     for item in items:
@@ -160,10 +186,14 @@ def write_items(store: Path, *items: dict[str, Any]) -> None:
 def main(argv: list[str]) -> int:
     from jobs.core.cli import execute, job_parser
 
-    if argv[:1] == ["schedule"]:
-        from jobs.core.scheduler import serve
+    if argv[:1] == ["schedule"]:  # schedule [CONFIG] [--jobs IDS] [--minutely]
+        from jobs.core.scheduler import parse_jobs_option, serve
 
-        return serve(argv[1] if len(argv) > 1 else None, SAMPLE_JOBS)
+        rest = argv[1:]
+        table = MINUTELY if "--minutely" in rest else SAMPLE_JOBS
+        only = parse_jobs_option(rest[rest.index("--jobs") + 1]) if "--jobs" in rest else None
+        config = rest[0] if rest and not rest[0].startswith("--") else None
+        return serve(config, table, only)
     from dataclasses import replace
 
     spec = replace(SPEC, class_path=os.environ.get("SAMPLE_CLASS", SPEC.class_path))

@@ -25,32 +25,20 @@ from jobs.core.cli import UsageError, job_parser, start
 from jobs.core.errors import ConfigError
 from jobs.core.job import iso
 from jobs.core.registry import JOBS, JobSpec, load_attr
-from jobs.core.report import render_text
+from jobs.core.report import failure_summary, render_text
 
 log = logging.getLogger("secops.lambda")
 #: exit codes a retry cannot change: returned, not raised
 RETURNED: Final = frozenset({0, 2, 3})
-_MAX_ERROR_TEXT = 2000  # Lambda shows errorMessage; a run with 5,000 failures must not flood it
 
 
 class JobRunFailed(RuntimeError):
     """The run is not clean; the message says why (its errors and failed actions)."""
 
-    def __init__(self, job: str, code: int, result: Mapping[str, Any] | None) -> None:
+    def __init__(self, job: str, code: int, result: Mapping[str, Any] | None, why: str = "") -> None:
         self.code, self.result = code, result
         status = result.get("status") if result else "not started"
-        why = failure_text(result) if result else ""
         super().__init__(f"{job} exited {code} (status {status})" + (f": {why}" if why else ""))
-
-
-def failure_text(result: Mapping[str, Any]) -> str:
-    """The run's errors and failed actions, one clause each, bounded."""
-    parts = [f"{e['source']}: {e['message']}" for e in result.get("errors", [])]
-    parts += [f"{a['kind']} {a['resource']}: {a['error']}" for a in result.get("actions", []) if a.get("error")]
-    if not parts and result.get("exit_code") == 4:
-        parts = ["a finding is at or above fail_on"]
-    text = "; ".join(parts)
-    return text if len(text) <= _MAX_ERROR_TEXT else text[: _MAX_ERROR_TEXT - 1] + "…"
 
 
 def event_request(event: Mapping[str, Any], jobs: Mapping[str, JobSpec] = JOBS) -> tuple[str, Mapping[str, Any]]:
@@ -105,7 +93,7 @@ def handle(event: Mapping[str, Any], jobs: Mapping[str, JobSpec]) -> dict[str, A
     body: dict[str, Any] = {**redact.scrub_data(result.to_json()), "exit_code": result.exit_code}
     log.info("lambda_run_done", extra={"fields": {"job": job_id, "exit_code": result.exit_code}})
     if result.exit_code not in RETURNED:
-        raise JobRunFailed(job_id, result.exit_code, body)
+        raise JobRunFailed(job_id, result.exit_code, body, redact.scrub(failure_summary(result)))
     return body
 
 

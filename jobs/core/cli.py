@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -103,10 +103,13 @@ def parsed(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
         return 2
 
 
-def start(spec: JobSpec, args: argparse.Namespace, runtime: Runtime | None = None) -> RunResult:
+def start(
+    spec: JobSpec, args: argparse.Namespace, runtime: Runtime | None = None, jobs: Mapping[str, JobSpec] = JOBS
+) -> RunResult:
     """Settings, options, one run: the one path for CLI, Lambda and scheduler. ConfigError
     (exit 2, nothing done) when the settings or options are bad; each entry point reports it
-    its own way (a line on stderr, a Lambda result, an alert)."""
+    its own way (a line on stderr, a Lambda result, an alert). `jobs` is the table whose
+    sections the settings file may hold (the scheduler's, which validated it at start)."""
     from jobs.core import logs
     from jobs.core.errors import ConfigError
     from jobs.core.job import Severity
@@ -115,7 +118,7 @@ def start(spec: JobSpec, args: argparse.Namespace, runtime: Runtime | None = Non
 
     if not spec.available:
         raise ConfigError(f"job {spec.id} is not available in this build")
-    settings = load_settings(args.config, {**JOBS, spec.id: spec})
+    settings = load_settings(args.config, {**jobs, spec.id: spec})
     logs.configure(settings.log_level)
     options = RunOptions(
         dry_run=args.dry_run,
@@ -186,8 +189,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
     jobs_sub = runner.add_subparsers(dest="job", required=True, metavar="JOB_ID")
     for spec in JOBS.values():
         add_run_options(jobs_sub.add_parser(spec.id, help=spec.description), spec)
-    schedule = sub.add_parser("schedule", help="run every job on its cron in one process (APScheduler)")
+    schedule = sub.add_parser("schedule", help="run the jobs on their crons in one process (APScheduler)")
     schedule.add_argument("--config", metavar="PATH")
+    schedule.add_argument("--jobs", metavar="ID,...", help="only these jobs (default: every job in this build)")
     demo = sub.add_parser("demo", help="run every available job once against the embedded sandbox")
     demo.add_argument("--output", default="demo-output", metavar="DIR")
     sub.add_parser("settings-reference", help="print the settings reference (Markdown) generated from the models")
@@ -209,9 +213,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
     if args.command == "run":
         return execute(JOBS[args.job], args, stdout=stdout)[0]
     if args.command == "schedule":
-        from jobs.core.scheduler import serve
+        from jobs.core.scheduler import parse_jobs_option, serve
 
-        return serve(args.config)
+        return serve(args.config, only=parse_jobs_option(args.jobs))
     if args.command == "settings-reference":
         from jobs.core.settings_doc import reference
 

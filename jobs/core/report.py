@@ -118,3 +118,14 @@ def render_text(result: RunResult, max_rows: int = 50) -> str:
     if result.alerts_sent:
         lines.append(f"alerts sent: {', '.join(result.alerts_sent)}")
     return "\n".join(lines)
+
+
+def failure_summary(result: RunResult, limit: int = 2000) -> str:
+    """Why a run is not clean, in one bounded line: its errors, then its failed actions. What a
+    Lambda's error message and a failed scheduled run's alert say."""
+    parts = [f"{e.source}: {e.message}" for e in result.errors]
+    parts += [f"{o.action.kind} {o.action.resource}: {o.error}" for o in result.outcomes if o.error]
+    if not parts and result.exit_code == 4:
+        parts = ["a finding is at or above fail_on"]
+    text = "; ".join(parts)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

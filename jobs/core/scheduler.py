@@ -199,10 +199,8 @@ def serve(config: str | None, jobs: Mapping[str, JobSpec] = JOBS, only: Sequence
             print(f"schedule: configuration error: {redact.scrub(problem)}", file=sys.stderr)
         return 2
     except SQLAlchemyError as exc:
-        print(
-            f"schedule: state_db_url: cannot prepare the state DB: {redact.scrub(str(getattr(exc, 'orig', None) or exc))}",
-            file=sys.stderr,
-        )
+        reason = redact.scrub(str(getattr(exc, "orig", None) or exc))
+        print(f"schedule: state_db_url: cannot prepare the state DB: {reason}", file=sys.stderr)
         return 1
     scheduler = build_scheduler(config, selected, BackgroundScheduler(timezone="UTC"), settings, jobs)
     received: list[int] = []

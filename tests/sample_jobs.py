@@ -184,7 +184,7 @@ def write_items(store: Path, *items: dict[str, Any]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    from jobs.core.cli import execute, job_parser
+    from jobs.core.cli import execute, job_parser, parsed
 
     if argv[:1] == ["schedule"]:  # schedule [CONFIG] [--jobs IDS] [--minutely]
         from jobs.core.scheduler import parse_jobs_option, serve
@@ -197,7 +197,8 @@ def main(argv: list[str]) -> int:
     from dataclasses import replace
 
     spec = replace(SPEC, class_path=os.environ.get("SAMPLE_CLASS", SPEC.class_path))
-    return execute(spec, job_parser(spec, "sample").parse_args(argv))[0]
+    args = parsed(job_parser(spec, "sample"), argv)
+    return args if isinstance(args, int) else execute(spec, args)[0]
 
 
 if __name__ == "__main__":

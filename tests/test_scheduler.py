@@ -49,6 +49,18 @@ def test_the_real_command_validates_its_config_too(tmp_path: Path) -> None:
     )
 
 
+def test_a_state_db_that_cannot_be_reached_stops_the_scheduler_with_one_line(tmp_path: Path) -> None:
+    from tests import services
+
+    url = f"postgresql://secops:hunter2pw@127.0.0.1:{services.free_port()}/state"
+    config = write_config(tmp_path / "c.yaml", {"state_db_url": url, "state_retry_seconds": 0.5})
+    code, err = finished(run_sample_process(tmp_path / "store", "schedule", config, cwd=tmp_path))
+    assert code == 1
+    last = err.splitlines()[-1]
+    assert last.startswith("schedule: cannot prepare the state DB: state_db_url: ") and "refused" in last
+    assert "hunter2pw" not in err and "scheduler_started" not in err
+
+
 def _python_m() -> list[str]:
     import sys
 

@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from jobs.core import logs, redact
 from jobs.core.cli import UsageError, job_parser, start
-from jobs.core.errors import ConfigError
+from jobs.core.errors import ConfigError, StateUnavailable
 from jobs.core.job import iso
 from jobs.core.registry import JOBS, JobSpec, Schedule
 from jobs.core.report import failure_summary, render_text
@@ -179,7 +179,7 @@ def _migrate(settings: Settings) -> None:
 
         from jobs.core.state import StateStore
 
-        StateStore(settings.state_db_url).upgrade(datetime.now(UTC))
+        StateStore(settings.state_db_url, settings.state_retry_seconds).upgrade(datetime.now(UTC))
 
 
 def serve(config: str | None, jobs: Mapping[str, JobSpec] = JOBS, only: Sequence[str] | None = None) -> int:
@@ -198,9 +198,9 @@ def serve(config: str | None, jobs: Mapping[str, JobSpec] = JOBS, only: Sequence
         for problem in exc.problems:
             print(f"schedule: configuration error: {redact.scrub(problem)}", file=sys.stderr)
         return 2
-    except SQLAlchemyError as exc:
-        reason = redact.scrub(str(getattr(exc, "orig", None) or exc))
-        print(f"schedule: state_db_url: cannot prepare the state DB: {reason}", file=sys.stderr)
+    except (SQLAlchemyError, StateUnavailable) as exc:  # StateUnavailable names state_db_url itself
+        reason = str(exc) if isinstance(exc, StateUnavailable) else f"state_db_url: {getattr(exc, 'orig', None) or exc}"
+        print(f"schedule: cannot prepare the state DB: {redact.scrub(reason)}", file=sys.stderr)
         return 1
     scheduler = build_scheduler(config, selected, BackgroundScheduler(timezone="UTC"), settings, jobs)
     received: list[int] = []

@@ -34,6 +34,8 @@ class Words:
             OutcomeKind.DONE: self.done,
             OutcomeKind.FAILED: self.failed,
             OutcomeKind.SKIPPED: self.skipped,
+            # an interrupted action a later run could not settle (the audit's): never a claim either way
+            OutcomeKind.UNKNOWN: f"{self.planned.removeprefix('would ')}: outcome unknown",
         }[outcome]
 
 

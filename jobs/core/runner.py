@@ -29,6 +29,7 @@ from jobs.core.intents import AuditLog, reconcile
 from jobs.core.job import (
     Action,
     BaseJob,
+    Finding,
     Outcome,
     OutcomeKind,
     Plan,
@@ -218,9 +219,9 @@ def _execute(
 def _act(job: BaseJob[Any], plan: Plan, rt: Runtime, audit: AuditLog, result: RunResult, resolve_missing: bool) -> None:
     result.outcomes = apply_all(job, plan.actions, rt, audit)
     late = job.outcome_findings(result.outcomes)
-    result.findings = [*result.findings, *late]
-    for finding in late:
-        result.summary[str(finding.severity)] += 1
+    if late:
+        result.findings = [*result.findings, *late]
+        result.summary.update(severity_counts(result.findings))
     try:
         job.after_apply(result.run_id, result.outcomes)
     except Exception as exc:  # the actions are done; a failed export is recorded, not a crash
@@ -268,9 +269,21 @@ def _empty(
     )
 
 
+def severity_counts(findings: Sequence[Finding]) -> dict[str, int]:
+    """Each resource once, at its worst finding: a resource with a second finding (a
+    created_at mismatch beside its ttl verdict, a rotation that failed after it was due)
+    must not count twice, or the severities stop adding up to what was checked."""
+    worst: dict[str, Severity] = {}
+    for finding in findings:
+        seen = worst.get(finding.resource)
+        if seen is None or finding.severity.rank > seen.rank:
+            worst[finding.resource] = finding.severity
+    counts = Counter(str(s) for s in worst.values())
+    return {str(s): counts.get(str(s), 0) for s in Severity}
+
+
 def _summary(total: int, plan: Plan) -> dict[str, Any]:
-    counts = Counter(str(f.severity) for f in plan.findings)
-    return {"total_checked": total, **{str(s): counts.get(str(s), 0) for s in Severity}, **plan.summary}
+    return {"total_checked": total, **severity_counts(plan.findings), **plan.summary}
 
 
 def _status(result: RunResult) -> RunStatus:

@@ -18,6 +18,13 @@ _LOOP = "cannot read: too many levels of symbolic links"
 _NOT_FOUND = {"no such file", _LOOP}  # under a glob: a dangling link, the far end of a symlink loop
 
 
+def place(path: str | Path) -> str:
+    """The resource naming a file. A name that is not UTF-8 (bytes Python keeps as lone
+    surrogates) is shown with backslash escapes: readable, stable for sharding, and storable,
+    where the raw surrogates would crash the state DB and the JSON output."""
+    return "file:" + os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def _regular(path: str) -> bool | str:
     """True for a regular file, False for anything else that exists, the reason it cannot be looked at."""
     try:
@@ -41,7 +48,7 @@ def paths(patterns: list[str]) -> tuple[list[Path], list[RunError]]:
             if kind is True:
                 found.setdefault(os.path.realpath(pattern), Path(pattern))
             else:
-                errors.append(RunError(f"file:{pattern}", kind if isinstance(kind, str) else "not a regular file"))
+                errors.append(RunError(place(pattern), kind if isinstance(kind, str) else "not a regular file"))
             continue
         files = []
         # glob.glob, not Path.glob: patterns are absolute or relative and may contain **
@@ -50,9 +57,9 @@ def paths(patterns: list[str]) -> tuple[list[Path], list[RunError]]:
             if kind is True:
                 files.append(match)
             elif isinstance(kind, str) and kind not in _NOT_FOUND:  # dangling links and loops name no file
-                errors.append(RunError(f"file:{match}", kind))
+                errors.append(RunError(place(match), kind))
         if not files:
-            errors.append(RunError(f"file:{pattern}", "glob matched no file"))
+            errors.append(RunError(place(pattern), "glob matched no file"))
         for match in files:
             found.setdefault(os.path.realpath(match), Path(match))
     return list(found.values()), errors
@@ -62,16 +69,17 @@ def read_file(path: Path) -> tuple[list[Observation], list[RunError]]:
     observations, errors = [], []
     try:
         if path.stat().st_size > MAX_BUNDLE_BYTES:
-            return [], [RunError(f"file:{path}", f"larger than {MAX_BUNDLE_BYTES} bytes: not a certificate file")]
+            return [], [RunError(place(path), f"larger than {MAX_BUNDLE_BYTES} bytes: not a certificate file")]
         data = path.read_bytes()
     except OSError as exc:
-        return [], [RunError(f"file:{path}", f"cannot read: {exc.strerror or exc}")]
+        return [], [RunError(place(path), f"cannot read: {exc.strerror or exc}")]
+    name = place(path)
     for parsed in split_bundle(data):
-        resource = f"file:{path}#{parsed.index}"
+        resource = f"{name}#{parsed.index}"
         if parsed.info is None:
             errors.append(RunError(resource, parsed.error or "unreadable"))
             continue
-        observations.append(Observation(resource, "file", (parsed.info,), extra={"path": str(path)}))
+        observations.append(Observation(resource, "file", (parsed.info,), extra={"path": name.removeprefix("file:")}))
     return observations, errors
 
 
@@ -79,7 +87,7 @@ def collect(cfg: CertificateCheckerSettings, ctx: JobContext) -> Inventory[Obser
     files, errors = paths(cfg.files)
     inventory: Inventory[Observation] = Inventory(errors=errors)
     for path in files:
-        if not ctx.owns(f"file:{path}"):
+        if not ctx.owns(place(path)):
             continue
         observations, problems = read_file(path)
         inventory.items.extend(observations)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -38,11 +39,7 @@ def test_a_path_that_cannot_be_looked_at_is_an_error_naming_it_not_a_crash(pki: 
 
 def test_a_file_name_that_is_not_utf8_is_named_with_escapes_and_the_run_is_recorded(pki: Pki, tmp_path: Path) -> None:
     """bad\\xff.pem reached the state DB as a lone surrogate: a traceback and no result at all."""
-    import os
-
-    os.write(
-        os.open(os.fsencode(tmp_path) + b"/bad\xff.pem", os.O_CREAT | os.O_WRONLY), pki.leaf("a.test", 100).pem(False)
-    )
+    (tmp_path / os.fsdecode(b"bad\xff.pem")).write_bytes(pki.leaf("a.test", 100).pem(False))
     (tmp_path / "good.pem").write_bytes(pki.leaf("good.test", 100).pem(False))
     result = run_checker(tmp_path, {"files": [f"{tmp_path}/*.pem"]}, *NOW_ARG)
     assert sorted(by_resource(result)) == [f"file:{tmp_path}/bad\\xff.pem#0", f"file:{tmp_path}/good.pem#0"]

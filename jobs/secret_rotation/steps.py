@@ -123,6 +123,10 @@ class Rotator:
             r.targets = self.targets_for(op.path, secret_type)
             for target in r.targets:
                 self._retry(partial(target.check, r.old))  # the current value works: a broken target is not made worse
+            if secret.metadata.get(CURRENT) != str(expected_version):
+                # Without it the latest version is current: a new one written while Vault then
+                # went away would be current before any consumer held it.
+                self.kv.set_custom(op.path, {**secret.metadata, CURRENT: str(expected_version)})
             op.advance("lock", {"from": expected_version, "type": secret_type}, then="create")
         except Exception:
             op.close("nothing changed")

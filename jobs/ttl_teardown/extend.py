@@ -6,6 +6,7 @@ serves the signed snooze links in warning e-mails.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,27 +40,39 @@ def _job(settings: Settings, clients: dict[str, Any] | None) -> Job:
     return Job(JobContext.outside_a_run(settings, "ttl_teardown", destructive=True, clients=clients))
 
 
+def _spelling(text: str) -> str:
+    """A name as a person reads it: accents composed however they were typed (a console
+    stores NFC, a macOS terminal may send NFD), no surrounding spaces."""
+    return unicodedata.normalize("NFC", text).strip()
+
+
 def _names(item: Item) -> set[str]:
     """What an operator may call a resource: its id, its provider name (i-0abc, a bucket),
     and its `Name` tag in any spelling (EC2 consoles show that one)."""
-    tagged = {v.strip() for k, v in item.resource.tags.items() if k.strip().lower() == "name" and v.strip()}
-    return {item.id, item.name, *tagged}
+    tags = item.resource.tags
+    tagged = {_spelling(v) for k, v in tags.items() if k.strip().lower() == "name" and _spelling(v)}
+    return {item.id, _spelling(item.name), *tagged}
 
 
 def _find(job: Job, resource: str) -> tuple[Item, list[str]]:
-    """The resource, and what goes with it (an attached volume, its security groups)."""
+    """The one resource `resource` names, and what goes with it (an attached volume, its
+    security groups). An id is unique; a name is known to be unique only when the whole
+    inventory was read: an unread resource may carry it too, or be the one meant."""
     inventory = job.collect()
-    wanted = resource.strip()
+    wanted = _spelling(resource)
+    exact = [item for item in inventory.items if item.id == wanted]
+    if len(exact) == 1:
+        return exact[0], related_to(exact[0], inventory.items)
     found = [item for item in inventory.items if wanted in _names(item)]
-    exact = [item for item in found if item.id == wanted]
-    if len(exact) == 1 or len(found) == 1:
-        return (exact or found)[0], related_to((exact or found)[0], inventory.items)
-    if found:
-        ids = ", ".join(sorted(item.id for item in found))
-        raise ExtensionRefused(f"{resource!r} names {len(found)} resources ({ids}): give the one you mean by its id")
+    ids = ", ".join(sorted(item.id for item in found))
     if inventory.errors:
         errors = "; ".join(f"{e.source}: {e.message}" for e in inventory.errors)
-        raise Unreadable(f"could not read the inventory ({errors}): cannot tell whether {resource!r} exists")
+        unknown = f"whether {resource!r} names only {ids} (give its id)" if found else f"whether {resource!r} exists"
+        raise Unreadable(f"could not read the inventory ({errors}): cannot tell {unknown}")
+    if len(found) == 1:
+        return found[0], related_to(found[0], inventory.items)
+    if found:
+        raise ExtensionRefused(f"{resource!r} names {len(found)} resources ({ids}): give the one you mean by its id")
     raise ExtensionRefused(f"{resource!r} is not in the inventory (no resource has that id, name or Name tag)")
 
 

@@ -7,9 +7,10 @@ import os
 import socket
 import subprocess
 import sys
+import unicodedata
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -25,6 +26,7 @@ from tests.helpers import ROOT, write_config
 from tests.ttl_teardown.fleet import OWNER, REGION, T0, tags, ttl_config
 
 RULES = ExtensionRules()
+Form = Literal["NFC", "NFD"]
 KEY = "route-test-snooze-key"
 
 
@@ -190,3 +192,47 @@ def test_a_resource_nobody_has_is_not_in_the_inventory(fleet: dict[str, Any]) ->
     with pytest.raises(ExtensionRefused, match="'i-0000' is not in the inventory") as refused:
         explain(settings(fleet), "i-0000", T0)
     assert not isinstance(refused.value, Unreadable)
+
+
+def _launch_named(fleet: dict[str, Any], name: str) -> str:
+    image = fleet["ec2"].describe_images()["Images"][0]["ImageId"]
+    spec = [{"ResourceType": "instance", "Tags": [*tags(T0 - timedelta(days=1)), {"Key": "Name", "Value": name}]}]
+    answer = fleet["ec2"].run_instances(ImageId=image, MinCount=1, MaxCount=1, TagSpecifications=spec)
+    return str(answer["Instances"][0]["InstanceId"])
+
+
+@pytest.mark.parametrize("typed", ["NFC", "NFD"])
+@pytest.mark.parametrize("tagged", ["NFC", "NFD"])
+def test_a_unicode_name_tag_is_found_however_its_accents_were_typed(
+    fleet: dict[str, Any], tagged: Form, typed: Form
+) -> None:
+    """A console stores "Démo café" composed, a macOS terminal may type it decomposed: the
+    same name to a person, so the same resource."""
+    wanted = _launch_named(fleet, unicodedata.normalize(tagged, "Démo café ünïcode"))
+    found = explain(settings(fleet), unicodedata.normalize(typed, "Démo café ünïcode"), T0)
+    assert found["resource"].endswith(f":instance/{wanted}")
+
+
+def test_a_name_matched_while_part_of_the_inventory_is_unreadable_is_not_taken_for_the_only_one(
+    fleet: dict[str, Any], moto: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bucket `checkout-assets` cannot be read and an instance carries the Name tag
+    `checkout-assets`: extending "checkout-assets" must not extend the instance in its place."""
+    _launch_named(fleet, "checkout-assets")
+    aws_client("s3").create_bucket(Bucket="checkout-assets", CreateBucketConfiguration={"LocationConstraint": REGION})
+    with socket.socket() as sock:  # a port nobody listens on: S3 is down
+        sock.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", down)
+    clients = {f"aws:s3:{REGION}": aws_client("s3", REGION, max_attempts=1)}
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto.endpoint)
+    s = load_settings(ttl_config(fleet["dir"], aws={"types": ["ec2:instance", "s3:bucket"]}))
+    with pytest.raises(Unreadable, match="could not read the inventory") as failed:
+        extend(s, "checkout-assets", 7, "demo", OWNER, T0, clients)
+    assert "'checkout-assets'" in str(failed.value)
+    with pytest.raises(Unreadable):
+        explain(s, "checkout-assets", T0, clients)
+    assert "names only" in str(failed.value) and "give its id" in str(failed.value)
+    assert explain(s, "arn:aws:s3:::checkout-assets", T0)["type"] == "s3:bucket"  # S3 back: the bucket
+    arn = f"arn:aws:ec2:{REGION}:123456789012:instance/{fleet['ids']['doomed']}"
+    assert explain(s, arn, T0, clients)["resource"] == arn  # an id is unique however much could be read

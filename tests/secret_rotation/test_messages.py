@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
@@ -47,6 +48,26 @@ identifier_spellings = st.sampled_from(sorted(IDENTIFIERS)).flatmap(
 )
 values = st.one_of(st.just(""), st.text(max_size=8), st.text(min_size=20, max_size=60), st.just("pässwörd-ünïcode"))
 data = st.dictionaries(st.one_of(identifier_spellings, st.text(max_size=12)), values, max_size=8)
+
+
+def test_a_dsn_libpq_cannot_parse_fails_its_target_without_quoting_a_piece_of_its_password(
+    openbao: Vault, postgres: Postgres, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """libpq quotes the word it stumbled on ('missing "=" after "<word>"'): with an unquoted
+    space in a key=value DSN's password that word is the password's tail, which the
+    registered DSN as a whole does not mask."""
+    base = folder()
+    path = f"{base}/db"
+    role = make_role(postgres, "before-a-bad-dsn-1")
+    put(openbao, path, {"username": role, "password": "before-a-bad-dsn-1"}, type="db_password")
+    dsn = f"host=127.0.0.1 port={postgres.port} user={postgres.admin} password=Adm1n tail-of-the-pw0rd dbname=postgres"
+    result = run(
+        tmp_path, settings(openbao, [f"{base}/"], [{"secret": path, "kind": "postgres", "dsn": dsn}]), "--apply"
+    )
+    (action,) = result["actions"]
+    assert action["outcome"] == "failed" and f"postgres:{path}" in action["error"] and "dsn" in action["error"]
+    assert "tail-of-the-pw0rd" not in str(result) + capsys.readouterr().err
+    assert metadata(openbao, path)["current_version"] == 1 and logs_in(postgres, role, "before-a-bad-dsn-1")
 
 
 @given(data)

@@ -51,6 +51,8 @@ class PostgresRole:
         dsn = self.spec.dsn.get_secret_value()
         try:
             return psycopg.connect(dsn, connect_timeout=self.spec.connect_timeout_seconds, autocommit=True, **override)
+        except psycopg.ProgrammingError:  # libpq quotes the word it stumbled on: maybe a piece of the password
+            raise PermanentError(f"{self.name}: its dsn is not a connection string libpq can parse") from None
         except psycopg.OperationalError as exc:
             text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             if "password authentication failed" in text:

@@ -52,6 +52,7 @@ class ManagedSecret:
 
     @property
     def current_version(self) -> int:
-        """The version consumers were given: recorded by the job, else the latest."""
+        """The version consumers were given: recorded by the job, else the latest. Only
+        [0-9] names a version: `²` passes str.isdigit() and int() refuses it, `٣` reads as 3."""
         recorded = self.metadata.get(CURRENT, "")
-        return int(recorded) if recorded.isdigit() else self.latest_version
+        return int(recorded) if recorded.isascii() and recorded.isdigit() else self.latest_version

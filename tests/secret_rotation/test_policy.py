@@ -96,3 +96,19 @@ def test_only_automatic_types_with_clear_metadata_are_ever_rotated(
         assert not pending and (current is None or 1 <= current <= versions)
     if kind in POLICIES and not POLICIES[kind].auto_rotate:
         assert decision.status not in ROTATE
+
+
+#: digits Python's str.isdigit accepts that int() refuses or reads as another number
+NOT_ASCII_DIGITS = st.sampled_from(["²", "³", "①", "٣", "\uff13", "߁", "1²", " 2", "2\n"])
+
+
+@given(st.one_of(NOT_ASCII_DIGITS, st.text(max_size=6)), st.integers(1, 4))
+def test_a_current_version_that_is_not_plain_ascii_digits_never_crashes_the_plan_and_is_not_trusted(
+    recorded: str, versions: int
+) -> None:
+    """`²` passes str.isdigit() and then int() raises: one secret's metadata failed the
+    whole run's plan. `٣` and a fullwidth 3 were read as 3. Only [0-9] names a version."""
+    s = secret(versions=versions, current_version=recorded)
+    decide(s, POLICIES, NOW)
+    trusted = recorded.isascii() and recorded.isdigit()
+    assert s.current_version == (int(recorded) if trusted else versions)

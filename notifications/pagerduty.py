@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from jobs.core.digits import is_ascii_digits
 from jobs.core.errors import PermanentError, TransientError
 from notifications.message import Message
 from notifications.settings import PagerDutySettings
@@ -51,7 +52,7 @@ class PagerDutyNotifier:
         detail = _error_text(response)
         if response.status_code == 429 or response.status_code >= 500:
             retry_after = response.headers.get("Retry-After")
-            raise TransientError(detail, float(retry_after) if retry_after and retry_after.isdigit() else None)
+            raise TransientError(detail, float(retry_after) if retry_after and is_ascii_digits(retry_after) else None)
         raise PermanentError(detail)
 
 

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from jobs.core.digits import is_ascii_digits
 from jobs.core.settings import JobSettings
 from notifications.settings import RepeatHours
 
@@ -48,7 +49,7 @@ class EndpointSettings(_Strict):
                 raise ValueError(f"{value!r}: no host in URL")
             return {"host": parts.hostname, "port": parts.port or _DEFAULT_PORTS.get(parts.scheme, 443)}
         host, sep, port = value.rpartition(":")
-        if not sep or not port.isdigit():
+        if not sep or not is_ascii_digits(port):
             raise ValueError(f"{value!r}: expected host:port or a URL")
         return {"host": host, "port": int(port)}
 

@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, delete, event, func, insert, select, updat
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
+from jobs.core.digits import is_ascii_digits
 from jobs.core.durability import RETRY_SECONDS, SQLITE_BUSY_MS, retrying
 from jobs.core.errors import ConfigError
 from jobs.core.job import Outcome
@@ -66,7 +67,7 @@ T = TypeVar("T")
 def holder_gone(holder: str | None) -> bool:
     """A holder on this host whose process has exited (a crash, a kill -9)."""
     host, _, pid = (holder or "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    if host != socket.gethostname() or not is_ascii_digits(pid):
         return False
     try:
         os.kill(int(pid), 0)

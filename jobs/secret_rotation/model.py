@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from jobs.core.digits import is_ascii_digits
+
 #: custom metadata keys the job reads and maintains
 TYPE, OWNER, LAST_ROTATED, ROTATED_BY = "type", "owner", "last_rotated", "rotated_by"
 CURRENT, PENDING = "current_version", "pending_version"
@@ -55,4 +57,4 @@ class ManagedSecret:
         """The version consumers were given: recorded by the job, else the latest. Only
         [0-9] names a version: `²` passes str.isdigit() and int() refuses it, `٣` reads as 3."""
         recorded = self.metadata.get(CURRENT, "")
-        return int(recorded) if recorded.isascii() and recorded.isdigit() else self.latest_version
+        return int(recorded) if is_ascii_digits(recorded) else self.latest_version

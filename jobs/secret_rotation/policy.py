@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from jobs.core.digits import is_ascii_digits
 from jobs.core.job import iso
 from jobs.secret_rotation.model import (
     CURRENT,
@@ -142,7 +143,7 @@ def _retry_at(secret: ManagedSecret) -> datetime | None:
     if rolled_back is None:
         return None
     count = secret.metadata.get(ROLLBACKS, "").strip()
-    times = min(int(count), 10) if count.isdigit() and count.isascii() else 1
+    times = min(int(count), 10) if is_ascii_digits(count) else 1
     return rolled_back + timedelta(days=2 ** max(times - 1, 0))
 
 

@@ -23,6 +23,7 @@ from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from jobs.core import redact
+from jobs.core.digits import is_ascii_digits
 from jobs.core.errors import PermanentError, TransientError
 from jobs.core.job import iso
 from jobs.core.retry import RetryPolicy, call_with_retry
@@ -281,7 +282,7 @@ class Rotator:
             current = self.kv.write(r.path, r.old, cas=fresh.latest_version)
             if refused:  # two versions spent on a value a consumer refused: the next try waits (policy)
                 count = r.secret.metadata.get(ROLLBACKS, "0")
-                custom[ROLLBACKS] = str(int(count) + 1 if count.isdigit() and count.isascii() else 1)
+                custom[ROLLBACKS] = str(int(count) + 1 if is_ascii_digits(count) else 1)
                 custom[ROLLED_BACK_AT] = iso(self.now)
         previous = next((e for e in r.op.entries() if e.step == "finish" and e.phase == "after"), None)
         if previous is not None and previous.data.get("previous"):

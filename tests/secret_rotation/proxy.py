@@ -60,7 +60,7 @@ class OutageProxy:
                 return  # closed
             if self._refused():
                 self._drop_open()
-                _shut(client)
+                shut(client)
             elif self._hanging:
                 self._track(client)
             else:
@@ -70,12 +70,12 @@ class OutageProxy:
         try:
             upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=5)
         except OSError:
-            _shut(client)
+            shut(client)
             return
         upstream.settimeout(None)
         self._track(client, upstream)
-        threading.Thread(target=_pump, args=(upstream, client), daemon=True).start()
-        _pump(client, upstream)
+        threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
+        pump(client, upstream)
 
     def _track(self, *sockets: socket.socket) -> None:
         with self._lock:
@@ -85,20 +85,20 @@ class OutageProxy:
         with self._lock:
             doomed, self._open = self._open, set()
         for s in doomed:
-            _shut(s)
+            shut(s)
 
 
-def _pump(source: socket.socket, sink: socket.socket) -> None:
+def pump(source: socket.socket, sink: socket.socket) -> None:
     try:
         while data := source.recv(65536):
             sink.sendall(data)
     except OSError:
         pass
-    _shut(source)
-    _shut(sink)
+    shut(source)
+    shut(sink)
 
 
-def _shut(s: socket.socket) -> None:
+def shut(s: socket.socket) -> None:
     with contextlib.suppress(OSError):
         s.shutdown(socket.SHUT_RDWR)
     s.close()

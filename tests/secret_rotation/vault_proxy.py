@@ -9,6 +9,8 @@ import threading
 import time
 from collections.abc import Iterator
 
+from tests.secret_rotation.proxy import pump, shut
+
 METHODS = (b"GET ", b"POST ", b"PUT ", b"LIST ", b"DELETE ", b"PATCH ", b"HEAD ")
 
 
@@ -48,7 +50,7 @@ class VaultOutage:
             except OSError:
                 return
             if self.down:
-                _shut(client)
+                shut(client)
                 continue
             threading.Thread(target=self._forward, args=(client,), daemon=True).start()
 
@@ -57,7 +59,7 @@ class VaultOutage:
         upstream.settimeout(None)
         with self._lock:
             self._open.update((client, upstream))
-        threading.Thread(target=_pump, args=(upstream, client), daemon=True).start()
+        threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
         try:
             while data := client.recv(65536):
                 if data.startswith(METHODS):
@@ -75,30 +77,14 @@ class VaultOutage:
                 upstream.sendall(data)
         except OSError:
             pass
-        _shut(client)
-        _shut(upstream)
+        shut(client)
+        shut(upstream)
 
     def _drop(self) -> None:
         with self._lock:
             doomed, self._open = self._open, set()
         for s in doomed:
-            _shut(s)
-
-
-def _pump(source: socket.socket, sink: socket.socket) -> None:
-    try:
-        while data := source.recv(65536):
-            sink.sendall(data)
-    except OSError:
-        pass
-    _shut(source)
-    _shut(sink)
-
-
-def _shut(s: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        s.shutdown(socket.SHUT_RDWR)
-    s.close()
+            shut(s)
 
 
 @contextlib.contextmanager

@@ -76,10 +76,10 @@ def test_an_oauth_client_secret_reaches_keycloak_and_a_kubernetes_secret_and_the
     assert "kubectl.kubernetes.io/restartedAt" in deployment["spec"]["template"]["metadata"]["annotations"]
 
 
-def test_a_consumer_that_does_not_come_back_rolls_everything_back_and_pages(
-    openbao: Vault, postgres: Postgres, kubernetes_api: FakeKubernetes, tmp_path: Path
-) -> None:
-    base, old = folder(), "rollback-password-1"
+def stuck_rollout(
+    openbao: Vault, postgres: Postgres, kubernetes_api: FakeKubernetes, base: str, old: str
+) -> tuple[str, Any, dict[str, Any]]:
+    """A db_password consumed by PostgreSQL and a Kubernetes Secret whose deployment never becomes ready."""
     role = make_role(postgres, old)
     api = cluster(kubernetes_api, "billing", "db-credentials", {"password": old, "username": role}, "billing-api")
     kubernetes_api.stuck_rollouts.add(("billing", "billing-api"))
@@ -95,6 +95,14 @@ def test_a_consumer_that_does_not_come_back_rolls_everything_back_and_pages(
         },
     ]
     config = settings(openbao, [f"{base}/"], targets, rollout_timeout_seconds=0.2)
+    return role, api, config
+
+
+def test_a_consumer_that_does_not_come_back_rolls_everything_back_and_pages(
+    openbao: Vault, postgres: Postgres, kubernetes_api: FakeKubernetes, tmp_path: Path
+) -> None:
+    base, old = folder(), "rollback-password-1"
+    role, api, config = stuck_rollout(openbao, postgres, kubernetes_api, base, old)
     result = run(tmp_path, config, "--apply", clients={"kubernetes": api})
     assert result["exit_code"] == 1 and result["status"] == "failure"
     (action,) = result["actions"]
@@ -194,21 +202,7 @@ def test_a_consumer_that_keeps_refusing_is_retried_with_growing_pauses_so_versio
     from tests.secret_rotation.kit import NOW
 
     base, old = folder(), "refused-again-password-1"
-    role = make_role(postgres, old)
-    api = cluster(kubernetes_api, "billing", "db-credentials", {"password": old, "username": role}, "billing-api")
-    kubernetes_api.stuck_rollouts.add(("billing", "billing-api"))
-    put(openbao, f"{base}/db", {"username": role, "password": old}, type="db_password")
-    targets = [
-        {"secret": f"{base}/db", "kind": "postgres", "dsn": postgres.url()},
-        {
-            "secret": f"{base}/db",
-            "kind": "kubernetes_secret",
-            "namespace": "billing",
-            "name": "db-credentials",
-            "restart": ["deployment/billing-api"],
-        },
-    ]
-    config = settings(openbao, [f"{base}/"], targets, rollout_timeout_seconds=0.2)
+    role, api, config = stuck_rollout(openbao, postgres, kubernetes_api, base, old)
     seen = []
     for hours in (0, 6, 25, 48, 74):
         at = (NOW + timedelta(hours=hours)).isoformat()

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from jobs.core.clients.aws import aws_client
 from tests.helpers import write_config
 
 REGION = "eu-west-1"
@@ -39,3 +40,17 @@ def ttl_config(directory: Path, **section: Any) -> str:
     """A settings file for EC2 instances in REGION, plus `section`."""
     base = {"regions": [REGION], "aws": {"types": ["ec2:instance"]}}
     return write_config(directory / "c.yaml", {"ttl_teardown": {**base, **section}})
+
+
+def protected_database(created: datetime, identifier: str = "guarded") -> None:
+    """An expired RDS instance with deletion protection on: its delete fails, the run's others must not."""
+    aws_client("rds", REGION).create_db_instance(
+        DBInstanceIdentifier=identifier,
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        MasterUsername="admin",
+        MasterUserPassword="a-Long-pw-123",
+        AllocatedStorage=20,
+        Tags=tags(created),
+        DeletionProtection=True,
+    )

@@ -10,7 +10,7 @@ from jobs.core.clients.aws import aws_client
 from jobs.core.registry import JOBS
 from jobs.core.runner import Runtime
 from tests.helpers import outbox, run_cli
-from tests.ttl_teardown.fleet import REGION, T0, tags, ttl_config
+from tests.ttl_teardown.fleet import REGION, T0, protected_database, ttl_config
 
 MUTATING = ("Terminate", "Delete", "Create", "Put", "Modify", "Update", "Attach", "Detach")
 
@@ -123,18 +123,8 @@ def test_each_run_leaves_one_audit_object_in_s3_and_a_failing_delete_does_not_st
 ) -> None:
     s3 = aws_client("s3", REGION)
     s3.create_bucket(Bucket="audit-trail", CreateBucketConfiguration={"LocationConstraint": REGION})
-    rds = aws_client("rds", REGION)
     created = T0 - timedelta(days=1)
-    rds.create_db_instance(
-        DBInstanceIdentifier="guarded",
-        DBInstanceClass="db.t3.micro",
-        Engine="postgres",
-        MasterUsername="admin",
-        MasterUserPassword="a-Long-pw-123",
-        AllocatedStorage=20,
-        Tags=tags(created),
-        DeletionProtection=True,
-    )
+    protected_database(created)
     section = {
         "aws": {"types": ["ec2:instance", "rds:instance"]},
         "audit": {"s3_bucket": "audit-trail"},

@@ -13,12 +13,11 @@ from typing import Any
 import yaml
 
 from jobs.core.cli import execute, job_parser
-from jobs.core.clients.aws import aws_client
 from jobs.core.registry import JOBS
 from jobs.core.runner import Runtime
 from jobs.ttl_teardown.messages import deadline
 from tests.helpers import outbox, write_config
-from tests.ttl_teardown.fleet import REGION, T0, tags, ttl_config
+from tests.ttl_teardown.fleet import T0, protected_database, ttl_config
 
 SPEC = JOBS["ttl-teardown"]
 DELETED = re.compile(r"(?<!not )\bdeleted\b")  # "deleted" as a claim; "not deleted" is honest
@@ -67,17 +66,7 @@ def test_a_guardrail_stop_says_nothing_was_done_and_names_the_guardrail(fleet: d
 
 
 def test_a_failed_delete_is_listed_as_failed_with_its_error_and_the_others_as_deleted(fleet: dict[str, Any]) -> None:
-    rds = aws_client("rds", REGION)
-    rds.create_db_instance(
-        DBInstanceIdentifier="guarded",
-        DBInstanceClass="db.t3.micro",
-        Engine="postgres",
-        MasterUsername="admin",
-        MasterUserPassword="a-Long-pw-123",
-        AllocatedStorage=20,
-        Tags=tags(T0 - timedelta(days=1)),
-        DeletionProtection=True,
-    )
+    protected_database(T0 - timedelta(days=1))
     section = {"aws": {"types": ["ec2:instance", "rds:instance"]}, "max_actions_percent": 50}
     text_run(fleet, T0 + timedelta(days=3), "--apply", **section)
     code, text = text_run(fleet, T0 + timedelta(days=5), "--apply", **section)

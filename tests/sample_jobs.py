@@ -24,18 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from jobs.core.errors import PermanentError, RetryLater, TransientError
-from jobs.core.job import (
-    Action,
-    BaseJob,
-    Finding,
-    Intent,
-    Inventory,
-    OutcomeKind,
-    Plan,
-    RunError,
-    Settled,
-    Severity,
-)
+from jobs.core.job import BaseJob
+from jobs.core.model import Action, Finding, Intent, Inventory, OutcomeKind, Plan, RunError, Settled, Severity
 from jobs.core.registry import JobOption, JobSpec, Schedule
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from jobs.core.job import Action, Outcome, OutcomeKind, RunError, RunResult, RunStatus
+from jobs.core.model import Action, Outcome, OutcomeKind, RunError, RunResult, RunStatus
 from jobs.core.report import WORDS, outcome_counts, render_text
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)

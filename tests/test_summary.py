@@ -7,7 +7,7 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jobs.core.job import Finding, Severity
+from jobs.core.model import Finding, Severity
 from jobs.core.runner import severity_counts
 from jobs.ttl_teardown.model import Item
 from jobs.ttl_teardown.plan import build

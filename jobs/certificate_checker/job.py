@@ -17,7 +17,8 @@ from jobs.certificate_checker.settings import CertificateCheckerSettings
 from jobs.certificate_checker.sources import SOURCES
 from jobs.core import redact
 from jobs.core.errors import ConfigError
-from jobs.core.job import BaseJob, Finding, Inventory, Outcome, Plan, RunError, Severity
+from jobs.core.job import BaseJob
+from jobs.core.model import Finding, Inventory, Outcome, Plan, RunError, Severity
 from jobs.core.registry import load_attr
 
 log = logging.getLogger("secops.certificate_checker")

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes
 from jobs.certificate_checker.messages import plain
 from jobs.certificate_checker.model import CertInfo, Observation
 from jobs.certificate_checker.signatures import issued_by, key_size
-from jobs.core.job import RunError
+from jobs.core.model import RunError
 
 MAX_BUNDLE_BYTES = 10 * 1024 * 1024  # a certificate bundle is kilobytes (the system roots: ~200 KB)
 MAX_BLOCKS = 10_000  # certificates read from one bundle; the rest is one error

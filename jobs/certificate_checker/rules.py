@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from jobs.certificate_checker.model import CertInfo, Observation
-from jobs.core.job import Finding, Severity
+from jobs.core.model import Finding, Severity
 
 FINDING_TYPE = "certificate"
 MIN_BITS = {"RSA": 2048, "DSA": 2048, "EC": 256}

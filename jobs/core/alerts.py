@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from jobs.core.cadence import elapsed
-from jobs.core.job import Finding, Severity
+from jobs.core.model import Finding, Severity
 from jobs.core.state import AlertRecord
 from notifications.message import Message
 

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 from jobs.core import redact
 from jobs.core.errors import EndpointDown, PermanentError, RetryLater, StateUnavailable, TransientError
 from jobs.core.intents import AuditLog
-from jobs.core.job import Action, BaseJob, Outcome, OutcomeKind
+from jobs.core.job import BaseJob
 from jobs.core.logs import Progress
+from jobs.core.model import Action, Outcome, OutcomeKind
 from jobs.core.retry import call_with_retry
 
 if TYPE_CHECKING:

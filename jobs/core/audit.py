@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from jobs.core import redact
 from jobs.core.errors import ConfigError, StateUnavailable
-from jobs.core.job import iso
+from jobs.core.model import iso
 from jobs.core.state import AuditEntry, StateStore
 
 COLUMNS = ("run_id", "job", "at", "kind", "resource", "outcome", "reason", "error")

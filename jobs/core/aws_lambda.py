@@ -23,7 +23,7 @@ from typing import Any, Final
 from jobs.core import logs, redact
 from jobs.core.cli import UsageError, job_parser, start
 from jobs.core.errors import ConfigError
-from jobs.core.job import iso
+from jobs.core.model import iso
 from jobs.core.registry import JOBS, JobSpec, load_attr
 from jobs.core.report import failure_summary, render_text
 

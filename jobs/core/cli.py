@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 from jobs.core.registry import JOBS, JobSpec
 
 if TYPE_CHECKING:
-    from jobs.core.job import RunResult
+    from jobs.core.model import RunResult
     from jobs.core.runner import Runtime
 
 SEVERITY_CHOICES = ("critical", "warning", "info")
@@ -112,7 +112,7 @@ def start(
     sections the settings file may hold (the scheduler's, which validated it at start)."""
     from jobs.core import logs
     from jobs.core.errors import ConfigError
-    from jobs.core.job import Severity
+    from jobs.core.model import Severity
     from jobs.core.runner import RunOptions, Shard, run_job
     from jobs.core.settings import load_settings
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from jobs.core.alerts import decide_alerts, message_for, record_after_send
 from jobs.core.context import JobContext
-from jobs.core.job import RunError, RunResult
+from jobs.core.model import RunError, RunResult
 from jobs.core.retry import RetryPolicy, call_with_retry
 from jobs.core.settings import Settings
 from notifications.base import build_notifier

@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from jobs.core import redact
-from jobs.core.job import Action, BaseJob, Intent, Outcome, RunError, RunResult, Settled
+from jobs.core.job import BaseJob
+from jobs.core.model import Action, Intent, Outcome, RunError, RunResult, Settled
 from jobs.core.state import HOLDER, AuditEntry, RunLock, StateStore, holder_gone
 
 log = logging.getLogger("secops.runner")

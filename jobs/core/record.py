@@ -14,8 +14,8 @@ from typing import Any
 
 from jobs.core import redact
 from jobs.core.errors import StateUnavailable
-from jobs.core.job import Finding, RunError, RunResult, RunStatus, Severity
 from jobs.core.metrics import RunMetrics
+from jobs.core.model import Finding, RunError, RunResult, RunStatus, Severity
 from jobs.core.settings import Settings
 from jobs.core.state import Run, StateStore
 

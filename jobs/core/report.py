@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from jobs.core.job import Outcome, OutcomeKind, RunResult, RunStatus, Severity
+from jobs.core.model import Outcome, OutcomeKind, RunResult, RunStatus, Severity
 
 _ORDER = {s: -s.rank for s in Severity}
 _STANDARD = {"total_checked", "critical", "warning", "info", "ok"}

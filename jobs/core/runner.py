@@ -26,21 +26,11 @@ from jobs.core.context import JobContext
 from jobs.core.delivery import alert_guardrail, send_alerts
 from jobs.core.errors import ConfigError, GuardrailTripped, StateUnavailable
 from jobs.core.intents import AuditLog, reconcile
-from jobs.core.job import (
-    Action,
-    BaseJob,
-    Finding,
-    Outcome,
-    OutcomeKind,
-    Plan,
-    RunError,
-    RunResult,
-    RunStatus,
-    Severity,
-)
+from jobs.core.job import BaseJob
 from jobs.core.locking import lock_mode, take_lock
 from jobs.core.logs import log_context
 from jobs.core.metrics import RunMetrics
+from jobs.core.model import Action, Finding, Outcome, OutcomeKind, Plan, RunError, RunResult, RunStatus, Severity
 from jobs.core.record import RunBooks, exit_code
 from jobs.core.registry import JobSpec
 from jobs.core.retry import RetryPolicy

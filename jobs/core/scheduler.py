@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from jobs.core import logs, redact
 from jobs.core.cli import UsageError, job_parser, start
 from jobs.core.errors import ConfigError, StateUnavailable
-from jobs.core.job import iso
+from jobs.core.model import iso
 from jobs.core.registry import JOBS, JobSpec, Schedule
 from jobs.core.report import failure_summary, render_text
 from jobs.core.settings import Settings, load_settings

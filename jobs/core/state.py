@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from jobs.core.digits import is_ascii_digits
 from jobs.core.durability import RETRY_SECONDS, SQLITE_BUSY_MS, retrying
 from jobs.core.errors import ConfigError
-from jobs.core.job import Outcome
+from jobs.core.model import Outcome
 from jobs.core.schema import (
     MIGRATIONS,
     SCHEMA_VERSION,

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from jobs.core.clients.vault import vault_client
-from jobs.core.job import iso
+from jobs.core.model import iso
 from jobs.demo import DemoUnavailable, openbao
 
 

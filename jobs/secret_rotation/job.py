@@ -10,7 +10,8 @@ from typing import Any, cast
 from jobs.core.clients.vault import section_client
 from jobs.core.delivery import send_to_person
 from jobs.core.errors import ConfigError
-from jobs.core.job import Action, BaseJob, Finding, Inventory, Outcome, OutcomeKind, Plan, Severity
+from jobs.core.job import BaseJob
+from jobs.core.model import Action, Finding, Inventory, Outcome, OutcomeKind, Plan, Severity
 from jobs.core.state import JournalEntry
 from jobs.secret_rotation import plan as planning
 from jobs.secret_rotation.model import ManagedSecret

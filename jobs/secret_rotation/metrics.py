@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from jobs.core.job import Outcome, OutcomeKind, Plan
+from jobs.core.model import Outcome, OutcomeKind, Plan
 from jobs.core.state import StateStore
 
 

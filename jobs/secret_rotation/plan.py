@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from jobs.core.job import Action, Finding, Plan, Severity, iso, owner_actions
+from jobs.core.model import Action, Finding, Plan, Severity, iso, owner_actions
 from jobs.secret_rotation.policy import ROTATE, Decision, Status
 
 SEVERITY = {

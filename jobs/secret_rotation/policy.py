@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from jobs.core.digits import is_ascii_digits
-from jobs.core.job import iso
+from jobs.core.model import iso
 from jobs.secret_rotation.model import (
     CURRENT,
     LAST_ROTATED,

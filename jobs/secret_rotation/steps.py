@@ -25,7 +25,7 @@ from typing import Any, Protocol, TypeVar
 from jobs.core import redact
 from jobs.core.digits import is_ascii_digits
 from jobs.core.errors import PermanentError, TransientError
-from jobs.core.job import iso
+from jobs.core.model import iso
 from jobs.core.retry import RetryPolicy, call_with_retry
 from jobs.core.state import JournalEntry, StateStore
 from jobs.secret_rotation import consumers

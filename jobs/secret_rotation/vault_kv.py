@@ -14,7 +14,7 @@ from typing import Any
 from jobs.core import redact
 from jobs.core.clients.vault import kv2_data, vault_call
 from jobs.core.errors import PermanentError
-from jobs.core.job import RunError
+from jobs.core.model import RunError
 from jobs.core.retry import call_with_retry
 from jobs.secret_rotation.model import KV_DEFAULT_MAX_VERSIONS, ManagedSecret, secret_values
 from jobs.secret_rotation.settle import versions_room

@@ -12,7 +12,7 @@ from typing import Any
 
 from jobs.core.context import JobContext
 from jobs.core.errors import PermanentError, TransientError
-from jobs.core.job import iso
+from jobs.core.model import iso
 from jobs.core.settings import Settings
 from jobs.ttl_teardown.job import Job
 from jobs.ttl_teardown.model import Item

@@ -9,7 +9,8 @@ from typing import Any, cast
 
 from jobs.core.delivery import send_to_person
 from jobs.core.errors import PermanentError, TransientError
-from jobs.core.job import Action, BaseJob, Intent, Inventory, Outcome, OutcomeKind, Plan, Settled
+from jobs.core.job import BaseJob
+from jobs.core.model import Action, Intent, Inventory, Outcome, OutcomeKind, Plan, Settled
 from jobs.ttl_teardown import plan as planning
 from jobs.ttl_teardown.cost import Pricing, load_pricing
 from jobs.ttl_teardown.messages import owner_message

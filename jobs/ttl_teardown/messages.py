@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from jobs.core.job import Action, iso
+from jobs.core.model import Action, iso
 from jobs.ttl_teardown.settings import TtlTeardownSettings
 from notifications.message import Message
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from jobs.core.job import Action, Finding, Plan, Severity, iso, owner_actions
+from jobs.core.model import Action, Finding, Plan, Severity, iso, owner_actions
 from jobs.ttl_teardown import snooze
 from jobs.ttl_teardown.cost import Pricing, avoided, hourly
 from jobs.ttl_teardown.model import Item

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from jobs.core.job import iso
+from jobs.core.model import iso
 from jobs.ttl_teardown.tags import Tags, conflicts, fold, normal_key, normalise
 
 ENVIRONMENTS = frozenset({"dev", "staging", "sandbox", "demo", "prod"})

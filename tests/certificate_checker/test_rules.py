@@ -19,7 +19,7 @@ from jobs.certificate_checker.rules import (
     problems,
     tier,
 )
-from jobs.core.job import Severity
+from jobs.core.model import Severity
 from tests.certificate_checker.conftest import NOW
 
 T = Thresholds()

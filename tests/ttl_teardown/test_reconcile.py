@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from jobs.core.intents import AuditLog
-from jobs.core.job import Action
+from jobs.core.model import Action
 from jobs.core.state import AuditEntry, StateStore
 from tests.ttl_teardown.fleet import REGION, T0
 from tests.ttl_teardown.test_job import run

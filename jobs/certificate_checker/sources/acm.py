@@ -9,7 +9,7 @@ from jobs.certificate_checker.parse import stored_chain
 from jobs.certificate_checker.settings import CertificateCheckerSettings
 from jobs.core.clients.aws import aws_client
 from jobs.core.context import JobContext
-from jobs.core.job import Inventory, RunError
+from jobs.core.model import Inventory, RunError
 
 #: ListCertificates returns only RSA_1024 and RSA_2048 certificates unless told otherwise
 KEY_TYPES = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"]

@@ -26,8 +26,8 @@ from jobs.certificate_checker.sources.starttls import Deadline
 from jobs.certificate_checker.sources.tls import Fetched, client_context, describe, fetch, transient
 from jobs.certificate_checker.trust import TrustStore, load_roots
 from jobs.core.context import JobContext
-from jobs.core.job import Inventory, RunError
 from jobs.core.logs import Progress
+from jobs.core.model import Inventory, RunError
 
 ATTEMPTS = 2  # a reset is tried once more, inside the same deadline; a refusal is an answer
 MIN_PER_PROCESS = 200  # below this a second process costs more than it saves

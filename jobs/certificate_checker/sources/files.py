@@ -12,7 +12,7 @@ from jobs.certificate_checker.model import Observation
 from jobs.certificate_checker.parse import MAX_BUNDLE_BYTES, split_bundle
 from jobs.certificate_checker.settings import CertificateCheckerSettings
 from jobs.core.context import JobContext
-from jobs.core.job import Inventory, RunError
+from jobs.core.model import Inventory, RunError
 
 _LOOP = "cannot read: too many levels of symbolic links"
 _NOT_FOUND = {"no such file", _LOOP}  # under a glob: a dangling link, the far end of a symlink loop

@@ -18,7 +18,7 @@ from jobs.certificate_checker.settings import CertificateCheckerSettings, Kubern
 from jobs.core.clients.kubernetes import api_call, kubernetes_api, raw_json
 from jobs.core.context import JobContext
 from jobs.core.errors import PermanentError, TransientError
-from jobs.core.job import Inventory, RunError
+from jobs.core.model import Inventory, RunError
 from jobs.core.retry import call_with_retry
 
 TLS_TYPE = "kubernetes.io/tls"

@@ -17,7 +17,7 @@ from jobs.certificate_checker.settings import CertificateCheckerSettings
 from jobs.core.clients.vault import section_client, vault_call
 from jobs.core.context import JobContext
 from jobs.core.errors import PermanentError, TransientError
-from jobs.core.job import Inventory, RunError
+from jobs.core.model import Inventory, RunError
 from jobs.core.retry import call_with_retry
 
 

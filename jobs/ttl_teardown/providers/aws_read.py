@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from jobs.core.job import RunError
+from jobs.core.model import RunError
 from jobs.ttl_teardown.cost import Sizing
 from jobs.ttl_teardown.model import Item
 from jobs.ttl_teardown.rules import Resource

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from jobs.core.clients.kubernetes import api_call, raw_json
-from jobs.core.job import RunError
+from jobs.core.model import RunError
 from jobs.core.retry import call_with_retry
 from jobs.ttl_teardown.model import Item
 from jobs.ttl_teardown.rules import Resource

@@ -12,7 +12,7 @@ from jobs.core.clients.aws import aws_client
 from jobs.core.clients.kubernetes import kubernetes_api
 from jobs.core.context import JobContext
 from jobs.core.errors import PermanentError, TransientError
-from jobs.core.job import Inventory, RunError
+from jobs.core.model import Inventory, RunError
 from jobs.ttl_teardown.model import Item
 from jobs.ttl_teardown.settings import TtlTeardownSettings
 

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,31 @@ def run_sample_process(store: Path, *argv: str, cwd: Path, env: dict[str, str] |
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def rival_runs(store: Path, first: Sequence[str], second: Sequence[str], cwd: Path) -> list[tuple[int, str, str]]:
+    """Two sample-job processes contending for one run lock: the first holds it in collect until
+    the second has either logged that it waits or ended, then lets go. Sequenced by what the
+    processes say, never by sleeps, so a loaded machine cannot reorder them. Each run's
+    (exit code, stdout, stderr)."""
+    (store / "_hold").write_text("60")
+    one = run_sample_process(store, *first, cwd=cwd)
+    deadline = time.monotonic() + 60
+    while not list(store.glob("_holding.*")) and one.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    two = run_sample_process(store, *second, cwd=cwd)
+    assert two.stderr is not None
+    said = []
+    for line in two.stderr:  # ends when the second exits (skipped) or says it waits
+        said.append(line)
+        if '"event": "run_waiting"' in line:
+            break
+    (store / "_release").touch()
+    results = []
+    for process, before in ((one, ""), (two, "".join(said))):
+        out, err = process.communicate(timeout=60)
+        results.append((process.returncode, out, before + err))
+    return results
 
 
 def outbox(directory: Path) -> list[dict[str, Any]]:

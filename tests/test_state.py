@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 
 from jobs.core.state import SCHEMA_VERSION, AlertRecord, StateStore
 from tests import services
-from tests.helpers import run_sample, run_sample_process, write_config
+from tests.helpers import rival_runs, run_sample, write_config
 from tests.sample_jobs import write_items
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -120,20 +119,17 @@ def test_two_concurrent_runs_one_acts_and_one_is_skipped(
 ) -> None:
     store = tmp_path / "store"
     write_items(store, {"id": "old", "expires_at": "2020-01-01T00:00:00+00:00"}, *[{"id": f"k{i}"} for i in range(9)])
-    (store / "_hold").write_text("1.5")
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path}/state.db"
     else:
         url = request.getfixturevalue("postgres").create_database("concurrency")
     config = write_config(tmp_path / "c.yaml", {"state_db_url": url})
     StateStore(url).upgrade(NOW)
-    first = run_sample_process(store, "--apply", "--json", "--config", config, cwd=tmp_path)
-    time.sleep(0.7)  # the first holds the lock while it collects
-    second = run_sample_process(store, "--apply", "--json", "--config", config, cwd=tmp_path)
-    outputs = [p.communicate(timeout=60) for p in (first, second)]
-    codes = [p.returncode for p in (first, second)]
-    results = [json.loads(out) for out, _ in outputs]
-    assert codes == [0, 0], [err for _, err in outputs]
+    argv = ("--apply", "--json", "--config", config)
+    outputs = rival_runs(store, argv, argv, cwd=tmp_path)  # the second starts while the first holds the lock
+    codes = [code for code, _, _ in outputs]
+    results = [json.loads(out) for _, out, _ in outputs]
+    assert codes == [0, 0], [err for _, _, err in outputs]
     assert [r["status"] for r in results] == ["success", "skipped"]
     assert results[1]["reason"].startswith(f"run {results[0]['run_id']} has held the lock since")
     assert results[1]["actions"] == []

@@ -23,18 +23,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from jobs.core.context import JobContext
 from jobs.core.errors import PermanentError, RetryLater, TransientError
 from jobs.core.job import BaseJob
 from jobs.core.model import Action, Finding, Intent, Inventory, OutcomeKind, Plan, RunError, Settled, Severity
 from jobs.core.registry import JobOption, JobSpec, Schedule
+from jobs.core.settings import JobSettings
 
 
-class StoreJob(BaseJob[dict[str, Any]]):
+class StoreJob(BaseJob[dict[str, Any], JobSettings]):
     id = "sample-store"
 
     @property
     def store(self) -> Path:
-        return Path(self.ctx.client("store", lambda: os.environ["SAMPLE_STORE"]))
+        return Path(self.ctx.client("store", str, lambda: os.environ["SAMPLE_STORE"]))
 
     def collect(self) -> Inventory[dict[str, Any]]:
         hold = self.store / "_hold"
@@ -127,7 +129,7 @@ class ParallelStoreJob(StoreJob):
 
     parallel_actions = 4
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: JobContext) -> None:
         super().__init__(ctx)
         self.meeting = threading.Barrier(4, timeout=5)
 

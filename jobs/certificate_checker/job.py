@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from jobs.certificate_checker.join import join
 from jobs.certificate_checker.messages import plain
@@ -42,12 +42,8 @@ def build_plan(
     return Plan(findings=findings, summary={"sources": dict(sorted(by_source.items()))})
 
 
-class Job(BaseJob[Observation]):
+class Job(BaseJob[Observation, CertificateCheckerSettings]):
     id = "certificate-checker"
-
-    @property
-    def cfg(self) -> CertificateCheckerSettings:
-        return cast(CertificateCheckerSettings, self.ctx.job_settings)
 
     def collect(self) -> Inventory[Observation]:
         inventory: Inventory[Observation] = Inventory()

@@ -20,6 +20,7 @@ from jobs.core.job import BaseJob
 from jobs.core.logs import Progress
 from jobs.core.model import Action, Outcome, OutcomeKind
 from jobs.core.retry import call_with_retry
+from jobs.core.settings import JobSettings
 
 if TYPE_CHECKING:
     from jobs.core.runner import Runtime
@@ -62,7 +63,7 @@ class Breaker:
 class Applier:
     """One run's acting: the audit writer, the breaker and the intents still open by index."""
 
-    def __init__(self, job: BaseJob[Any], actions: Sequence[Action], rt: Runtime, audit: AuditLog) -> None:
+    def __init__(self, job: BaseJob[Any, JobSettings], actions: Sequence[Action], rt: Runtime, audit: AuditLog) -> None:
         self.job, self.actions, self.rt, self.audit = job, actions, rt, audit
         self.breaker = Breaker()
         self.intents: dict[int, str] = {}  # action index → its open intent (kept while deferred)
@@ -179,5 +180,5 @@ def _failed(action: Action, exc: Exception, fields: dict[str, str]) -> Outcome:
     return Outcome(action, OutcomeKind.FAILED, error=redact.scrub(str(exc)))
 
 
-def apply_all(job: BaseJob[Any], actions: Sequence[Action], rt: Runtime, audit: AuditLog) -> list[Outcome]:
+def apply_all(job: BaseJob[Any, JobSettings], actions: Sequence[Action], rt: Runtime, audit: AuditLog) -> list[Outcome]:
     return Applier(job, actions, rt, audit).run()

@@ -1,24 +1,36 @@
-"""What a job instance receives: settings, its own section, state, options, clients."""
+"""What a job instance receives: settings, its own section (typed as the job declares it),
+state, options, the shard it owns and the clients of the run."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from typing_extensions import TypeVar as DefaultTypeVar
+
+from jobs.core.errors import ConfigError
 from jobs.core.settings import JobSettings, Settings
 from jobs.core.state import StateStore
 
+#: a job's settings section. Covariant (the context is frozen), so a context of a job's own
+#: section is also a context of `JobSettings`, which is what a bare `JobContext` means.
+CfgT = DefaultTypeVar("CfgT", bound=JobSettings, covariant=True, default=JobSettings)
+SectionT = TypeVar("SectionT", bound=JobSettings)
+ClientT = TypeVar("ClientT")
 
-@dataclass
-class JobContext:
+
+@dataclass(frozen=True)
+class JobContext(Generic[CfgT]):
     settings: Settings
-    job_settings: JobSettings
+    job_settings: CfgT
     state: StateStore
     run_id: str
     dry_run: bool
     options: Mapping[str, Any] = field(default_factory=dict)
-    clients: dict[str, Any] = field(default_factory=dict)
+    #: the run's clients by name: those a test handed in (Runtime.clients), then those built
+    #: once by `client`. Values are checked against the kind the caller names, never trusted.
+    clients: dict[str, object] = field(default_factory=dict)
     #: --shard: whether this run's shard owns a key. The one place the shard is decided: `collect`
     #: asks it once per unit it reads (a file, an endpoint, a serial, a resource id), before reading
     #: more, so shards split the reading too; nothing filters again afterwards. Every certificate
@@ -27,8 +39,13 @@ class JobContext:
 
     @classmethod
     def outside_a_run(
-        cls, settings: Settings, section: str, destructive: bool, clients: dict[str, Any] | None = None
-    ) -> JobContext:
+        cls,
+        settings: Settings,
+        section: str,
+        destructive: bool,
+        model: type[SectionT],
+        clients: Mapping[str, object] | None = None,
+    ) -> JobContext[SectionT]:
         """For a job's own subcommands (explain, extend): the same settings, state and clients."""
         state = StateStore(settings.state_db_url)
         if settings.state_auto_migrate:
@@ -36,10 +53,18 @@ class JobContext:
 
             state.upgrade(datetime.now(UTC))
         job = settings.job_settings(section, destructive)
-        return cls(settings, job, state, run_id="cli", dry_run=False, clients=clients or {})
+        if not isinstance(job, model):
+            raise ConfigError(f"{section}: settings are a {type(job).__name__}, not a {model.__name__}")
+        return JobContext(settings, job, state, run_id="cli", dry_run=False, clients=dict(clients or {}))
 
-    def client(self, name: str, factory: Callable[[], Any]) -> Any:
-        """An injected client if a test handed one in, else one built once by `factory`."""
-        if name not in self.clients:
-            self.clients[name] = factory()
-        return self.clients[name]
+    def client(self, name: str, kind: type[ClientT], factory: Callable[[], ClientT]) -> ClientT:
+        """The client named `name`: one a test handed in, else one built once by `factory`.
+
+        Typed by `kind`, checked at run time rather than cast: a client handed in under the
+        wrong name fails here, naming it, not as an AttributeError deep in an adapter."""
+        found = self.clients.get(name)
+        if found is None:
+            found = self.clients[name] = factory()
+        if not isinstance(found, kind):
+            raise TypeError(f"client {name!r} is a {type(found).__name__}, expected a {kind.__name__}")
+        return found

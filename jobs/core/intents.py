@@ -20,6 +20,7 @@ from sqlalchemy import insert, select, update
 from jobs.core import redact
 from jobs.core.job import BaseJob
 from jobs.core.model import Action, Intent, Outcome, RunError, RunResult, Settled
+from jobs.core.settings import JobSettings
 from jobs.core.state import HOLDER, AuditEntry, RunLock, StateStore, holder_gone
 
 log = logging.getLogger("secops.runner")
@@ -137,7 +138,7 @@ class AuditLog:
         return closed
 
 
-def reconcile(job: BaseJob[Any], audit: AuditLog, result: RunResult) -> int:
+def reconcile(job: BaseJob[Any, JobSettings], audit: AuditLog, result: RunResult) -> int:
     """Settle what earlier runs of this job left open; returns how many were closed. A job
     whose check fails leaves them open (the run reports why) for the next run to try."""
     intents = audit.open_intents()

@@ -10,24 +10,30 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Generic
+from typing import Any, ClassVar, Generic
 
+from jobs.core.context import CfgT, JobContext
 from jobs.core.model import Action, Finding, Intent, Inventory, ItemT, Outcome, OutcomeKind, Plan, Settled
 
-if TYPE_CHECKING:
-    from jobs.core.context import JobContext
 
+class BaseJob(ABC, Generic[ItemT, CfgT]):
+    """collect → plan(items, now) → apply(action). Subclasses never branch on dry-run.
 
-class BaseJob(ABC, Generic[ItemT]):
-    """collect → plan(items, now) → apply(action). Subclasses never branch on dry-run."""
+    `ItemT` is what `collect` reads and `plan` decides on; `CfgT` the job's settings section
+    (the model its registry entry names), so `self.cfg` is typed without a cast."""
 
     #: the contract's job id, e.g. "ttl-teardown"
     id: ClassVar[str]
     #: actions in flight at once; more than 1 only where actions never depend on each other
     parallel_actions: int = 1
 
-    def __init__(self, ctx: JobContext) -> None:
+    def __init__(self, ctx: JobContext[CfgT]) -> None:
         self.ctx = ctx
+
+    @property
+    def cfg(self) -> CfgT:
+        """This job's settings section."""
+        return self.ctx.job_settings
 
     @abstractmethod
     def collect(self) -> Inventory[ItemT]:

@@ -70,8 +70,8 @@ class JobSpec:
         except ModuleNotFoundError:
             return False
 
-    def load(self) -> type[BaseJob[Any]]:
-        cls: type[BaseJob[Any]] = load_attr(self.target)
+    def load(self) -> type[BaseJob[Any, JobSettings]]:
+        cls: type[BaseJob[Any, JobSettings]] = load_attr(self.target)
         return cls
 
     def load_settings_class(self) -> type[JobSettings]:

@@ -84,7 +84,7 @@ class Runtime:
 
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     sleep: Callable[[float], None] = time.sleep
-    clients: dict[str, Any] = field(default_factory=dict)
+    clients: dict[str, object] = field(default_factory=dict)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -206,7 +206,9 @@ def _execute(
     result.status = _status(result)
 
 
-def _act(job: BaseJob[Any], plan: Plan, rt: Runtime, audit: AuditLog, result: RunResult, resolve_missing: bool) -> None:
+def _act(
+    job: BaseJob[Any, JobSettings], plan: Plan, rt: Runtime, audit: AuditLog, result: RunResult, resolve_missing: bool
+) -> None:
     result.outcomes = apply_all(job, plan.actions, rt, audit)
     late = job.outcome_findings(result.outcomes)
     if late:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from jobs.core.clients.vault import section_client
+from jobs.core.context import JobContext
 from jobs.core.delivery import send_to_person
 from jobs.core.errors import ConfigError
 from jobs.core.job import BaseJob
@@ -25,23 +26,21 @@ from notifications.message import Message
 log = logging.getLogger("secops.secret_rotation")
 
 
-class Job(BaseJob[ManagedSecret]):
+class Job(BaseJob[ManagedSecret, SecretRotationSettings]):
     id = "secret-rotation"
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: JobContext[SecretRotationSettings]) -> None:
         super().__init__(ctx)
         self.parallel_actions = self.cfg.concurrency  # secrets are independent of each other
         self._open: dict[str, list[JournalEntry]] = {}
         self._warned: dict[str, dict[str, datetime]] = {}
         self._now: datetime | None = None
 
-    @property
-    def cfg(self) -> SecretRotationSettings:
-        return cast(SecretRotationSettings, self.ctx.job_settings)
-
     def kv(self) -> Kv:
+        import hvac
+
         v = self.cfg.vault
-        return Kv(self.ctx.client("vault-kv", lambda: section_client(v, self.ctx.settings.vault)), v.mount)
+        return Kv(self.ctx.client("vault-kv", hvac.Client, lambda: section_client(v, self.ctx.settings.vault)), v.mount)
 
     # -- read ---------------------------------------------------------------------------
     def collect(self) -> Inventory[ManagedSecret]:

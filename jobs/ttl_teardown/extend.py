@@ -7,6 +7,7 @@ serves the signed snooze links in warning e-mails.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ from jobs.ttl_teardown.rules import (
     extended_ttl,
     extension_refusal,
 )
+from jobs.ttl_teardown.settings import TtlTeardownSettings
 
 
 class ExtensionRefused(Exception):
@@ -36,8 +38,8 @@ class Unreadable(ExtensionRefused):
     """A source could not be read, so whether the resource exists is unknown (not "absent")."""
 
 
-def _job(settings: Settings, clients: dict[str, Any] | None) -> Job:
-    return Job(JobContext.outside_a_run(settings, "ttl_teardown", destructive=True, clients=clients))
+def _job(settings: Settings, clients: Mapping[str, object] | None) -> Job:
+    return Job(JobContext.outside_a_run(settings, "ttl_teardown", True, TtlTeardownSettings, clients))
 
 
 def _spelling(text: str) -> str:

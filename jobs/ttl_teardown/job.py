@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
+from jobs.core.context import JobContext
 from jobs.core.delivery import send_to_person
 from jobs.core.errors import PermanentError, TransientError
 from jobs.core.job import BaseJob
@@ -21,18 +22,14 @@ from jobs.ttl_teardown.settings import TtlTeardownSettings
 log = logging.getLogger("secops.ttl_teardown")
 
 
-class Job(BaseJob[Item]):
+class Job(BaseJob[Item, TtlTeardownSettings]):
     id = "ttl-teardown"
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: JobContext[TtlTeardownSettings]) -> None:
         super().__init__(ctx)
         self._histories: dict[str, History] = {}
         self._pricing = Pricing()
         self._now: datetime | None = None
-
-    @property
-    def cfg(self) -> TtlTeardownSettings:
-        return cast(TtlTeardownSettings, self.ctx.job_settings)
 
     # -- read ---------------------------------------------------------------------------------
     def collect(self) -> Inventory[Item]:
@@ -56,10 +53,14 @@ class Job(BaseJob[Item]):
     def _refreshed_prices(self, items: Sequence[Item]) -> Pricing:
         from datetime import UTC
 
+        from botocore.client import BaseClient
+
         from jobs.core.clients.aws import aws_client
         from jobs.ttl_teardown.price_list import refresh
 
-        client = self.ctx.client("aws:pricing", lambda: aws_client("pricing", "us-east-1"))  # the API's home region
+        client = self.ctx.client(
+            "aws:pricing", BaseClient, lambda: aws_client("pricing", "us-east-1")
+        )  # the API's home region
         ec2 = {i.sizing.instance_type for i in items if i.type == "ec2:instance" and i.sizing.instance_type}
         rds = {i.sizing.instance_type for i in items if i.type == "rds:instance" and i.sizing.instance_type}
         now = datetime.now(UTC)  # cache bookkeeping, not a decision input

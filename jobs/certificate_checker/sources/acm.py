@@ -56,13 +56,14 @@ def _client_error(exc: Any) -> str:
 
 
 def collect(cfg: CertificateCheckerSettings, ctx: JobContext) -> Inventory[Observation]:
+    from botocore.client import BaseClient
     from botocore.exceptions import BotoCoreError, ClientError
 
     inventory: Inventory[Observation] = Inventory()
     regions: list[str | None] = list(cfg.acm.regions) or [None]  # None: $AWS_DEFAULT_REGION
     for region in regions:
         name = region or "default"
-        acm = ctx.client(f"acm:{name}", lambda r=region: aws_client("acm", r))  # type: ignore[misc]
+        acm = ctx.client(f"acm:{name}", BaseClient, lambda r=region: aws_client("acm", r))  # type: ignore[misc]
         try:
             part = read_region(acm, acm.meta.region_name, ctx)
         except ClientError as exc:

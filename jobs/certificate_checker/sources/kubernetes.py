@@ -77,7 +77,7 @@ def collect(cfg: CertificateCheckerSettings, ctx: JobContext) -> Inventory[Obser
     from kubernetes import client
 
     k = cfg.kubernetes
-    core = client.CoreV1Api(ctx.client("kubernetes", lambda: kubernetes_api(k.kubeconfig, k.context)))
+    core = client.CoreV1Api(ctx.client("kubernetes", client.ApiClient, lambda: kubernetes_api(k.kubeconfig, k.context)))
     inventory: Inventory[Observation] = Inventory()
     missing = _missing_namespaces(core, k)
     inventory.errors.extend(missing)

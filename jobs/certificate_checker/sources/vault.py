@@ -83,8 +83,10 @@ def read_mount(client: Any, mount: str, ctx: JobContext) -> Inventory[Observatio
 
 
 def collect(cfg: CertificateCheckerSettings, ctx: JobContext) -> Inventory[Observation]:
+    import hvac
+
     v = cfg.vault
-    client = ctx.client("vault-pki", lambda: section_client(v, ctx.settings.vault))
+    client = ctx.client("vault-pki", hvac.Client, lambda: section_client(v, ctx.settings.vault))
     inventory: Inventory[Observation] = Inventory()
     for mount in v.mounts:
         try:

@@ -26,7 +26,7 @@ class KubernetesSecret:
         from kubernetes import client
 
         cfg = ctx.job_settings.kubernetes
-        api = ctx.client("kubernetes", lambda: kubernetes_api(cfg.kubeconfig, cfg.context))
+        api = ctx.client("kubernetes", client.ApiClient, lambda: kubernetes_api(cfg.kubeconfig, cfg.context))
         self.core, self.apps = client.CoreV1Api(api), client.AppsV1Api(api)
         self.spec, self.sleep = spec, time.sleep
         self.name = f"kubernetes_secret:{spec.namespace}/{spec.name}"

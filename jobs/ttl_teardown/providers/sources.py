@@ -18,11 +18,15 @@ from jobs.ttl_teardown.settings import TtlTeardownSettings
 
 
 def aws_for(ctx: JobContext, region: str) -> Any:
+    from botocore.client import BaseClient
+
     from jobs.ttl_teardown.providers.aws_read import Aws
 
-    account = ctx.client("aws:account", lambda: aws_client("sts", region).get_caller_identity()["Account"])
+    account = ctx.client("aws:account", str, lambda: aws_client("sts", region).get_caller_identity()["Account"])
     return Aws(
-        region, lambda service: ctx.client(f"aws:{service}:{region}", lambda: aws_client(service, region)), account
+        region,
+        lambda service: ctx.client(f"aws:{service}:{region}", BaseClient, lambda: aws_client(service, region)),
+        account,
     )
 
 
@@ -32,7 +36,7 @@ def cluster_for(cfg: TtlTeardownSettings, ctx: JobContext) -> Any:
     from jobs.ttl_teardown.providers.kubernetes import Cluster
 
     k = cfg.kubernetes
-    api = ctx.client("kubernetes", lambda: kubernetes_api(k.kubeconfig, k.context))
+    api = ctx.client("kubernetes", client.ApiClient, lambda: kubernetes_api(k.kubeconfig, k.context))
     return Cluster({"core": client.CoreV1Api(api), "apps": client.AppsV1Api(api)}, k.page_size, k.timeout_seconds)
 
 

@@ -22,7 +22,6 @@ NOT_SETTINGS: Final = frozenset(
     {
         "SECOPS_CONFIG",  # the settings file (load_settings)
         "SECOPS_ACTOR",  # who acted, in the audit (runner)
-        "SECOPS_FAULT_AFTER_STEP",  # the crash tests' fault injection (secret_rotation.steps)
     }
 )
 

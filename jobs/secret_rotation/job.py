@@ -18,7 +18,7 @@ from jobs.secret_rotation import plan as planning
 from jobs.secret_rotation.model import ManagedSecret
 from jobs.secret_rotation.policy import decide
 from jobs.secret_rotation.settings import SecretRotationSettings
-from jobs.secret_rotation.steps import CLOSED, Rotator
+from jobs.secret_rotation.steps import CLOSED, Rotator, no_checkpoint
 from jobs.secret_rotation.targets import Target, build
 from jobs.secret_rotation.vault_kv import Kv
 from notifications.message import Message
@@ -99,6 +99,7 @@ class Job(BaseJob[ManagedSecret, SecretRotationSettings]):
             test_backoff=cfg.test_backoff_seconds,
             rollout_timeout=cfg.rollout_timeout_seconds,
             lock_ttl=timedelta(minutes=cfg.lock_minutes),
+            checkpoint=self.ctx.client("rotation-checkpoint", lambda: no_checkpoint),
         )
 
     def targets_for(self, path: str, secret_type: str) -> list[Target]:

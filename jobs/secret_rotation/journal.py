@@ -6,8 +6,6 @@ operation without its `closed` entry is what the next run resumes.
 
 from __future__ import annotations
 
-import os
-import signal
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,8 +14,6 @@ from typing import Any
 from jobs.core.state import JournalEntry, StateStore
 
 CLOSED = "closed"
-#: names a step; the process kills itself right after that step is journaled (crash tests)
-FAULT_ENV = "SECOPS_FAULT_AFTER_STEP"
 
 
 @dataclass
@@ -45,7 +41,3 @@ class Operation:
 
     def entries(self) -> list[JournalEntry]:
         return self.state.open_operations(self.job_id, CLOSED).get(self.path, [])
-
-    def fault(self, step: str) -> None:
-        if os.environ.get(FAULT_ENV) == step:
-            os.kill(os.getpid(), signal.SIGKILL)

@@ -95,14 +95,16 @@ def run(tmp: Path, config: dict[str, Any], *argv: str, clients: dict[str, Any] |
 
 
 def run_process(
-    tmp: Path, config: dict[str, Any], *argv: str, env: dict[str, str] | None = None
+    tmp: Path, config: dict[str, Any], *argv: str, killed_after: str | None = None
 ) -> tuple[int, dict[str, Any] | None, str]:
-    """The job as its own process (a crash must kill a real process). Returns code, result, stderr."""
+    """The job as its own process (a crash must kill a real process); `killed_after`: the step
+    after whose journal entry the process SIGKILLs itself. Returns code, result, stdout + stderr."""
     path = write_config(tmp / "secops.yaml", config)
+    entry = ["tests.secret_rotation.crashing", killed_after] if killed_after else ["jobs.secret_rotation"]
     proc = subprocess.run(
-        [sys.executable, "-m", "jobs.secret_rotation", "--config", path, "--now", NOW.isoformat(), "--json", *argv],
+        [sys.executable, "-m", *entry, "--config", path, "--now", NOW.isoformat(), "--json", *argv],
         cwd=tmp,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
         timeout=120,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from jobs.core.state import StateStore
-from jobs.secret_rotation.steps import CLOSED, FAULT_ENV, STEPS
+from jobs.secret_rotation.steps import CLOSED, STEPS
 from tests.secret_rotation.kit import (
     current,
     folder,
@@ -47,7 +47,7 @@ def test_a_crash_after_each_step_is_resumed_or_rolled_back(
             {"secret": path, "kind": "file", "path": str(env_file)},
         ],
     )
-    code, _, output = run_process(tmp_path, config, "--apply", env={FAULT_ENV: step})
+    code, _, output = run_process(tmp_path, config, "--apply", killed_after=step)
     assert code == -9, output  # killed right after the step
     # while it lies crashed: the current version logs in, or (between set and finish, the
     # window single-user rotation cannot avoid) the pending one the journal points at
@@ -92,3 +92,22 @@ def test_a_crash_between_the_kv_write_and_its_journal_entry_is_rolled_back(
     assert current(openbao, path)["password"] == OLD and logs_in(postgres, role, OLD)
     assert metadata(openbao, path)["current_version"] == 3  # v3 = v1's value, written over the stray v2
     assert state.open_operations("secret-rotation", CLOSED) == {}
+
+
+def test_production_code_kills_no_process_and_reads_no_fault_variable() -> None:
+    """The crash tests' SIGKILL comes from the test-only entry (tests/secret_rotation/crashing.py)
+    through the rotator's checkpoint: no module of the suite can kill itself mid-rotation."""
+    import ast
+
+    from tests.helpers import ROOT
+
+    offenders = []
+    for package in ("jobs", "notifications"):
+        for module in sorted((ROOT / package).rglob("*.py")):
+            text = module.read_text()
+            for node in ast.walk(ast.parse(text)):
+                if isinstance(node, ast.Attribute) and node.attr == "SIGKILL":
+                    offenders.append(f"{module.relative_to(ROOT)}:{node.lineno}")
+            if "SECOPS_FAULT" in text:
+                offenders.append(f"{module.relative_to(ROOT)}: SECOPS_FAULT")
+    assert offenders == []

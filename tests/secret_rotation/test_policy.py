@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from jobs.secret_rotation.model import ManagedSecret
 from jobs.secret_rotation.policy import ROTATE, Status, decide
 from jobs.secret_rotation.settings import SecretRotationSettings
+from tests.reached import Reached
 
 NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
 POLICIES = SecretRotationSettings().policies
@@ -74,28 +75,62 @@ def test_metadata_is_reconciled_with_the_versions() -> None:
     assert external.status is Status.DUE  # v3 was made 400 days ago
 
 
-@given(
-    kind=st.sampled_from([*POLICIES, "", "unknown"]),
-    age=st.one_of(st.none(), st.floats(min_value=0, max_value=2000)),
-    force=st.booleans(),
-    pending=st.booleans(),
-    current=st.one_of(st.none(), st.integers(min_value=0, max_value=5)),
-    versions=st.integers(min_value=1, max_value=4),
-)
-def test_only_automatic_types_with_clear_metadata_are_ever_rotated(
-    kind: str, age: float | None, force: bool, pending: bool, current: int | None, versions: int
+#: every kind of type the policy meets: automatic, notify-only, none, unknown
+KINDS = st.sampled_from([*POLICIES, "", "unknown"])
+AGES = st.one_of(st.none(), st.floats(min_value=0, max_value=2000))
+ROTATION_BRANCHES = ("rotated", "notify-only kept", "unclear metadata kept")
+
+
+def check_only_automatic_types_with_clear_metadata_are_rotated(
+    kinds: st.SearchStrategy[str] = KINDS, ages: st.SearchStrategy[float | None] = AGES
 ) -> None:
-    custom = {"type": kind}
-    if pending:
-        custom["pending_version"] = str(versions)
-    if current is not None:
-        custom["current_version"] = str(current)
-    decision = decide(secret(age, versions, **custom), POLICIES, NOW, force)
-    if decision.status in ROTATE:
-        assert kind in POLICIES and POLICIES[kind].auto_rotate
-        assert not pending and (current is None or 1 <= current <= versions)
-    if kind in POLICIES and not POLICIES[kind].auto_rotate:
-        assert decision.status not in ROTATE
+    """The property, run over `kinds` and `ages`; it fails if no case rotated, or none was
+    kept back for being notify-only or for unclear metadata (it would hold vacuously)."""
+    reached = Reached(*ROTATION_BRANCHES)
+
+    @given(
+        kind=kinds,
+        age=ages,
+        force=st.booleans(),
+        pending=st.booleans(),
+        current=st.one_of(st.none(), st.integers(min_value=0, max_value=5)),
+        versions=st.integers(min_value=1, max_value=4),
+    )
+    def holds(kind: str, age: float | None, force: bool, pending: bool, current: int | None, versions: int) -> None:
+        custom = {"type": kind}
+        if pending:
+            custom["pending_version"] = str(versions)
+        if current is not None:
+            custom["current_version"] = str(current)
+        decision = decide(secret(age, versions, **custom), POLICIES, NOW, force)
+        if decision.status in ROTATE:
+            reached("rotated")
+            assert kind in POLICIES and POLICIES[kind].auto_rotate
+            assert not pending and (current is None or 1 <= current <= versions)
+        if kind in POLICIES and not POLICIES[kind].auto_rotate:
+            reached("notify-only kept")
+            assert decision.status not in ROTATE
+        if decision.status is Status.INVALID and kind in POLICIES and POLICIES[kind].auto_rotate:
+            reached("unclear metadata kept")
+
+    holds()
+    reached.check()
+
+
+def test_only_automatic_types_with_clear_metadata_are_ever_rotated() -> None:
+    check_only_automatic_types_with_clear_metadata_are_rotated()
+
+
+@pytest.mark.parametrize(
+    "kinds",
+    [
+        st.just("encryption_key"),  # notify-only: no case ever rotates
+        st.sampled_from(["api_key", "db_password"]),  # automatic only: no case tests the notify-only rule
+    ],
+)
+def test_the_rotation_property_fails_when_its_generator_misses_a_branch(kinds: st.SearchStrategy[str]) -> None:
+    with pytest.raises(AssertionError, match="held vacuously"):
+        check_only_automatic_types_with_clear_metadata_are_rotated(kinds)
 
 
 #: digits Python's str.isdigit accepts that int() refuses or reads as another number

@@ -19,6 +19,7 @@ from jobs.core import redact
 from jobs.core.errors import ConfigError
 from jobs.core.job import BaseJob
 from jobs.core.model import Finding, Inventory, Outcome, Plan, RunError, Severity
+from jobs.core.permissions import Permissions
 from jobs.core.registry import load_attr
 
 log = logging.getLogger("secops.certificate_checker")
@@ -99,3 +100,9 @@ class Job(BaseJob[Observation, CertificateCheckerSettings]):
                 expiry.labels(source, finding.resource).set(datetime.fromisoformat(not_after).timestamp())
         for (source, severity), count in tally.items():
             counts.labels(source, severity).set(count)
+
+
+def permissions(cfg: CertificateCheckerSettings) -> Permissions:
+    """The grants of every source `cfg` enables (a disabled one reads nothing, needs nothing)."""
+    declared = [load_attr(spec.permissions)(cfg) for spec in SOURCES.values() if spec.enabled(cfg)]
+    return sum(declared, Permissions())

@@ -31,6 +31,10 @@ class KubernetesGrant:
     resources: tuple[str, ...]
     verbs: tuple[str, ...]
     purpose: str = ""
+    #: where the rule applies: a namespace (a Role), or "" for every namespace (a ClusterRole)
+    namespace: str = ""
+    #: `resourceNames`: only these objects; () for any (a list or a watch cannot be narrowed so)
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, order=True)

@@ -13,6 +13,7 @@ from jobs.core.delivery import send_to_person
 from jobs.core.errors import ConfigError
 from jobs.core.job import BaseJob
 from jobs.core.model import Action, Finding, Inventory, Outcome, OutcomeKind, Plan, Severity
+from jobs.core.permissions import Permissions
 from jobs.core.state import JournalEntry
 from jobs.secret_rotation import plan as planning
 from jobs.secret_rotation.model import ManagedSecret
@@ -20,7 +21,9 @@ from jobs.secret_rotation.policy import decide
 from jobs.secret_rotation.settings import SecretRotationSettings
 from jobs.secret_rotation.steps import CLOSED, Rotator, no_checkpoint
 from jobs.secret_rotation.targets import Target, build
+from jobs.secret_rotation.targets import permissions as target_permissions
 from jobs.secret_rotation.vault_kv import Kv
+from jobs.secret_rotation.vault_kv import permissions as kv_permissions
 from notifications.message import Message
 
 log = logging.getLogger("secops.secret_rotation")
@@ -148,3 +151,8 @@ class Job(BaseJob[ManagedSecret, SecretRotationSettings]):
         from jobs.secret_rotation.metrics import record
 
         record(registry, plan, outcomes, self.ctx.state, self.id)
+
+
+def permissions(cfg: SecretRotationSettings) -> Permissions:
+    """Everything a run with `cfg` needs: the managed KV paths and each configured target."""
+    return sum((target_permissions(t) for t in cfg.targets), kv_permissions(cfg.vault.mount, cfg.vault.paths))

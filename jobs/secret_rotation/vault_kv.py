@@ -6,7 +6,7 @@ path says which secret it was about.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
@@ -15,6 +15,7 @@ from jobs.core import redact
 from jobs.core.clients.vault import kv2_data, vault_call
 from jobs.core.errors import PermanentError
 from jobs.core.model import RunError
+from jobs.core.permissions import Permissions, VaultGrant
 from jobs.core.retry import call_with_retry
 from jobs.secret_rotation.model import KV_DEFAULT_MAX_VERSIONS, ManagedSecret, secret_values
 from jobs.secret_rotation.settle import versions_room
@@ -130,6 +131,21 @@ class Kv:
             lambda: self._kv.update_metadata(path=path, custom_metadata=dict(custom), mount_point=self.mount),
             f"write metadata {path}",
         )
+
+
+def permissions(mount: str, folders: Sequence[str]) -> Permissions:
+    """What `Kv` does under `folders` of `mount`, in KV v2's policy paths: list and read
+    metadata (the inventory), read versions, write a version and the custom metadata (a
+    rotation updates secrets that exist: never `create`), read the mount's max_versions."""
+    mount = mount.strip("/")
+    grants = [VaultGrant(f"{mount}/config", ("read",), "the mount's max_versions, before a rotation writes")]
+    for folder in folders:
+        under = f"{folder.strip('/')}/*".lstrip("/")  # "apps/" -> "apps/*"; "" (the whole mount) -> "*"
+        grants += [
+            VaultGrant(f"{mount}/metadata/{under}", ("list", "read", "update"), "inventory; current/pending versions"),
+            VaultGrant(f"{mount}/data/{under}", ("read", "update"), "the value to rotate; the new version (cas)"),
+        ]
+    return Permissions.of(grants)
 
 
 def _time(text: str) -> datetime:

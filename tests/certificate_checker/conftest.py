@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from jobs.core.registry import JOBS
 from jobs.core.runner import Runtime
 from jobs.demo.tlslab import Issued, TLSServer, issue
+from tests import services
 from tests.helpers import run_cli, write_config
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -62,3 +65,21 @@ def run_checker(
 
 def by_resource(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {f["resource"]: f for f in result["findings"]}
+
+
+# -- Vault / OpenBao PKI -----------------------------------------------------------------------
+@pytest.fixture
+def vault_pki(openbao: services.Vault) -> Any:
+    client = openbao.client()
+    mount = "pki-" + base64.b32encode(os.urandom(5)).decode().lower()
+    client.sys.enable_secrets_engine("pki", path=mount, config={"max_lease_ttl": "87600h"})
+    client.secrets.pki.generate_root("internal", "vault test root", extra_params={"ttl": "87600h"}, mount_point=mount)
+    client.secrets.pki.create_or_update_role(
+        "web", {"allowed_domains": "example.test", "allow_subdomains": True, "max_ttl": "8760h"}, mount_point=mount
+    )
+    return client, mount
+
+
+def issue_from(client: Any, mount: str, name: str, ttl: str) -> str:
+    answer = client.secrets.pki.generate_certificate("web", name, extra_params={"ttl": ttl}, mount_point=mount)
+    return str(answer["data"]["serial_number"])  # as the mount lists it

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import os
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from kubernetes import client as k8s
 
 from jobs.core.runner import Runtime
 from tests import services
-from tests.certificate_checker.conftest import NOW, Pki, by_resource, run_checker
+from tests.certificate_checker.conftest import NOW, Pki, by_resource, issue_from, run_checker
 from tests.fakes.kubernetes import FakeKubernetes
 
 NOW_ARG = ("--now", NOW.isoformat())
@@ -114,23 +113,6 @@ def test_a_kubernetes_api_that_fails_is_an_error_entry_not_a_crash(
 
 
 # -- Vault / OpenBao PKI -----------------------------------------------------------------------
-@pytest.fixture
-def vault_pki(openbao: services.Vault) -> Any:
-    client = openbao.client()
-    mount = "pki-" + base64.b32encode(os.urandom(5)).decode().lower()
-    client.sys.enable_secrets_engine("pki", path=mount, config={"max_lease_ttl": "87600h"})
-    client.secrets.pki.generate_root("internal", "vault test root", extra_params={"ttl": "87600h"}, mount_point=mount)
-    client.secrets.pki.create_or_update_role(
-        "web", {"allowed_domains": "example.test", "allow_subdomains": True, "max_ttl": "8760h"}, mount_point=mount
-    )
-    return client, mount
-
-
-def issue_from(client: Any, mount: str, name: str, ttl: str) -> str:
-    answer = client.secrets.pki.generate_certificate("web", name, extra_params={"ttl": ttl}, mount_point=mount)
-    return str(answer["data"]["serial_number"])  # as the mount lists it
-
-
 def counting_session() -> tuple[requests.Session, list[str]]:
     seen: list[str] = []
     session = requests.Session()

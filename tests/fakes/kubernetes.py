@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from jobs.core.permissions import KubernetesGrant
 from tests.fakes.base import FakeServer, Request, Response
 
 
@@ -127,6 +128,9 @@ class FakeKubernetes(FakeServer):
         super().__init__()
         self.objects: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.stuck_rollouts: set[tuple[str, str]] = set()  # (namespace, name) never become ready
+        #: RBAC as the API server's authorizer applies it: None allows everything, a list of rules
+        #: answers 403 Forbidden to every request no rule allows
+        self.rbac: list[KubernetesGrant] | None = None
         self._rv = itertools.count(1000)
         for kind in KINDS.values():
             base = kind.prefix
@@ -142,6 +146,32 @@ class FakeKubernetes(FakeServer):
             self.route("PUT", item)(self._replacer(kind))
             self.route("PATCH", item)(self._patcher(kind))
             self.route("DELETE", item)(self._deleter(kind))
+
+    def dispatch(self, request: Request) -> Response:
+        denied = self._forbidden(request) if self.rbac is not None else None
+        if denied is None:
+            return super().dispatch(request)
+        with self.lock:
+            self.requests.append(request)
+        return denied
+
+    def _forbidden(self, request: Request) -> Response | None:
+        """403 unless a rule allows the request's verb on its resource (group, namespace, name)."""
+        group, ns, plural, name = _attributes(request.path)
+        verb = {"GET": "get" if name else "list", "POST": "create", "PUT": "update"}.get(request.method)
+        verb = verb or request.method.lower()
+        for rule in self.rbac or []:
+            if (
+                rule.api_group == group
+                and plural in rule.resources
+                and verb in rule.verbs
+                and rule.namespace in ("", ns)
+                and (not rule.names or name in rule.names)
+            ):
+                return None
+        where = f' in the namespace "{ns}"' if ns else " at the cluster scope"
+        message = f'{plural} "{name}" is forbidden: cannot {verb} resource "{plural}" in API group "{group}"{where}'
+        return status(403, "Forbidden", message, name, plural)
 
     # -- test helpers ---------------------------------------------------------------
     def add(self, plural: str, obj: dict[str, Any]) -> dict[str, Any]:
@@ -343,6 +373,16 @@ class FakeKubernetes(FakeServer):
             )
 
         return handle
+
+
+def _attributes(path: str) -> tuple[str, str, str, str]:
+    """(API group, namespace, resource, name) of a request path, as RBAC sees it."""
+    parts = path.strip("/").split("/")
+    group, rest = ("", parts[2:]) if parts[0] == "api" else (parts[1], parts[3:])
+    ns = ""
+    if len(rest) >= 3 and rest[0] == "namespaces":
+        ns, rest = rest[1], rest[2:]
+    return group, ns, rest[0], rest[1] if len(rest) > 1 else ""
 
 
 def _now() -> str:

@@ -17,12 +17,19 @@ from jobs.certificate_checker.settings import CertificateCheckerSettings
 class SourceSpec:
     target: str  # "module:function"
     enabled: Callable[[CertificateCheckerSettings], bool]
+    #: "module:function", (settings) -> Permissions: the grants the source needs with those settings
+    permissions: str
+
+
+def _source(name: str, enabled: Callable[[CertificateCheckerSettings], bool]) -> SourceSpec:
+    module = f"jobs.certificate_checker.sources.{name}"
+    return SourceSpec(f"{module}:collect", enabled, f"{module}:permissions")
 
 
 SOURCES: Final[dict[str, SourceSpec]] = {
-    "files": SourceSpec("jobs.certificate_checker.sources.files:collect", lambda c: bool(c.files)),
-    "endpoints": SourceSpec("jobs.certificate_checker.sources.endpoints:collect", lambda c: bool(c.endpoints)),
-    "kubernetes": SourceSpec("jobs.certificate_checker.sources.kubernetes:collect", lambda c: c.kubernetes.enabled),
-    "vault": SourceSpec("jobs.certificate_checker.sources.vault:collect", lambda c: c.vault.enabled),
-    "acm": SourceSpec("jobs.certificate_checker.sources.acm:collect", lambda c: c.acm.enabled),
+    "files": _source("files", lambda c: bool(c.files)),
+    "endpoints": _source("endpoints", lambda c: bool(c.endpoints)),
+    "kubernetes": _source("kubernetes", lambda c: c.kubernetes.enabled),
+    "vault": _source("vault", lambda c: c.vault.enabled),
+    "acm": _source("acm", lambda c: c.acm.enabled),
 }

@@ -10,6 +10,7 @@ from jobs.certificate_checker.settings import CertificateCheckerSettings
 from jobs.core.clients.aws import aws_client
 from jobs.core.context import JobContext
 from jobs.core.model import Inventory, RunError
+from jobs.core.permissions import AwsGrant, Permissions
 
 #: ListCertificates returns only RSA_1024 and RSA_2048 certificates unless told otherwise
 KEY_TYPES = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"]
@@ -75,3 +76,16 @@ def collect(cfg: CertificateCheckerSettings, ctx: JobContext) -> Inventory[Obser
         inventory.items.extend(part.items)
         inventory.errors.extend(part.errors)
     return inventory
+
+
+def permissions(cfg: CertificateCheckerSettings) -> Permissions:
+    """The listing (no resource-level ARN) and each certificate's body and chain, in the
+    configured regions (any, when none is: the default region is the environment's)."""
+    regions = list(cfg.acm.regions) or ["*"]
+    return Permissions.of(
+        [AwsGrant(("acm:ListCertificates",), "*", "the certificates of each region")]
+        + [
+            AwsGrant(("acm:GetCertificate",), f"arn:aws:acm:{region}:*:certificate/*", "a certificate and its chain")
+            for region in regions
+        ]
+    )

@@ -28,6 +28,7 @@ from jobs.certificate_checker.trust import TrustStore, load_roots
 from jobs.core.context import JobContext
 from jobs.core.logs import Progress
 from jobs.core.model import Inventory, RunError
+from jobs.core.permissions import Permissions
 
 ATTEMPTS = 2  # a reset is tried once more, inside the same deadline; a refusal is an answer
 MIN_PER_PROCESS = 200  # below this a second process costs more than it saves
@@ -167,3 +168,9 @@ def collect(cfg: CertificateCheckerSettings, ctx: JobContext) -> Inventory[Obser
             errors = sorted((e for part in parts for e in part.errors), key=lambda e: order[e.source])
             return Inventory(items=merged, errors=errors)
     return probe_all(cfg, endpoints, cfg.concurrency)
+
+
+def permissions(cfg: CertificateCheckerSettings) -> Permissions:
+    """None that Vault, Kubernetes or AWS grant: a handshake is anonymous (egress to the
+    endpoints is a network policy, not a grant)."""
+    return Permissions()

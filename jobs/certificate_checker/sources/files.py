@@ -13,6 +13,7 @@ from jobs.certificate_checker.parse import MAX_BUNDLE_BYTES, split_bundle
 from jobs.certificate_checker.settings import CertificateCheckerSettings
 from jobs.core.context import JobContext
 from jobs.core.model import Inventory, RunError
+from jobs.core.permissions import Permissions
 
 _LOOP = "cannot read: too many levels of symbolic links"
 _NOT_FOUND = {"no such file", _LOOP}  # under a glob: a dangling link, the far end of a symlink loop
@@ -93,3 +94,8 @@ def collect(cfg: CertificateCheckerSettings, ctx: JobContext) -> Inventory[Obser
         inventory.items.extend(observations)
         inventory.errors.extend(problems)
     return inventory
+
+
+def permissions(cfg: CertificateCheckerSettings) -> Permissions:
+    """None that Vault, Kubernetes or AWS grant: the process reads the files it is given."""
+    return Permissions()

@@ -19,6 +19,7 @@ from jobs.core.clients.kubernetes import api_call, kubernetes_api, raw_json
 from jobs.core.context import JobContext
 from jobs.core.errors import PermanentError, TransientError
 from jobs.core.model import Inventory, RunError
+from jobs.core.permissions import KubernetesGrant, Permissions
 from jobs.core.retry import call_with_retry
 
 TLS_TYPE = "kubernetes.io/tls"
@@ -95,3 +96,14 @@ def collect(cfg: CertificateCheckerSettings, ctx: JobContext) -> Inventory[Obser
         except (PermanentError, TransientError) as exc:
             inventory.errors.append(RunError(f"k8s:{namespace or '*'}", str(exc)))
     return inventory
+
+
+def permissions(cfg: CertificateCheckerSettings) -> Permissions:
+    """Secrets listed (their data comes with the list: no `get`), in each configured namespace
+    or in all of them; each configured namespace read by name, to report one that is missing."""
+    k = cfg.kubernetes
+    if not k.namespaces:
+        return Permissions.of([KubernetesGrant("", ("secrets",), ("list",), "TLS Secrets in every namespace")])
+    grants = [KubernetesGrant("", ("secrets",), ("list",), "TLS Secrets", namespace) for namespace in k.namespaces]
+    grants.append(KubernetesGrant("", ("namespaces",), ("get",), "a missing namespace", names=tuple(k.namespaces)))
+    return Permissions.of(grants)

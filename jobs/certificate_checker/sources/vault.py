@@ -18,6 +18,7 @@ from jobs.core.clients.vault import section_client, vault_call
 from jobs.core.context import JobContext
 from jobs.core.errors import PermanentError, TransientError
 from jobs.core.model import Inventory, RunError
+from jobs.core.permissions import Permissions, VaultGrant
 from jobs.core.retry import call_with_retry
 
 
@@ -97,3 +98,15 @@ def collect(cfg: CertificateCheckerSettings, ctx: JobContext) -> Inventory[Obser
         inventory.items.extend(part.items)
         inventory.errors.extend(part.errors)
     return inventory
+
+
+def permissions(cfg: CertificateCheckerSettings) -> Permissions:
+    """Per PKI mount: its serials and its revoked serials listed. Reading a certificate
+    (`cert/<serial>`, `cert/ca`) needs no grant: Vault and OpenBao serve those unauthenticated."""
+    grants: list[VaultGrant] = []
+    for mount in (m.strip("/") for m in cfg.vault.mounts):
+        grants += [
+            VaultGrant(f"{mount}/certs", ("list",), "the serials issued"),
+            VaultGrant(f"{mount}/certs/revoked", ("list",), "the serials revoked"),
+        ]
+    return Permissions.of(grants)

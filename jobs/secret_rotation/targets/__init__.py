@@ -5,10 +5,12 @@ a resumed or rolled-back rotation calls them again."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Protocol
 
 from jobs.core.errors import PermanentError
+from jobs.core.permissions import Permissions
 
 Data = Mapping[str, str]
 
@@ -42,12 +44,27 @@ class Target(Protocol):
     def wait_ready(self, deadline: float) -> None: ...
 
 
-#: target kind (settings `kind`) → its class, imported only when a target of that kind is used
-TARGETS: Final[dict[str, str]] = {
-    "postgres": "jobs.secret_rotation.targets.postgres:PostgresRole",
-    "kubernetes_secret": "jobs.secret_rotation.targets.kubernetes:KubernetesSecret",
-    "keycloak_client": "jobs.secret_rotation.targets.keycloak:KeycloakClient",
-    "file": "jobs.secret_rotation.targets.file:SecretFile",
+@dataclass(frozen=True)
+class TargetKind:
+    """One kind of consumer: its class, and the grants one configured target of it needs."""
+
+    target: str  # "module:Class", built with (settings entry, value key, context)
+    permissions: str  # "module:function", (settings entry) -> Permissions
+
+
+#: target kind (settings `kind`) → its class and grants, imported only when a target of that kind is used
+TARGETS: Final[dict[str, TargetKind]] = {
+    "postgres": TargetKind(
+        "jobs.secret_rotation.targets.postgres:PostgresRole", "jobs.secret_rotation.targets.postgres:permissions"
+    ),
+    "kubernetes_secret": TargetKind(
+        "jobs.secret_rotation.targets.kubernetes:KubernetesSecret",
+        "jobs.secret_rotation.targets.kubernetes:permissions",
+    ),
+    "keycloak_client": TargetKind(
+        "jobs.secret_rotation.targets.keycloak:KeycloakClient", "jobs.secret_rotation.targets.keycloak:permissions"
+    ),
+    "file": TargetKind("jobs.secret_rotation.targets.file:SecretFile", "jobs.secret_rotation.targets.file:permissions"),
 }
 
 
@@ -55,5 +72,13 @@ def build(spec: Any, value_key: str, ctx: Any) -> Target:
     """The target a settings entry describes; `value_key` is the data key that rotates."""
     from jobs.core.registry import load_attr
 
-    target: Target = load_attr(TARGETS[spec.kind])(spec, value_key, ctx)
+    target: Target = load_attr(TARGETS[spec.kind].target)(spec, value_key, ctx)
     return target
+
+
+def permissions(spec: Any) -> Permissions:
+    """What the target a settings entry describes needs to be allowed to do."""
+    from jobs.core.registry import load_attr
+
+    granted: Permissions = load_attr(TARGETS[spec.kind].permissions)(spec)
+    return granted

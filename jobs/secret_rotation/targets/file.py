@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from jobs.core.errors import PermanentError
+from jobs.core.permissions import Permissions
 from jobs.secret_rotation.targets import Data
 
 
@@ -71,3 +72,9 @@ class SecretFile:
 
     def wait_ready(self, deadline: float) -> None:
         """Nothing to wait for."""
+
+
+def permissions(spec: Any) -> Permissions:
+    """None that Vault, Kubernetes or AWS grant: the process must be able to write the file
+    and its folder (a temporary file is renamed over it)."""
+    return Permissions()

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from jobs.core.errors import PermanentError, TransientError
+from jobs.core.permissions import Permissions
 from jobs.secret_rotation.targets import Data
 
 TIMEOUT = httpx.Timeout(10.0)
@@ -120,3 +121,9 @@ class KeycloakClient:
 
     def wait_ready(self, deadline: float) -> None:
         """Nothing to wait for."""
+
+
+def permissions(spec: Any) -> Permissions:
+    """None that Vault, Kubernetes or AWS grant: the admin login needs the realm's
+    `manage-clients` role (realm-management), which Keycloak grants."""
+    return Permissions()

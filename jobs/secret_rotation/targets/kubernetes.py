@@ -14,9 +14,12 @@ from typing import Any
 
 from jobs.core.clients.kubernetes import api_call, kubernetes_api
 from jobs.core.errors import PermanentError, RetryLater, TransientError
+from jobs.core.permissions import KubernetesGrant, Permissions
 from jobs.secret_rotation.targets import Data
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
+#: workload kind (as `_workload` spells it) → its RBAC resource in the `apps` group
+RESOURCES = {"deployment": "deployments", "stateful_set": "statefulsets", "daemon_set": "daemonsets"}
 CONFLICT_RETRIES = 5
 POLL_SECONDS = 1.0
 
@@ -120,7 +123,7 @@ def _workload(text: str, target: str) -> tuple[str, str]:
     kind = {"deploy": "deployment", "sts": "stateful_set", "statefulset": "stateful_set", "ds": "daemon_set"}.get(
         kind.lower(), kind.lower()
     )
-    if kind not in ("deployment", "stateful_set", "daemon_set") or not name:
+    if kind not in RESOURCES or not name:
         raise PermanentError(
             f"{target}: restart {text!r} is not deployment/<name>, statefulset/<name> or daemonset/<name>"
         )
@@ -140,3 +143,34 @@ def _ready(workload: Any) -> bool:
         and (status.available_replicas or 0) >= replicas
         and not (getattr(status, "unavailable_replicas", 0) or 0)
     )
+
+
+def permissions(spec: Any) -> Permissions:
+    """The one Secret, read and replaced (never created: it must exist); each workload to
+    restart, read (checked, waited for) and patched (the restart annotation), all by name in
+    the target's namespace."""
+    grants = [
+        KubernetesGrant(
+            "",
+            ("secrets",),
+            ("get", "update"),
+            "read the Secret, replace it with the new value",
+            spec.namespace,
+            (spec.name,),
+        )
+    ]
+    names: dict[str, set[str]] = {}
+    for kind, name in (_workload(w, spec.name) for w in spec.restart):
+        names.setdefault(RESOURCES[kind], set()).add(name)
+    grants += [
+        KubernetesGrant(
+            "apps",
+            (resource,),
+            ("get", "patch"),
+            "restart the consumers and wait for their rollout",
+            spec.namespace,
+            tuple(sorted(found)),
+        )
+        for resource, found in sorted(names.items())
+    ]
+    return Permissions.of(grants)

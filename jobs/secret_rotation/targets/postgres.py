@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from jobs.core.errors import PermanentError, TransientError
+from jobs.core.permissions import Permissions
 from jobs.secret_rotation.targets import Data, Rejected
 
 ITERATIONS = 4096  # PostgreSQL's default scram_iterations
@@ -105,3 +106,9 @@ def _stored(password: str) -> str:
 def _scrub(text: str, override: dict[str, Any]) -> str:
     password = override.get("password")
     return text.replace(password, "[redacted]") if password else text
+
+
+def permissions(spec: Any) -> Permissions:
+    """None that Vault, Kubernetes or AWS grant: the admin DSN's role must be allowed to
+    `ALTER ROLE` the rotated one (its owner, or CREATEROLE), which the database grants."""
+    return Permissions()

@@ -1,0 +1,144 @@
+"""The grants the rotation job declares are what it needs: a token holding exactly the declared
+Vault policy rotates, one capability less does not; a Kubernetes Secret target is rotated under
+exactly its declared RBAC rules, one verb less fails; every target kind declares its grants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jobs.core.permissions import Permissions
+from jobs.secret_rotation.job import permissions
+from jobs.secret_rotation.settings import SecretRotationSettings
+from jobs.secret_rotation.targets import TARGETS
+from jobs.secret_rotation.targets import permissions as target_permissions
+from tests.fakes.kubernetes import FakeKubernetes
+from tests.grants import one_less, vault_token
+from tests.secret_rotation.kit import current, folder, put, run, settings
+from tests.secret_rotation.test_consumers import cluster
+from tests.services import Vault
+
+OLD = "declared-grants-old-value-1"
+
+
+def rotation(openbao: Vault, tmp_path: Path, drop: int | None = None) -> tuple[dict[str, Any], str]:
+    """A due api_key with a file target, rotated with a token holding the declared policy (with
+    its `drop`-th capability removed); returns the result and the secret's current value after."""
+    base = folder()
+    path = f"{base}/key"
+    put(openbao, path, {"api_key": OLD}, type="api_key")
+    targets = [{"secret": path, "kind": "file", "path": str(tmp_path / f"{base.rsplit('/', 1)[1]}.env")}]
+    declared = permissions(
+        SecretRotationSettings.model_validate(settings(openbao, [f"{base}/"], targets)["secret_rotation"])
+    )
+    grants = list(declared.vault)
+    if drop is not None:
+        grants = list(one_less(grants))[drop][1]
+    token = vault_token(openbao, grants)
+    result = run(tmp_path, settings(token, [f"{base}/"], targets), "--apply")
+    return result, current(openbao, path)["api_key"]
+
+
+def test_a_token_with_exactly_the_declared_vault_policy_rotates_a_secret(openbao: Vault, tmp_path: Path) -> None:
+    result, value = rotation(openbao, tmp_path)
+    assert result["status"] == "success" and [a["outcome"] for a in result["actions"]] == ["done"], result
+    assert value != OLD
+
+
+def test_the_declared_vault_policy_names_kv_v2_data_and_metadata_paths_per_folder() -> None:
+    cfg = SecretRotationSettings.model_validate({"vault": {"mount": "kv/", "paths": ["apps/", "/teams/billing"]}})
+    assert {(g.path, g.capabilities) for g in permissions(cfg).vault} == {
+        ("kv/config", ("read",)),
+        ("kv/metadata/apps/*", ("list", "read", "update")),
+        ("kv/data/apps/*", ("read", "update")),
+        ("kv/metadata/teams/billing/*", ("list", "read", "update")),
+        ("kv/data/teams/billing/*", ("read", "update")),
+    }
+
+
+#: what each drop case removes, from the declaration for one managed folder
+DROPS = [name for name, _ in one_less(list(permissions(SecretRotationSettings()).vault))]
+
+
+@pytest.mark.parametrize("drop", range(len(DROPS)), ids=DROPS)
+def test_one_declared_vault_capability_less_and_the_rotation_fails(drop: int, openbao: Vault, tmp_path: Path) -> None:
+    result, value = rotation(openbao, tmp_path, drop=drop)
+    assert result["status"] != "success", result
+    assert value == OLD  # nothing rotated, nothing half-done
+
+
+def kubernetes_rotation(
+    openbao: Vault, kubernetes_api: FakeKubernetes, tmp_path: Path, drop: int | None
+) -> tuple[dict[str, Any], str]:
+    base = folder()
+    path = f"{base}/portal"
+    api = cluster(kubernetes_api, "portal", "portal-oauth", {"CLIENT_SECRET": OLD}, "portal-web")
+    put(openbao, path, {"client_id": "portal", "client_secret": OLD}, type="oauth_client")
+    target = {
+        "secret": path,
+        "kind": "kubernetes_secret",
+        "namespace": "portal",
+        "name": "portal-oauth",
+        "keys": {"client_secret": "CLIENT_SECRET"},
+        "restart": ["deployment/portal-web"],
+    }
+    config = settings(openbao, [f"{base}/"], [target])
+    rules = list(
+        target_permissions(SecretRotationSettings.model_validate(config["secret_rotation"]).targets[0]).kubernetes
+    )
+    kubernetes_api.rbac = rules if drop is None else list(one_less(rules))[drop][1]
+    result = run(tmp_path, config, "--apply", clients={"kubernetes": api})
+    return result, current(openbao, path)["client_secret"]
+
+
+def test_a_kubernetes_secret_target_rotates_under_exactly_its_declared_rbac_rules(
+    openbao: Vault, kubernetes_api: FakeKubernetes, tmp_path: Path
+) -> None:
+    result, value = kubernetes_rotation(openbao, kubernetes_api, tmp_path, None)
+    assert result["status"] == "success" and [a["outcome"] for a in result["actions"]] == ["done"], result
+    assert value != OLD
+
+
+K8S_DROPS = ["secrets get", "secrets update", "deployments get", "deployments patch"]
+
+
+@pytest.mark.parametrize("drop", range(len(K8S_DROPS)), ids=K8S_DROPS)
+def test_one_declared_rbac_verb_less_and_the_kubernetes_rotation_fails(
+    drop: int, openbao: Vault, kubernetes_api: FakeKubernetes, tmp_path: Path
+) -> None:
+    result, value = kubernetes_rotation(openbao, kubernetes_api, tmp_path, drop)
+    assert result["status"] != "success", result
+    assert [a["outcome"] for a in result["actions"]] == ["failed"], result
+    assert value == OLD
+
+
+def test_the_kubernetes_target_declares_its_secret_and_workloads_by_name_in_its_namespace() -> None:
+    cfg = SecretRotationSettings.model_validate(
+        {
+            "targets": [
+                {"secret": "apps/a", "kind": "kubernetes_secret", "namespace": "shop", "name": "db",
+                 "restart": ["deployment/web", "sts/queue", "deploy/api"]},
+            ]
+        }
+    )  # fmt: skip
+    rules = {(r.api_group, r.resources, r.verbs, r.namespace, r.names) for r in permissions(cfg).kubernetes}
+    assert rules == {
+        ("", ("secrets",), ("get", "update"), "shop", ("db",)),
+        ("apps", ("deployments",), ("get", "patch"), "shop", ("api", "web")),
+        ("apps", ("statefulsets",), ("get", "patch"), "shop", ("queue",)),
+    }
+
+
+def test_every_target_kind_declares_its_grants() -> None:
+    examples = {
+        "postgres": {"dsn": "postgresql://admin@db/app"},
+        "kubernetes_secret": {"namespace": "n", "name": "s"},
+        "keycloak_client": {"url": "http://kc", "realm": "r", "client_id": "c", "admin_client_secret": "x"},
+        "file": {"path": "/run/app.env"},
+    }
+    assert set(examples) == set(TARGETS)
+    for kind, fields in examples.items():
+        cfg = SecretRotationSettings.model_validate({"targets": [{"secret": "apps/a", "kind": kind, **fields}]})
+        assert isinstance(target_permissions(cfg.targets[0]), Permissions), kind

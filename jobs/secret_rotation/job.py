@@ -1,25 +1,30 @@
-"""secret-rotation: read KV v2 metadata, decide purely, warn owners, rotate what is due."""
+"""secret-rotation: read KV v2 metadata, decide purely, warn owners, rotate what is due.
+
+Nothing is carried on `self` between collect, plan and apply: each item carries its journal
+and the warnings sent about it, and each action its instant and its typed parameters.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final, TypeVar
 
 from jobs.core.clients.vault import section_client
 from jobs.core.context import JobContext
 from jobs.core.delivery import send_to_person
-from jobs.core.errors import ConfigError
+from jobs.core.errors import ConfigError, PermanentError
 from jobs.core.job import BaseJob
 from jobs.core.model import Action, Finding, Inventory, Outcome, OutcomeKind, Plan, Severity
 from jobs.core.permissions import Permissions
-from jobs.core.state import JournalEntry
 from jobs.secret_rotation import plan as planning
-from jobs.secret_rotation.model import ManagedSecret
+from jobs.secret_rotation.actions import Notice, Reconcile, Resume, Rotate, RotationAction
+from jobs.secret_rotation.model import Tracked
 from jobs.secret_rotation.policy import decide
+from jobs.secret_rotation.rotation import Checkpoint
 from jobs.secret_rotation.settings import SecretRotationSettings
-from jobs.secret_rotation.steps import CLOSED, Rotator, no_checkpoint
+from jobs.secret_rotation.steps import CLOSED, Rotator
 from jobs.secret_rotation.targets import Target, build
 from jobs.secret_rotation.targets import permissions as target_permissions
 from jobs.secret_rotation.vault_kv import Kv
@@ -29,15 +34,12 @@ from notifications.message import Message
 log = logging.getLogger("secops.secret_rotation")
 
 
-class Job(BaseJob[ManagedSecret, SecretRotationSettings]):
+class Job(BaseJob[Tracked, SecretRotationSettings]):
     id = "secret-rotation"
 
     def __init__(self, ctx: JobContext[SecretRotationSettings]) -> None:
         super().__init__(ctx)
         self.parallel_actions = self.cfg.concurrency  # secrets are independent of each other
-        self._open: dict[str, list[JournalEntry]] = {}
-        self._warned: dict[str, dict[str, datetime]] = {}
-        self._now: datetime | None = None
 
     def kv(self) -> Kv:
         import hvac
@@ -46,48 +48,66 @@ class Job(BaseJob[ManagedSecret, SecretRotationSettings]):
         return Kv(self.ctx.client("vault-kv", hvac.Client, lambda: section_client(v, self.ctx.settings.vault)), v.mount)
 
     # -- read ---------------------------------------------------------------------------
-    def collect(self) -> Inventory[ManagedSecret]:
+    def collect(self) -> Inventory[Tracked]:
         try:
             kv = self.kv()
         except ValueError as exc:  # nothing to rotate without a Vault: a configuration error (exit 2)
             raise ConfigError(f"secret_rotation.vault.url: {exc}") from None
         secrets, errors = kv.inventory(self.cfg.vault.paths)
         secrets = [s for s in secrets if self.ctx.owns(s.resource)]
-        self._open = self.ctx.state.open_operations(self.id, CLOSED)
-        self._warned = self.ctx.state.warnings_sent(self.id, [s.resource for s in secrets])
-        return Inventory(secrets, errors)
+        journals = self.ctx.state.open_operations(self.id, CLOSED)
+        warned = self.ctx.state.warnings_sent(self.id, [s.resource for s in secrets])
+        items = [Tracked(s, tuple(journals.get(s.path, ())), warned.get(s.resource, {})) for s in secrets]
+        return Inventory(items, errors)
 
     # -- decide -------------------------------------------------------------------------
-    def plan(self, items: Sequence[ManagedSecret], now: datetime) -> Plan:
-        self._now = now
+    def plan(self, items: Sequence[Tracked], now: datetime) -> Plan:
         force = bool(self.ctx.options.get("force"))
-        decisions = [decide(s, self.cfg.policies, now, force, self._warned.get(s.resource)) for s in items]
+        decisions = [decide(t.secret, self.cfg.policies, now, force, t.warned) for t in items]
         targets: dict[str, list[str]] = {}
         for t in self.cfg.targets:
             targets.setdefault(t.secret.strip("/"), []).append(t.kind)
-        return planning.build(decisions, self._open, targets, self.cfg.vault.mount)
+        return planning.build(items, decisions, targets, self.cfg.vault.mount, now)
 
     # -- act ----------------------------------------------------------------------------
     def apply(self, action: Action) -> None:
-        p = action.params
-        if action.kind == "notify":
-            self._notify(action)
-        elif action.kind == "reconcile":
-            self.kv().set_custom(p["path"], p["custom"])
-        elif action.kind == "rotate":
-            outcome = self.rotator().rotate(p["path"], p["type"], p["version"])
-            log.info("rotated", extra={"fields": {"path": p["path"], "outcome": outcome}})
-        elif action.kind == "resume":
-            outcome, unchanged = self.rotator().resume(p["path"], p["type"], self._open[p["path"]])
-            log.info("resumed", extra={"fields": {"path": p["path"], "outcome": outcome}})
-            if unchanged and p["rotate_after"]:
-                outcome = self.rotator().rotate(p["path"], p["type"], p["version"])
-                log.info("rotated", extra={"fields": {"path": p["path"], "outcome": outcome}})
+        HANDLERS[action.kind](self, action)
 
-    def rotator(self) -> Rotator:
+    def _rotate(self, action: Action) -> None:
+        a = _typed(action, Rotate)
+        outcome = self.rotator(a).rotate(a.path, a.secret_type, a.version)
+        log.info("rotated", extra={"fields": {"path": a.path, "outcome": outcome}})
+
+    def _resume(self, action: Action) -> None:
+        a = _typed(action, Resume)
+        outcome, unchanged = self.rotator(a).resume(a.path, a.secret_type, a.entries)
+        log.info("resumed", extra={"fields": {"path": a.path, "outcome": outcome}})
+        if unchanged and a.rotate_after:
+            self._rotate(action)
+
+    def _reconcile(self, action: Action) -> None:
+        a = _typed(action, Reconcile)
+        self.kv().set_custom(a.path, a.custom)
+
+    def _notify(self, action: Action) -> None:
+        a = _typed(action, Notice)
+        lines = [f"- {e['path']} ({e['type']}): {e['reason']}" for e in a.entries]
+        message = Message(
+            severity="warning",
+            title=f"{len(a.entries)} of your secrets are due for rotation",
+            body="\n".join(lines),
+            source=self.id,
+            fields={"owner": a.owner, "secrets": str(len(a.entries))},
+            dedup_key=f"{self.id}:notify:{a.owner}",
+            recipients=(a.owner,),
+        )
+        send_to_person(self.ctx.settings, message, lambda _: None)
+        for e in a.entries:  # only once delivered
+            self.ctx.state.record_warning(self.id, e["id"], e["key"], a.at, {"owner": a.owner})
+
+    def rotator(self, action: RotationAction) -> Rotator:
         from jobs.core.runner import ACTOR
 
-        assert self._now is not None
         cfg = self.cfg
         return Rotator(
             kv=self.kv(),
@@ -95,37 +115,20 @@ class Job(BaseJob[ManagedSecret, SecretRotationSettings]):
             job_id=self.id,
             run_id=self.ctx.run_id,
             actor=ACTOR,
-            now=self._now,
+            now=action.at,
             targets_for=self.targets_for,
             rule_for=cfg.generation.__getitem__,
             test_attempts=cfg.test_attempts,
             test_backoff=cfg.test_backoff_seconds,
             rollout_timeout=cfg.rollout_timeout_seconds,
             lock_ttl=timedelta(minutes=cfg.lock_minutes),
-            checkpoint=self.ctx.client("rotation-checkpoint", lambda: no_checkpoint),
+            checkpoint=self.ctx.client("rotation-checkpoint", Checkpoint, Checkpoint),
         )
 
     def targets_for(self, path: str, secret_type: str) -> list[Target]:
         """The configured targets of `path`; they read the value under the type's data key."""
         key = self.cfg.generation[secret_type].key
         return [build(spec, key, self.ctx) for spec in self.cfg.targets if spec.secret.strip("/") == path]
-
-    def _notify(self, action: Action) -> None:
-        owner, entries = action.params["owner"], action.params["entries"]
-        lines = [f"- {e['path']} ({e['type']}): {e['reason']}" for e in entries]
-        message = Message(
-            severity="warning",
-            title=f"{len(entries)} of your secrets are due for rotation",
-            body="\n".join(lines),
-            source=self.id,
-            fields={"owner": owner, "secrets": str(len(entries))},
-            dedup_key=f"{self.id}:notify:{owner}",
-            recipients=(owner,),
-        )
-        send_to_person(self.ctx.settings, message, lambda _: None)
-        assert self._now is not None
-        for e in entries:  # only once delivered
-            self.ctx.state.record_warning(self.id, e["id"], e["key"], self._now, {"owner": owner})
 
     def outcome_findings(self, outcomes: Sequence[Outcome]) -> list[Finding]:
         return [
@@ -141,8 +144,12 @@ class Job(BaseJob[ManagedSecret, SecretRotationSettings]):
         ]
 
     def after_apply(self, run_id: str, outcomes: Sequence[Outcome]) -> None:
-        assert self._now is not None
-        before = self._now - timedelta(days=self.cfg.journal_days)
+        """Closed rotations older than `journal_days` leave the journal, counted from the
+        instant this run acted for (a run that did nothing has added nothing to prune)."""
+        at = next((o.action.at for o in outcomes if isinstance(o.action, RotationAction)), None)
+        if at is None:
+            return
+        before = at - timedelta(days=self.cfg.journal_days)
         pruned = self.ctx.state.prune_journal(self.id, CLOSED, before)
         if pruned:
             log.info("journal_pruned", extra={"fields": {"entries": pruned, "before": before.isoformat()}})
@@ -151,6 +158,24 @@ class Job(BaseJob[ManagedSecret, SecretRotationSettings]):
         from jobs.secret_rotation.metrics import record
 
         record(registry, plan, outcomes, self.ctx.state, self.id)
+
+
+#: action kind → what applies it (house rule 4: a table, not an if-chain)
+HANDLERS: Final[dict[str, Callable[[Job, Action], None]]] = {
+    "rotate": Job._rotate,
+    "resume": Job._resume,
+    "reconcile": Job._reconcile,
+    "notify": Job._notify,
+}
+
+A = TypeVar("A", bound=RotationAction)
+
+
+def _typed(action: Action, kind: type[A]) -> A:
+    """The action as the typed one its kind promises; anything else is a bug, never retried."""
+    if not isinstance(action, kind):
+        raise PermanentError(f"{action.kind} action for {action.resource} is not a {kind.__name__}")
+    return action
 
 
 def permissions(cfg: SecretRotationSettings) -> Permissions:

@@ -9,8 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from jobs.core.digits import is_ascii_digits
+
+if TYPE_CHECKING:
+    from jobs.core.state import JournalEntry
 
 #: custom metadata keys the job reads and maintains
 TYPE, OWNER, LAST_ROTATED, ROTATED_BY = "type", "owner", "last_rotated", "rotated_by"
@@ -58,3 +62,18 @@ class ManagedSecret:
         [0-9] names a version: `²` passes str.isdigit() and int() refuses it, `٣` reads as 3."""
         recorded = self.metadata.get(CURRENT, "")
         return int(recorded) if is_ascii_digits(recorded) else self.latest_version
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """A managed secret with what earlier runs left of it in the state DB: the open entries of
+    a rotation they did not finish, and the owner warnings they sent (key → when). Everything
+    the plan reads about a secret, so the plan needs nothing but its arguments."""
+
+    secret: ManagedSecret
+    journal: tuple[JournalEntry, ...] = ()
+    warned: Mapping[str, datetime] = field(default_factory=dict)
+
+    @property
+    def resource(self) -> str:
+        return self.secret.resource

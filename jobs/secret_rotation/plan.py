@@ -1,12 +1,17 @@
-"""From secrets, decisions and interrupted operations to the plan. Pure."""
+"""From secrets, their decisions and their interrupted operations to the plan. Pure: the
+journal and the warnings come in the items, the instant as an argument, and each action
+carries what `apply` needs."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from jobs.core.model import Action, Finding, Plan, Severity, iso, owner_actions
+from jobs.secret_rotation.actions import Notice, Reconcile, Resume, Rotate
+from jobs.secret_rotation.model import Tracked
 from jobs.secret_rotation.policy import ROTATE, Decision, Status
 
 SEVERITY = {
@@ -22,19 +27,19 @@ SEVERITY = {
 
 
 def build(
+    items: Sequence[Tracked],
     decisions: Sequence[Decision],
-    interrupted: Iterable[str],
     targets: Mapping[str, Sequence[str]],
     mount: str,
+    at: datetime,
 ) -> Plan:
-    """`interrupted`: paths with an open journal; `targets`: path → target names."""
+    """`decisions[i]` is `items[i]`'s; `targets`: path → target names; `at`: the plan's instant."""
     plan = Plan()
-    resuming = set(interrupted)
     owners: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for d in decisions:
+    for item, d in zip(items, decisions, strict=True):
         details = _details(d, targets)
         plan.findings.append(Finding("secret_rotation", SEVERITY[d.status], d.secret.resource, d.reason, details))
-        if d.secret.path in resuming:
+        if item.journal:
             plan.findings.append(
                 Finding(
                     "rotation_interrupted",
@@ -43,9 +48,9 @@ def build(
                     "an interrupted rotation is open (a crash, or a consumer out of reach)",
                 )
             )
-            plan.actions.append(_resume(d))
+            plan.actions.append(_resume(d, item, at))
             continue
-        plan.actions.extend(_secret_actions(d))
+        plan.actions.extend(_secret_actions(d, at))
         if d.warning and "@" in d.secret.owner:
             owners[d.secret.owner].append({**details, "id": d.secret.resource, "key": d.warning, "reason": d.reason})
     found = {d.secret.path for d in decisions}
@@ -59,11 +64,11 @@ def build(
         )
         for path in sorted(set(targets) - found)
     )
-    plan.actions.extend(owner_actions("notify", owners, "secret", "due soon"))
+    plan.actions.extend(_notices(owners, at))
     counts = Counter(d.status for d in decisions)
     plan.summary.update(
         rotating=sum(a.kind == "rotate" for a in plan.actions),
-        interrupted=len(resuming & found),
+        interrupted=sum(bool(item.journal) for item in items),
         **{str(status): counts[status] for status in Status},
     )
     return plan
@@ -83,24 +88,38 @@ def _details(d: Decision, targets: Mapping[str, Sequence[str]]) -> dict[str, Any
     }
 
 
-def _params(d: Decision) -> dict[str, Any]:
-    return {"path": d.secret.path, "type": d.secret.type, "version": d.secret.latest_version}
+def _rotate(d: Decision, at: datetime) -> Rotate:
+    s = d.secret
+    return Rotate("rotate", s.resource, d.reason, details={"type": s.type}, at=at,
+                  path=s.path, secret_type=s.type, version=s.latest_version)  # fmt: skip
 
 
-def _resume(d: Decision) -> Action:
+def _resume(d: Decision, item: Tracked, at: datetime) -> Resume:
     """Finish or undo the interrupted rotation first; rotate afresh after it only if it had
     changed nothing and the secret is due."""
-    params = {**_params(d), "rotate_after": d.status in ROTATE}
-    reason = "finish or roll back the interrupted rotation"
-    return Action("resume", d.secret.resource, reason, params=params, details={"type": d.secret.type})
+    s = d.secret
+    return Resume(
+        "resume", s.resource, "finish or roll back the interrupted rotation", details={"type": s.type}, at=at,
+        path=s.path, secret_type=s.type, version=s.latest_version, entries=item.journal,
+        rotate_after=d.status in ROTATE,
+    )  # fmt: skip
 
 
-def _secret_actions(d: Decision) -> list[Action]:
+def _secret_actions(d: Decision, at: datetime) -> list[Action]:
     s = d.secret
     if d.status in ROTATE:  # a rotation writes the metadata too
-        return [Action("rotate", s.resource, d.reason, params=_params(d), details={"type": s.type})]
+        return [_rotate(d, at)]
     if d.reconcile:
         reason = "custom metadata behind the versions: " + ", ".join(sorted(d.reconcile))
-        params = {"path": s.path, "custom": {**s.metadata, **d.reconcile}}
-        return [Action("reconcile", s.resource, reason, params=params, destructive=False)]
+        custom = {**s.metadata, **d.reconcile}
+        return [Reconcile("reconcile", s.resource, reason, destructive=False, at=at, path=s.path, custom=custom)]
     return []
+
+
+def _notices(owners: Mapping[str, Sequence[Mapping[str, Any]]], at: datetime) -> list[Notice]:
+    """One message per owner (the contract's `owner_actions`), typed."""
+    return [
+        Notice(a.kind, a.resource, a.reason, details=a.details, destructive=False, at=at,
+               owner=a.params["owner"], entries=tuple(a.params["entries"]))
+        for a in owner_actions("notify", owners, "secret", "due soon")
+    ]  # fmt: skip

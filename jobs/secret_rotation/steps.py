@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from jobs.core import redact
 from jobs.core.digits import is_ascii_digits
@@ -29,7 +29,7 @@ from jobs.core.model import iso
 from jobs.core.retry import RetryPolicy, call_with_retry
 from jobs.core.state import JournalEntry, StateStore
 from jobs.secret_rotation import consumers
-from jobs.secret_rotation.generate import Alphabet, new_value
+from jobs.secret_rotation.generate import new_value
 from jobs.secret_rotation.journal import CLOSED, Operation
 from jobs.secret_rotation.lock import SecretLocks
 from jobs.secret_rotation.model import (
@@ -41,50 +41,14 @@ from jobs.secret_rotation.model import (
     ROTATED_BY,
     ManagedSecret,
 )
+from jobs.secret_rotation.rotation import Checkpoint, Rotation, Rule
 from jobs.secret_rotation.settle import Held, current_while_unsettled, next_direction, verdict
 from jobs.secret_rotation.targets import Data, Target
 from jobs.secret_rotation.vault_kv import Kv
 
-__all__ = ["CLOSED", "STEPS", "Checkpoint", "Rotator", "no_checkpoint"]
+__all__ = ["CLOSED", "STEPS", "Rotator"]
 STEPS = ("lock", "create", "set", "test", "finish", "restart")
 T = TypeVar("T")
-#: called with a step's name once that step's `after` entry is durable (the crash tests kill the
-#: process there); production passes none
-Checkpoint = Callable[[str], None]
-
-
-def no_checkpoint(step: str) -> None:
-    """The default: nothing happens between a step's journal entry and the next step."""
-
-
-class Rule(Protocol):
-    """How a type's new value is made (settings.Generation satisfies it)."""
-
-    @property
-    def length(self) -> int: ...
-
-    @property
-    def alphabet(self) -> Alphabet: ...
-
-    @property
-    def key(self) -> str: ...
-
-
-@dataclass
-class _Rotation:
-    """One rotation's facts: where it started, what it wrote, who consumes it."""
-
-    op: Operation
-    secret: ManagedSecret
-    start: int
-    old: Data
-    targets: Sequence[Target]
-    to: int = 0
-    new: Data = field(default_factory=dict)
-
-    @property
-    def path(self) -> str:
-        return self.secret.path
 
 
 @dataclass
@@ -102,7 +66,7 @@ class Rotator:
     rollout_timeout: float = 300.0
     lock_ttl: timedelta = timedelta(minutes=1)
     sleep: Callable[[float], None] = time.sleep
-    checkpoint: Checkpoint = no_checkpoint
+    checkpoint: Checkpoint = field(default_factory=Checkpoint)
 
     def __post_init__(self) -> None:
         self.locks = SecretLocks(self.state, self.job_id, self.run_id, self.lock_ttl)
@@ -125,7 +89,7 @@ class Rotator:
             if secret.latest_version != expected_version:
                 raise PermanentError(f"{op.path}: version {secret.latest_version} appeared since the plan; next run")
             self.kv.check_room(secret)
-            r = _Rotation(op, secret, expected_version, self.kv.data(op.path, expected_version), ())
+            r = Rotation(op, secret, expected_version, self.kv.data(op.path, expected_version), ())
             rule = self.rule_for(secret_type)
             if not r.old.get(rule.key):
                 raise PermanentError(f"{op.path}: no `{rule.key}` in the secret to rotate")
@@ -168,7 +132,7 @@ class Rotator:
             if start is None or (to is None and not settling):
                 op.close("nothing changed")
                 return "interrupted before anything changed", True
-            r = _Rotation(op, secret, start, self.kv.data(path, start), self.targets_for(path, secret_type))
+            r = Rotation(op, secret, start, self.kv.data(path, start), self.targets_for(path, secret_type))
             if to is None or "create" not in done:  # no target was given the new value
                 problems = self._keep_old(r, restart=False)
                 if problems:
@@ -184,7 +148,7 @@ class Rotator:
             self.locks.release(path)
 
     # -- the protocol -----------------------------------------------------------------
-    def _forward(self, r: _Rotation, done: set[str], begun: bool = False) -> str:
+    def _forward(self, r: Rotation, done: set[str], begun: bool = False) -> str:
         """set → test → finish → restart (only restart once finished); `begun`: the first
         step's `before` entry is already in the journal."""
         run: dict[str, Callable[[], dict[str, Any]]] = {
@@ -208,7 +172,7 @@ class Rotator:
         names = ", ".join(t.name for t in r.targets) or "no targets"
         return f"rotated to version {r.to}; set and tested on {names}"
 
-    def _settle(self, r: _Rotation, cause: Exception | None, restart: bool) -> str:
+    def _settle(self, r: Rotation, cause: Exception | None, restart: bool) -> str:
         """Every consumer on one value and Vault calling that one current. A consumer that
         refused (a permanent cause) is put back on the old value first; after an outage, or
         on resuming, each is asked first, and a value they all hold is kept as it is."""
@@ -237,17 +201,17 @@ class Rotator:
         )
 
     # -- the steps: each returns the facts its journal entry records ----------------------
-    def _set_all(self, r: _Rotation) -> dict[str, Any]:
+    def _set_all(self, r: Rotation) -> dict[str, Any]:
         for target in r.targets:
             self._retry(partial(target.set, r.new))
         return {"targets": [t.name for t in r.targets]}
 
-    def _test_all(self, r: _Rotation) -> dict[str, Any]:
+    def _test_all(self, r: Rotation) -> dict[str, Any]:
         for target in r.targets:
             self._test(target, r.new)
         return {}
 
-    def _finish(self, r: _Rotation) -> dict[str, Any]:
+    def _finish(self, r: Rotation) -> dict[str, Any]:
         custom = {k: v for k, v in r.secret.metadata.items() if k not in (PENDING, ROLLBACKS, ROLLED_BACK_AT)}
         custom.update({CURRENT: str(r.to), LAST_ROTATED: iso(self.now), ROTATED_BY: self.actor})
         self.kv.set_custom(r.path, custom)
@@ -268,10 +232,10 @@ class Rotator:
                 self.sleep(self.test_backoff * 2**attempt)
 
     # -- settling: ask, move, keep ------------------------------------------------------
-    def _ask(self, r: _Rotation) -> tuple[list[Held], list[str]]:
+    def _ask(self, r: Rotation) -> tuple[list[Held], list[str]]:
         return consumers.ask(r.targets, r.old, r.new, self._retry)
 
-    def _keep_new(self, r: _Rotation, restart: bool) -> str:
+    def _keep_new(self, r: Rotation, restart: bool) -> str:
         self._finish(r)
         problems = consumers.restart_quietly(r.targets, self.now, self.rollout_timeout) if restart else []
         r.op.step("rollback", "after", {"from": r.start, "current": r.to, "problems": problems})
@@ -280,7 +244,7 @@ class Rotator:
             raise PermanentError(f"{r.path}: version {r.to} kept, every consumer holds it; {'; '.join(problems)}")
         return f"rotated to version {r.to}; every consumer was found holding it"
 
-    def _keep_old(self, r: _Rotation, restart: bool, refused: bool = False) -> list[str]:
+    def _keep_old(self, r: Rotation, restart: bool, refused: bool = False) -> list[str]:
         """The KV back to version `start`'s value (written as a new version, like `kv rollback`,
         so readers of the latest version get it too). Returns what could not be done."""
         fresh = self._secret(r.path)
@@ -301,7 +265,7 @@ class Rotator:
         r.op.close(f"rolled back to version {current}")
         return problems
 
-    def _unsettled(self, r: _Rotation, held: Sequence[Held]) -> None:
+    def _unsettled(self, r: Rotation, held: Sequence[Held]) -> None:
         """Current: the value the reachable consumers hold; pending: the one an unreachable
         consumer may hold. Nothing is written to the KV: the next run may keep either."""
         keep_new = current_while_unsettled(held) is Held.NEW

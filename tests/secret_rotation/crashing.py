@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from jobs.core.cli import execute, job_parser
 from jobs.core.registry import JOBS
 from jobs.core.runner import Runtime
-from jobs.secret_rotation.steps import Checkpoint
+from jobs.secret_rotation.rotation import Checkpoint
 
 SPEC = JOBS["secret-rotation"]
 
@@ -23,11 +23,11 @@ SPEC = JOBS["secret-rotation"]
 def killed_after(step: str) -> Checkpoint:
     """A checkpoint that kills this process, as the OOM killer or a node loss would, at `step`."""
 
-    def checkpoint(done: str) -> None:
+    def kill(done: str) -> None:
         if done == step:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    return checkpoint
+    return Checkpoint(kill)
 
 
 def main(argv: Sequence[str]) -> int:

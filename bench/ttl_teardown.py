@@ -72,12 +72,15 @@ def plan_throughput(runs: int = 5) -> None:
     """The median of `runs` plans, each over freshly built items (tags normalised cold), since
     this 2-core VM's timings wander by a fifth from run to run."""
     from jobs.core.runner import gc_paused
+    from jobs.ttl_teardown.catalog import hourly
     from jobs.ttl_teardown.cost import Sizing, load_pricing
     from jobs.ttl_teardown.model import Item
     from jobs.ttl_teardown.plan import Context, build
     from jobs.ttl_teardown.rules import Policy, Resource
 
-    context = Context(Policy(), load_pricing(None), 30, {}, NOW)
+    context = Context(Policy(), 30, {}, NOW)
+    sizing = Sizing(instance_type="m5.large")
+    price = hourly("ec2:instance", sizing, load_pricing(None))  # collect prices each item; the plan reads it
     rates = []
     for _ in range(runs):
         items = [
@@ -86,13 +89,14 @@ def plan_throughput(runs: int = 5) -> None:
                 "aws",
                 REGION,
                 f"i-{n:017x}",
-                Sizing(instance_type="m5.large"),
+                sizing,
+                hourly_usd=price,
             )
             for n in range(PLANNED)
         ]
         start = time.perf_counter()
         with gc_paused():  # as the runner plans
-            plan = build(items, {}, context)
+            plan = build(items, context)
         rates.append(PLANNED / (time.perf_counter() - start))
         del items, plan
     rates.sort()

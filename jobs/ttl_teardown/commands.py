@@ -64,9 +64,9 @@ def main(argv: Sequence[str]) -> int:
 
     from jobs.core import logs, redact
     from jobs.core.settings import load_settings
-    from jobs.ttl_teardown.extend import ExtensionRefused, Unreadable
     from jobs.ttl_teardown.extend import explain as do_explain
     from jobs.ttl_teardown.extend import extend as do_extend
+    from jobs.ttl_teardown.lookup import ExtensionRefused, Unreadable
 
     now = args.now or datetime.now(UTC)
     try:

@@ -7,10 +7,10 @@ by volume type, S3 per GB-month); an unknown price is reported as unknown, never
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from jobs.core import yamlfile
 from jobs.core.errors import ConfigError
@@ -64,21 +64,36 @@ class Sizing:
     running: bool = True  # a stopped instance bills no compute
 
 
-def hourly(resource_type: str, sizing: Sizing, pricing: Pricing) -> float | None:
-    """On-demand dollars per hour, or None when the price list does not know the resource."""
-    if resource_type == "ec2:instance":
-        if not sizing.running:
-            return 0.0
-        return pricing.ec2_hourly.get(sizing.instance_type or "")
-    if resource_type == "rds:instance":
-        price = pricing.rds_hourly.get(sizing.instance_type or "")
-        return None if price is None else price * (2 if sizing.multi_az else 1)
-    if resource_type == "ec2:volume":
-        per_gb = pricing.ebs_gb_month.get(sizing.volume_type or "")
-        return None if per_gb is None or sizing.size_gb is None else per_gb * sizing.size_gb / HOURS_PER_MONTH
-    if resource_type == "s3:bucket":
-        return None if sizing.size_gb is None else pricing.s3_gb_month * sizing.size_gb / HOURS_PER_MONTH
-    return None
+def _ec2(sizing: Sizing, pricing: Pricing) -> float | None:
+    return pricing.ec2_hourly.get(sizing.instance_type or "") if sizing.running else 0.0  # stopped: no compute
+
+
+def _rds(sizing: Sizing, pricing: Pricing) -> float | None:
+    found = pricing.rds_hourly.get(sizing.instance_type or "")
+    return None if found is None else found * (2 if sizing.multi_az else 1)
+
+
+def _ebs(sizing: Sizing, pricing: Pricing) -> float | None:
+    per_gb = pricing.ebs_gb_month.get(sizing.volume_type or "")
+    return None if per_gb is None or sizing.size_gb is None else per_gb * sizing.size_gb / HOURS_PER_MONTH
+
+
+def _s3(sizing: Sizing, pricing: Pricing) -> float | None:
+    return None if sizing.size_gb is None else pricing.s3_gb_month * sizing.size_gb / HOURS_PER_MONTH
+
+
+#: price key (a resource type's `price` in providers.aws.types) → dollars per hour
+PRICES: Final[dict[str, Callable[[Sizing, Pricing], float | None]]] = {
+    "ec2": _ec2,
+    "rds": _rds,
+    "ebs": _ebs,
+    "s3": _s3,
+}
+
+
+def price(key: str, sizing: Sizing, pricing: Pricing) -> float | None:
+    """On-demand dollars per hour by price key, or None when the price list does not know it."""
+    return PRICES[key](sizing, pricing)
 
 
 def avoided(hourly_usd: float | None, horizon_days: float) -> float | None:

@@ -1,21 +1,28 @@
-"""ttl-teardown: read every provider, decide purely, warn owners, delete what was warned about."""
+"""ttl-teardown: read every provider, decide purely, warn owners, delete what was warned about.
+
+Nothing is carried on `self` between collect, plan and apply: the items carry their history
+and price, and each action carries its instant and its typed parameters.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final, TypeVar
 
-from jobs.core.context import JobContext
 from jobs.core.delivery import send_to_person
 from jobs.core.errors import PermanentError, TransientError
 from jobs.core.job import BaseJob
 from jobs.core.model import Action, Intent, Inventory, Outcome, OutcomeKind, Plan, Settled
 from jobs.ttl_teardown import plan as planning
+from jobs.ttl_teardown.actions import Deletion, OwnerMail, TtlAction
+from jobs.ttl_teardown.catalog import hourly
 from jobs.ttl_teardown.cost import Pricing, load_pricing
 from jobs.ttl_teardown.messages import owner_message
 from jobs.ttl_teardown.model import Item
+from jobs.ttl_teardown.providers.aws.types import region_of
 from jobs.ttl_teardown.rules import History, Policy, Whitelist
 from jobs.ttl_teardown.settings import TtlTeardownSettings
 
@@ -25,32 +32,33 @@ log = logging.getLogger("secops.ttl_teardown")
 class Job(BaseJob[Item, TtlTeardownSettings]):
     id = "ttl-teardown"
 
-    def __init__(self, ctx: JobContext[TtlTeardownSettings]) -> None:
-        super().__init__(ctx)
-        self._histories: dict[str, History] = {}
-        self._pricing = Pricing()
-        self._now: datetime | None = None
-
     # -- read ---------------------------------------------------------------------------------
     def collect(self) -> Inventory[Item]:
-        from jobs.ttl_teardown.providers.sources import read_aws, read_kubernetes
+        from jobs.ttl_teardown.providers.aws.fleet import read_aws
+        from jobs.ttl_teardown.providers.sources import read_kubernetes
 
         inventory: Inventory[Item] = Inventory()
         if self.cfg.aws.enabled:
             read_aws(self.cfg, self.ctx, inventory)
         if self.cfg.kubernetes.enabled:
             read_kubernetes(self.cfg, self.ctx, inventory)
-        inventory.items = [i for i in inventory.items if self.ctx.owns(i.id)]
-        ids = [i.id for i in inventory.items]
-        sent = self.ctx.state.warnings_sent(self.id, ids)
-        extended = self.ctx.state.extension_days(ids)
-        self._histories = {i: History(sent.get(i, {}), extended.get(i, 0.0)) for i in ids}
-        self._pricing = load_pricing(self.cfg.cost.pricing_file)
-        if self.cfg.cost.refresh and inventory.items:
-            self._pricing = self._refreshed_prices(inventory.items)
+        inventory.items = self.prepared([i for i in inventory.items if self.ctx.owns(i.id)])
         return inventory
 
-    def _refreshed_prices(self, items: Sequence[Item]) -> Pricing:
+    def prepared(self, items: Sequence[Item], priced: bool = True) -> list[Item]:
+        """The items with what the plan reads besides them: their history and (unless `priced`
+        is False: `explain` shows no price) their price."""
+        ids = [i.id for i in items]
+        sent = self.ctx.state.warnings_sent(self.id, ids)
+        extended = self.ctx.state.extension_days(ids)
+        pricing = None
+        if priced:
+            pricing = load_pricing(self.cfg.cost.pricing_file)
+            if self.cfg.cost.refresh and items:
+                pricing = self._refreshed_prices(pricing, items)
+        return with_history(items, sent, extended, pricing)
+
+    def _refreshed_prices(self, pricing: Pricing, items: Sequence[Item]) -> Pricing:
         from datetime import UTC
 
         from botocore.client import BaseClient
@@ -58,13 +66,12 @@ class Job(BaseJob[Item, TtlTeardownSettings]):
         from jobs.core.clients.aws import aws_client
         from jobs.ttl_teardown.price_list import refresh
 
-        client = self.ctx.client(
-            "aws:pricing", BaseClient, lambda: aws_client("pricing", "us-east-1")
-        )  # the API's home region
+        home = "us-east-1"  # the Price List API's home region
+        client = self.ctx.client("aws:pricing", BaseClient, lambda: aws_client("pricing", home))
         ec2 = {i.sizing.instance_type for i in items if i.type == "ec2:instance" and i.sizing.instance_type}
         rds = {i.sizing.instance_type for i in items if i.type == "rds:instance" and i.sizing.instance_type}
         now = datetime.now(UTC)  # cache bookkeeping, not a decision input
-        return refresh(self._pricing, client, self.cfg.regions[0], ec2, rds, self.ctx.state, now)
+        return refresh(pricing, client, self.cfg.regions[0], ec2, rds, self.ctx.state, now)
 
     # -- decide -------------------------------------------------------------------------------
     def policy(self) -> Policy:
@@ -82,11 +89,9 @@ class Job(BaseJob[Item, TtlTeardownSettings]):
         )
 
     def plan(self, items: Sequence[Item], now: datetime) -> Plan:
-        self._now = now
         snooze = self.cfg.snooze
         context = planning.Context(
             policy=self.policy(),
-            pricing=self._pricing,
             horizon_days=self.cfg.cost.horizon_days,
             quotas=self.cfg.quotas,
             now=now,
@@ -95,23 +100,25 @@ class Job(BaseJob[Item, TtlTeardownSettings]):
             snooze_hours=snooze.link_ttl_hours,
             extension_days=tuple(self.cfg.extension.allowed_days),
         )
-        plan = planning.build(items, self._histories, context)
+        plan = planning.build(items, context)
         if self.ctx.options.get("warn_only"):
             plan.actions = [a for a in plan.actions if not a.destructive]
         return plan
 
     # -- act ----------------------------------------------------------------------------------
     def apply(self, action: Action) -> None:
-        if action.kind == "delete":
-            from jobs.ttl_teardown.providers.sources import delete
+        HANDLERS[action.kind](self, action)
 
-            delete(self.cfg, self.ctx, action.params)
-            return
-        assert self._now is not None
-        send_to_person(self.ctx.settings, owner_message(action, self.cfg, self._now), lambda _: None)
-        owner = action.params["owner"]
-        for entry in action.params["entries"]:  # only once delivered: an undelivered warning counts for nothing
-            self.ctx.state.record_warning(self.id, entry["id"], entry["key"], self._now, {"owner": owner})
+    def _delete(self, action: Action) -> None:
+        from jobs.ttl_teardown.providers.sources import delete
+
+        delete(self.cfg, self.ctx, _typed(action, Deletion).target)
+
+    def _mail(self, action: Action) -> None:
+        mail = _typed(action, OwnerMail)
+        send_to_person(self.ctx.settings, owner_message(mail, self.cfg), lambda _: None)
+        for entry in mail.entries:  # only once delivered: an undelivered warning counts for nothing
+            self.ctx.state.record_warning(self.id, entry["id"], entry["key"], mail.at, {"owner": mail.owner})
 
     def reconcile(self, intents: Sequence[Intent]) -> list[Settled]:
         """A deletion a killed run left open is done when its resource is no longer live, and
@@ -123,7 +130,7 @@ class Job(BaseJob[Item, TtlTeardownSettings]):
         settled = super().reconcile([i for i in intents if i not in deletions])
         seen: dict[tuple[str, str | None], set[str] | str] = {}
         for intent in deletions:
-            key = (str(intent.details["type"]), _region(intent.resource))
+            key = (str(intent.details["type"]), region_of(intent.resource))
             if key not in seen:
                 try:
                     seen[key] = live_ids(self.cfg, self.ctx, *key)
@@ -141,27 +148,21 @@ class Job(BaseJob[Item, TtlTeardownSettings]):
     def after_apply(self, run_id: str, outcomes: Sequence[Outcome]) -> None:
         """One JSON-lines object per run in S3, when `audit.s3_bucket` is set (the state DB has it anyway)."""
         bucket = self.cfg.audit.s3_bucket
-        if not bucket or not outcomes:
+        at = next((o.action.at for o in outcomes if isinstance(o.action, TtlAction)), None)
+        if not bucket or at is None:
             return
         import json
 
-        from jobs.ttl_teardown.providers.aws_delete import aws_call
-        from jobs.ttl_teardown.providers.sources import aws_for
+        from jobs.ttl_teardown.providers.aws.base import aws_call
+        from jobs.ttl_teardown.providers.aws.fleet import aws_for
 
-        assert self._now is not None
-        lines = [
-            json.dumps({"run_id": run_id, "at": self._now.isoformat(), **o.to_json()}, sort_keys=True) for o in outcomes
-        ]
-        key = f"{self.cfg.audit.s3_prefix}{self._now:%Y/%m/%d}/{run_id}.jsonl"
+        lines = [json.dumps({"run_id": run_id, "at": at.isoformat(), **o.to_json()}, sort_keys=True) for o in outcomes]
+        key = f"{self.cfg.audit.s3_prefix}{at:%Y/%m/%d}/{run_id}.jsonl"
         s3 = aws_for(self.ctx, self.cfg.regions[0]).client("s3")
         aws_call(
             f"write audit s3://{bucket}/{key}",
             lambda: s3.put_object(Bucket=bucket, Key=key, Body="\n".join(lines).encode()),
         )
-
-    def history(self, resource: str) -> History:
-        """What earlier runs sent and granted for `resource` (read by collect)."""
-        return self._histories.get(resource, History())
 
     def record_metrics(self, registry: Any, plan: Plan, outcomes: Sequence[Outcome]) -> None:
         from jobs.ttl_teardown.metrics import record
@@ -169,7 +170,38 @@ class Job(BaseJob[Item, TtlTeardownSettings]):
         record(registry, plan, outcomes, self.ctx.state, self.id)
 
 
-def _region(resource: str) -> str | None:
-    """The region field of an ARN (empty for S3 and IAM: the first region reads them)."""
-    parts = resource.split(":")
-    return parts[3] or None if resource.startswith("arn:") and len(parts) > 3 else None
+#: action kind → what applies it (ARCHITECTURE rule 4: a table, not an if-chain)
+HANDLERS: Final[dict[str, Callable[[Job, Action], None]]] = {
+    "delete": Job._delete,
+    "warn": Job._mail,
+    "notify_violations": Job._mail,
+}
+
+
+A = TypeVar("A", bound=TtlAction)
+
+
+def _typed(action: Action, kind: type[A]) -> A:
+    """The action as the typed one its kind promises; anything else is a bug, never retried."""
+    if not isinstance(action, kind):
+        raise PermanentError(f"{action.kind} action for {action.resource} is not a {kind.__name__}")
+    return action
+
+
+def with_history(
+    items: Sequence[Item],
+    sent: Mapping[str, Mapping[str, datetime]],
+    extended: Mapping[str, float],
+    pricing: Pricing | None,
+) -> list[Item]:
+    """Pure: each item with its history (warnings sent, days granted) and its hourly price."""
+    return [
+        replace(
+            item,
+            history=History(sent.get(item.id, {}), extended.get(item.id, 0.0))
+            if item.id in sent or item.id in extended
+            else item.history,
+            hourly_usd=hourly(item.type, item.sizing, pricing) if pricing else None,
+        )
+        for item in items
+    ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from jobs.core.model import Action, iso
+from jobs.core.model import iso
+from jobs.ttl_teardown.actions import OwnerMail
 from jobs.ttl_teardown.settings import TtlTeardownSettings
 from notifications.message import Message
 
@@ -24,8 +25,9 @@ def deadline(expires_at: str, now: datetime, notice_hours: int) -> str:
     return f"ttl already ended on {expires_at}; due for deletion on the first run after {earliest}"
 
 
-def owner_message(action: Action, cfg: TtlTeardownSettings, now: datetime) -> Message:
-    owner, entries = action.params["owner"], action.params["entries"]
+def owner_message(action: OwnerMail, cfg: TtlTeardownSettings) -> Message:
+    """The owner's mail, dated by the plan's instant (the action's `at`)."""
+    owner, entries, now = action.owner, action.entries, action.at
     if action.kind == "warn":
         title = f"{len(entries)} of your non-production resources will be deleted"
         lines = [

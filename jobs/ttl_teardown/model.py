@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jobs.ttl_teardown.cost import Sizing
-from jobs.ttl_teardown.rules import Resource
+from jobs.ttl_teardown.rules import History, Resource
+
+NO_HISTORY = History()  # shared: most resources have none, and a plan reads 100,000 of them
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,10 @@ class Item:
     # fills in what its own record tells: a volume its instances, an Auto Scaling group its members.
     held_by: tuple[str, ...] = ()  # a volume's instance, a security group's users, a target group's balancers
     holds: tuple[str, ...] = ()  # an Auto Scaling group's instances, an instance's security groups
+    # What the plan needs besides the resource, attached by collect: what earlier runs sent and
+    # granted (the state DB), and the on-demand price per hour (None: not known, never 0).
+    history: History = NO_HISTORY
+    hourly_usd: float | None = None
 
     @property
     def id(self) -> str:
@@ -33,3 +39,16 @@ class Item:
 
     def tag(self, key: str) -> str:
         return self.resource.normalised.get(key, "")
+
+    def target(self) -> Target:
+        return Target(self.type, self.region, self.name, dict(self.details))
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a deleter needs of the resource it deletes, as the plan saw it."""
+
+    type: str
+    region: str | None
+    name: str
+    details: Mapping[str, Any] = field(default_factory=dict)

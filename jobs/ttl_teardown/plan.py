@@ -6,27 +6,19 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from jobs.core.model import Action, Finding, Plan, Severity, iso, owner_actions
-from jobs.ttl_teardown import snooze
-from jobs.ttl_teardown.cost import Pricing, avoided, hourly
+from jobs.core.model import Finding, Plan, Severity, iso
+from jobs.ttl_teardown import quota, snooze
+from jobs.ttl_teardown.actions import Deletion, owner_mails
+from jobs.ttl_teardown.catalog import QUOTAS, rank
+from jobs.ttl_teardown.cost import avoided
 from jobs.ttl_teardown.model import Item
-from jobs.ttl_teardown.order import rank
 from jobs.ttl_teardown.relations import related, settle
-from jobs.ttl_teardown.rules import Decision, History, Policy, Verdict, decide
-
-# What each type counts against a project's quota, by type: one lookup per resource.
-QUOTA_USAGE: dict[str, tuple[str, Callable[[Item], float]]] = {
-    "ec2:instance": ("ec2_instances", lambda i: 1.0),
-    "rds:instance": ("rds_databases", lambda i: 1.0),
-    "s3:bucket": ("s3_buckets", lambda i: 1.0),
-    "ec2:volume": ("ebs_volumes_gb", lambda i: i.sizing.size_gb or 0.0),
-    "k8s:namespace": ("k8s_namespaces", lambda i: 1.0),
-}
+from jobs.ttl_teardown.rules import Decision, Policy, Verdict, decide
 
 
 @dataclass(frozen=True)
@@ -34,7 +26,6 @@ class Context:
     """Everything the plan depends on besides the items: pure data."""
 
     policy: Policy
-    pricing: Pricing
     horizon_days: float
     quotas: Mapping[str, Mapping[str, float]]
     now: datetime
@@ -50,14 +41,14 @@ def violation_key(decision: Decision) -> str:
     return f"violation:{digest}"
 
 
-def build(items: Sequence[Item], histories: Mapping[str, History], ctx: Context) -> Plan:
+def build(items: Sequence[Item], ctx: Context) -> Plan:
+    """Each item carries what earlier runs did for it (`history`) and its hourly price."""
     plan = Plan()
     warnings: dict[str, list[dict[str, Any]]] = defaultdict(list)
     notices: dict[str, list[dict[str, Any]]] = defaultdict(list)
     deletions: list[tuple[Item, Decision, float | None]] = []
     tally = _Tally(ctx.now)
-    empty = History()
-    decisions = [decide(item.resource, ctx.policy, histories.get(item.id, empty), ctx.now) for item in items]
+    decisions = [decide(item.resource, ctx.policy, item.history, ctx.now) for item in items]
     links = settle(items, decisions)
     names = {item.id: item.name for item in items} if links else {}
     for item, decision in zip(items, decisions, strict=True):
@@ -65,7 +56,7 @@ def build(items: Sequence[Item], histories: Mapping[str, History], ctx: Context)
         verdict = decision.verdict
         dollars = None
         if verdict is Verdict.WARN or verdict is Verdict.DELETE:  # priced only where someone reads it
-            dollars = avoided(hourly(item.type, item.sizing, ctx.pricing), ctx.horizon_days)
+            dollars = avoided(item.hourly_usd, ctx.horizon_days)
         together = related(item.id, links, names) if links else []
         plan.findings.extend(_findings(item, decision, dollars, together))
         owner = item.tag("owner")
@@ -73,17 +64,17 @@ def build(items: Sequence[Item], histories: Mapping[str, History], ctx: Context)
             warnings[owner].append(_warning_entry(item, decision, dollars, ctx, together))
         elif decision.violations and "@" in owner:
             key = violation_key(decision)
-            if key not in histories.get(item.id, empty).warnings:
+            if key not in item.history.warnings:
                 notices[owner].append(
                     {"id": item.id, "name": item.name, "violations": list(decision.violations), "key": key}
                 )
         elif verdict is Verdict.DELETE:
             deletions.append((item, decision, dollars))
-    plan.findings.extend(_quota_findings(items, ctx.quotas))
-    plan.actions.extend(owner_actions("warn", warnings, "resource", "expiring soon"))
-    plan.actions.extend(owner_actions("notify_violations", notices, "resource", "with tag violations"))
+    plan.findings.extend(quota.findings(items, QUOTAS, ctx.quotas))
+    plan.actions.extend(owner_mails("warn", warnings, "expiring soon", ctx.now))
+    plan.actions.extend(owner_mails("notify_violations", notices, "with tag violations", ctx.now))
     deletions.sort(key=lambda d: rank(d[0].type))
-    plan.actions.extend(_deletion(item, decision, dollars) for item, decision, dollars in deletions)
+    plan.actions.extend(_deletion(item, decision, dollars, ctx.now) for item, decision, dollars in deletions)
     plan.summary.update(
         to_delete=len(deletions),
         owners_to_warn=len([o for o in warnings if o]),
@@ -184,35 +175,17 @@ def _warning_entry(
     return entry
 
 
-def _deletion(item: Item, decision: Decision, dollars: float | None) -> Action:
-    return Action(
+def _deletion(item: Item, decision: Decision, dollars: float | None, now: datetime) -> Deletion:
+    return Deletion(
         "delete",
         item.id,
         decision.reason,
-        params={"type": item.type, "region": item.region, "name": item.name, "details": dict(item.details)},
         details={
             "type": item.type,
             "project": item.tag("project"),
             "owner": item.tag("owner"),
             "cost_avoided_usd": dollars,
         },
+        at=now,
+        target=item.target(),
     )
-
-
-def _quota_findings(items: Sequence[Item], quotas: Mapping[str, Mapping[str, float]]) -> list[Finding]:
-    usage: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for item in items:
-        project = item.tag("project")
-        if project:
-            counted = QUOTA_USAGE.get(item.type)
-            if counted:
-                usage[project][counted[0]] += counted[1](item)
-    found = []
-    for project, used in sorted(usage.items()):
-        limits = {**quotas.get("default", {}), **quotas.get(project, {})}
-        for metric, limit in sorted(limits.items()):
-            if used[metric] > limit:
-                message = f"{metric} {used[metric]:g} over the quota of {limit:g}"
-                details = {"project": project, "metric": metric, "used": used[metric], "quota": limit}
-                found.append(Finding("quota_exceeded", Severity.WARNING, f"project:{project}", message, details))
-    return found

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from jobs.core.cadence import elapsed
 from jobs.core.state import StateStore
@@ -54,6 +54,16 @@ def _ask(client: Any, service: str, region: str, **fields: str) -> float | None:
     return hourly_usd(answer.get("PriceList", []))
 
 
+#: cache key prefix → the Price List API's service code and the fields naming the on-demand price
+PRODUCTS: Final[dict[str, tuple[str, dict[str, str]]]] = {
+    "ec2": (
+        "AmazonEC2",
+        {"operatingSystem": "Linux", "tenancy": "Shared", "preInstalledSw": "NA", "capacitystatus": "Used"},
+    ),
+    "rds": ("AmazonRDS", {"deploymentOption": "Single-AZ", "databaseEngine": "PostgreSQL"}),
+}
+
+
 def refresh(
     pricing: Pricing,
     client: Any,
@@ -63,50 +73,42 @@ def refresh(
     state: StateStore,
     now: datetime,
 ) -> Pricing:
+    """Ask for what the cache does not hold fresh; the first failure stops asking (the shipped
+    prices still stand, said once in the log)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     wanted = [f"ec2:{region}:{t}" for t in sorted(ec2_types)] + [f"rds:{region}:{c}" for c in sorted(rds_classes)]
     cached = state.cache_get(CACHE, wanted)
     fresh: dict[str, dict[str, Any]] = {}
-    for key in wanted:
-        entry = cached.get(key)
-        if entry and not elapsed(datetime.fromisoformat(entry["at"]), now, FRESH_FOR):  # start jitter allowed
-            continue
+    for key in _stale(wanted, cached, now):
         kind, _, name = key.split(":", 2)
+        service, fields = PRODUCTS[kind]
         try:
-            if kind == "ec2":
-                usd = _ask(
-                    client,
-                    "AmazonEC2",
-                    region,
-                    instanceType=name,
-                    operatingSystem="Linux",
-                    tenancy="Shared",
-                    preInstalledSw="NA",
-                    capacitystatus="Used",
-                )
-            else:
-                usd = _ask(
-                    client,
-                    "AmazonRDS",
-                    region,
-                    instanceType=name,
-                    deploymentOption="Single-AZ",
-                    databaseEngine="PostgreSQL",
-                )
-        except (BotoCoreError, ClientError, ValueError) as exc:  # the shipped prices still stand; say so once
+            usd = _ask(client, service, region, instanceType=name, **fields)
+        except (BotoCoreError, ClientError, ValueError) as exc:
             log.warning("price_list_unavailable", extra={"fields": {"key": key, "error": type(exc).__name__}})
             break
         if usd is not None:
             fresh[key] = {"usd_hourly": usd, "at": now.isoformat()}
     state.cache_put(CACHE, fresh, now)
-    known = {**cached, **fresh}
-    ec2 = {
-        **pricing.ec2_hourly,
-        **{k.split(":", 2)[2]: v["usd_hourly"] for k, v in known.items() if k.startswith("ec2:")},
-    }
-    rds = {
-        **pricing.rds_hourly,
-        **{k.split(":", 2)[2]: v["usd_hourly"] for k, v in known.items() if k.startswith("rds:")},
-    }
-    return replace(pricing, ec2_hourly=ec2, rds_hourly=rds)
+    return _merged(pricing, {**cached, **fresh})
+
+
+def _stale(wanted: list[str], cached: dict[str, Any], now: datetime) -> list[str]:
+    """The keys not cached, or cached longer than FRESH_FOR ago (a start's jitter allowed)."""
+    return [
+        key
+        for key in wanted
+        if not (entry := cached.get(key)) or elapsed(datetime.fromisoformat(entry["at"]), now, FRESH_FOR)
+    ]
+
+
+def _merged(pricing: Pricing, known: dict[str, Any]) -> Pricing:
+    """The price list with every price the API answered in place of the shipped one."""
+
+    def of(kind: str) -> dict[str, float]:
+        return {k.split(":", 2)[2]: v["usd_hourly"] for k, v in known.items() if k.startswith(f"{kind}:")}
+
+    return replace(
+        pricing, ec2_hourly={**pricing.ec2_hourly, **of("ec2")}, rds_hourly={**pricing.rds_hourly, **of("rds")}
+    )

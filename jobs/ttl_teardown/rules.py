@@ -12,7 +12,7 @@ import enum
 import fnmatch
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -283,31 +283,3 @@ def _hours(label: str) -> int:
 def _span(span: timedelta) -> str:
     hours = span // _HOUR
     return f"{hours // 24}d {hours % 24}h" if hours >= 24 else f"{hours}h"
-
-
-@dataclass(frozen=True)
-class ExtensionRules:
-    allowed_days: tuple[int, ...] = (7, 14)
-    max_count: int = 2
-    max_total_days: int = 60
-
-
-def extension_refusal(
-    tags: Mapping[str, str], requested_by: str, days: int, granted: Sequence[float], rules: ExtensionRules
-) -> str | None:
-    """Why an extension is refused, or None: owner only, allowed sizes, bounded count and total."""
-    owner = normalise(tags).get("owner", "")
-    if not owner or owner.lower() != requested_by.strip().lower():
-        return f"only the owner ({owner or 'no owner tag'}) may extend this resource"
-    if days not in rules.allowed_days:
-        return f"an extension is {' or '.join(str(d) for d in rules.allowed_days)} days, not {days}"
-    if len(granted) >= rules.max_count:
-        return f"already extended {len(granted)} times (the most is {rules.max_count})"
-    if sum(granted) + days > rules.max_total_days:
-        return f"{sum(granted):g} days already granted; {days} more would pass the {rules.max_total_days}-day limit"
-    return None
-
-
-def extended_ttl(tag: str, days: int) -> str:
-    """The ttl tag as written back: the base with every extension shown (`7d+14d+7d`)."""
-    return f"{tag.strip().lower()}+{days}d"

@@ -9,11 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints,
 
 from jobs.core import yamlfile
 from jobs.core.settings import JobSettings
-from jobs.ttl_teardown.order import ORDER
+from jobs.ttl_teardown.catalog import ORDER
+from jobs.ttl_teardown.providers.kubernetes import KINDS
 
-#: the AWS types this build reads and deletes, in deletion order (order.py)
+#: the AWS types this build reads and deletes, in deletion order (catalog.py)
 AWS_TYPES = tuple(kind for kind in ORDER if not kind.startswith("k8s:"))
-K8S_KINDS = ("namespace", "deployment", "statefulset", "service", "configmap")
+K8S_KINDS = tuple(KINDS)
 QUOTA_KEYS = ("ec2_instances", "rds_databases", "s3_buckets", "ebs_volumes_gb", "k8s_namespaces")
 
 

@@ -34,7 +34,8 @@ def respond(
 ) -> dict[str, Any]:
     from jobs.core.settings import load_settings
     from jobs.ttl_teardown import snooze
-    from jobs.ttl_teardown.extend import ExtensionRefused, extend
+    from jobs.ttl_teardown.extend import extend
+    from jobs.ttl_teardown.lookup import ExtensionRefused
 
     now = now or datetime.now(UTC)
     try:

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from jobs.core.errors import RetryLater
-from jobs.ttl_teardown.providers.aws_delete import DELETERS
-from jobs.ttl_teardown.providers.aws_read import READERS, Aws
-from jobs.ttl_teardown.providers.taggers import TAGGERS
+from jobs.ttl_teardown.model import Target
+from jobs.ttl_teardown.providers.aws.base import Aws
+from jobs.ttl_teardown.providers.aws.types import TYPES
 from tests.ttl_teardown.test_aws_provider import REGION, aws, tags  # noqa: F401 - the aws fixture
 
 TRUST = json.dumps(
@@ -22,11 +22,11 @@ TRUST = json.dumps(
 
 
 def read(aws: Aws, kind: str) -> dict[str, Any]:  # noqa: F811
-    return {i.name: i for i in READERS[kind](aws)}
+    return {i.name: i for i in TYPES[kind].reader()(aws)}
 
 
 def delete(aws: Aws, kind: str, item: Any) -> None:  # noqa: F811
-    DELETERS[kind](aws, {"name": item.name, "details": dict(item.details)}, "run-1")
+    TYPES[kind].deleter()(aws, Target(kind, REGION, item.name, dict(item.details)), "run-1")
 
 
 def subnets(aws: Aws) -> list[str]:  # noqa: F811
@@ -154,7 +154,7 @@ MAKERS = {
 def test_an_extension_is_written_back_to_the_ttl_tag_and_nothing_else_changes(aws: Aws, kind: str) -> None:  # noqa: F811
     MAKERS[kind](aws)
     (item,) = read(aws, kind).values()
-    TAGGERS[kind](aws, item, "7d+7d")
+    TYPES[kind].tagger()(aws, item, "7d+7d")
     again = read(aws, kind)[item.name]
     assert again.tag("ttl") == "7d+7d"
     assert {k: v for k, v in again.resource.tags.items() if k != "ttl"} == {

@@ -9,8 +9,9 @@ import pytest
 
 from jobs.core.clients.aws import aws_client
 from jobs.core.errors import PermanentError, RetryLater
-from jobs.ttl_teardown.providers.aws_delete import DELETERS
-from jobs.ttl_teardown.providers.aws_read import READERS, Aws
+from jobs.ttl_teardown.model import Target
+from jobs.ttl_teardown.providers.aws.base import Aws
+from jobs.ttl_teardown.providers.aws.types import TYPES
 from tests import services
 from tests.ttl_teardown.test_rules import GOOD
 
@@ -53,22 +54,24 @@ def run_instances(aws: Aws, count: int = 1, **extra: str) -> list[str]:
 def test_instances_are_read_with_tags_arns_and_sizing_and_terminated(aws: Aws) -> None:
     [kept] = run_instances(aws, environment="prod")
     [doomed] = run_instances(aws)
-    items = {i.name: i for i in READERS["ec2:instance"](aws)}
+    items = {i.name: i for i in TYPES["ec2:instance"].reader()(aws)}
     assert set(items) == {kept, doomed}
     item = items[doomed]
     assert item.id == f"arn:aws:ec2:{REGION}:{aws.account}:instance/{doomed}"
     assert item.tag("environment") == "dev" and item.sizing.instance_type == "t3.micro" and item.sizing.running
     assert item.resource.api_created_at is not None
-    DELETERS["ec2:instance"](aws, {"name": doomed, "details": dict(item.details)}, "run-1")
+    TYPES["ec2:instance"].deleter()(aws, Target("ec2:instance", REGION, doomed, dict(item.details)), "run-1")
     state = aws.client("ec2").describe_instances(InstanceIds=[doomed])["Reservations"][0]["Instances"][0]["State"]
     assert state["Name"] in ("shutting-down", "terminated")
-    assert {i.name for i in READERS["ec2:instance"](aws)} == {kept}  # server-side state filter
-    DELETERS["ec2:instance"](aws, {"name": "i-0000000000000dead", "details": {}}, "run-1")  # gone: fine
+    assert {i.name for i in TYPES["ec2:instance"].reader()(aws)} == {kept}  # server-side state filter
+    TYPES["ec2:instance"].deleter()(
+        aws, Target("ec2:instance", REGION, "i-0000000000000dead", {}), "run-1"
+    )  # gone: fine
 
 
 def test_an_auto_scaling_member_is_never_terminated_alone(aws: Aws) -> None:
     with pytest.raises(PermanentError, match="Auto Scaling group web-asg"):
-        DELETERS["ec2:instance"](aws, {"name": "i-1", "details": {"asg": "web-asg"}}, "run-1")
+        TYPES["ec2:instance"].deleter()(aws, Target("ec2:instance", REGION, "i-1", {"asg": "web-asg"}), "run-1")
 
 
 def test_an_attached_volume_waits_for_its_instance(aws: Aws) -> None:
@@ -81,13 +84,13 @@ def test_an_attached_volume_waits_for_its_instance(aws: Aws) -> None:
         TagSpecifications=[{"ResourceType": "volume", "Tags": tags()}],
     )["VolumeId"]
     ec2.attach_volume(VolumeId=vol, InstanceId=instance, Device="/dev/sdf")
-    [item] = [i for i in READERS["ec2:volume"](aws) if i.name == vol]
+    [item] = [i for i in TYPES["ec2:volume"].reader()(aws) if i.name == vol]
     assert (item.sizing.volume_type, item.sizing.size_gb, item.details["attached_to"]) == ("gp3", 20.0, [instance])
     with pytest.raises(RetryLater, match="VolumeInUse"):
-        DELETERS["ec2:volume"](aws, {"name": vol, "details": {}}, "run-1")
+        TYPES["ec2:volume"].deleter()(aws, Target("ec2:volume", REGION, vol, {}), "run-1")
     ec2.detach_volume(VolumeId=vol, InstanceId=instance, Device="/dev/sdf")
-    DELETERS["ec2:volume"](aws, {"name": vol, "details": {}}, "run-1")
-    assert vol not in {i.name for i in READERS["ec2:volume"](aws)}
+    TYPES["ec2:volume"].deleter()(aws, Target("ec2:volume", REGION, vol, {}), "run-1")
+    assert vol not in {i.name for i in TYPES["ec2:volume"].reader()(aws)}
 
 
 def test_security_groups_skip_default_and_delete(aws: Aws) -> None:
@@ -95,11 +98,11 @@ def test_security_groups_skip_default_and_delete(aws: Aws) -> None:
     group = ec2.create_security_group(
         GroupName="scratch", Description="x", TagSpecifications=[{"ResourceType": "security-group", "Tags": tags()}]
     )["GroupId"]
-    names = {i.name: i for i in READERS["ec2:security-group"](aws)}
+    names = {i.name: i for i in TYPES["ec2:security-group"].reader()(aws)}
     assert group in names and all(i.details["group_id"] != "default" for i in names.values())
     assert names[group].tag("owner") == "dana@example.com"
-    DELETERS["ec2:security-group"](aws, {"name": group, "details": {}}, "run-1")
-    assert group not in {i.name for i in READERS["ec2:security-group"](aws)}
+    TYPES["ec2:security-group"].deleter()(aws, Target("ec2:security-group", REGION, group, {}), "run-1")
+    assert group not in {i.name for i in TYPES["ec2:security-group"].reader()(aws)}
 
 
 def test_buckets_with_and_without_tags_and_a_versioned_bucket_is_emptied_first(aws: Aws) -> None:
@@ -111,11 +114,11 @@ def test_buckets_with_and_without_tags_and_a_versioned_bucket_is_emptied_first(a
     for body in (b"one", b"two", b"three"):
         s3.put_object(Bucket="tagged-bucket", Key="data.txt", Body=body)
     s3.delete_object(Bucket="tagged-bucket", Key="data.txt")  # leaves a delete marker
-    items = {i.name: i for i in READERS["s3:bucket"](aws)}
+    items = {i.name: i for i in TYPES["s3:bucket"].reader()(aws)}
     assert items["tagged-bucket"].tag("project") == "checkout"
     assert dict(items["untagged-bucket"].resource.tags) == {}  # listed, so its violations are reported
     assert items["tagged-bucket"].sizing.size_gb is None
-    DELETERS["s3:bucket"](aws, {"name": "tagged-bucket", "details": {}}, "run-1")
+    TYPES["s3:bucket"].deleter()(aws, Target("s3:bucket", REGION, "tagged-bucket", {}), "run-1")
     assert "tagged-bucket" not in {b["Name"] for b in s3.list_buckets()["Buckets"]}
 
 
@@ -133,11 +136,15 @@ def test_databases_go_with_a_final_snapshot_unless_protected(aws: Aws) -> None:
             Tags=tags(),
             DeletionProtection=protected,
         )
-    items = {i.name: i for i in READERS["rds:instance"](aws)}
+    items = {i.name: i for i in TYPES["rds:instance"].reader()(aws)}
     assert items["scratch-db"].sizing.instance_type == "db.t3.micro" and items["scratch-db"].sizing.multi_az
-    DELETERS["rds:instance"](aws, {"name": "scratch-db", "details": dict(items["scratch-db"].details)}, "abcdef12-run")
+    TYPES["rds:instance"].deleter()(
+        aws, Target("rds:instance", REGION, "scratch-db", dict(items["scratch-db"].details)), "abcdef12-run"
+    )
     snapshots = rds.describe_db_snapshots(DBInstanceIdentifier="scratch-db", SnapshotType="manual")["DBSnapshots"]
     # moto prefixes every snapshot with "rds:" (real AWS does so for automated ones only)
     assert [s["DBSnapshotIdentifier"].removeprefix("rds:") for s in snapshots] == ["scratch-db-final-abcdef12"]
     with pytest.raises(PermanentError, match="guarded-db has deletion protection on: left alone"):
-        DELETERS["rds:instance"](aws, {"name": "guarded-db", "details": dict(items["guarded-db"].details)}, "run")
+        TYPES["rds:instance"].deleter()(
+            aws, Target("rds:instance", REGION, "guarded-db", dict(items["guarded-db"].details)), "run"
+        )

@@ -13,7 +13,8 @@ import pytest
 from jobs.core.clients.aws import aws_client
 from jobs.core.registry import JOBS
 from jobs.core.runner import Runtime
-from jobs.ttl_teardown.providers.aws_read import READERS, Aws
+from jobs.ttl_teardown.providers.aws.base import Aws
+from jobs.ttl_teardown.providers.aws.types import TYPES
 from tests import services
 from tests.helpers import run_cli
 from tests.ttl_teardown.fleet import REGION, T0, tags, ttl_config
@@ -63,7 +64,7 @@ def test_an_s3_tag_with_an_empty_value_comes_without_value_and_is_read_as_empty(
     s3.create_bucket(Bucket="scratch-notes", CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_bucket_tagging(Bucket="scratch-notes", Tagging={"TagSet": [*tags(T0), {"Key": "note", "Value": ""}]})
     aws = through(moto_env.endpoint, monkeypatch)
-    [bucket] = READERS["s3:bucket"](aws)
+    [bucket] = TYPES["s3:bucket"].reader()(aws)
     assert bucket.resource.tags["note"] == "" and bucket.tag("owner") == "dana@example.com"
 
 
@@ -84,7 +85,7 @@ def test_tags_without_a_value_are_empty_tags_for_every_type_that_allows_them(
     with rewriting_proxy(moto_env.endpoint, without_value) as endpoint:
         aws = through(endpoint, monkeypatch)
         for kind in ("ec2:instance", "ec2:volume", "rds:instance"):
-            [item] = [i for i in READERS[kind](aws) if "note" in i.resource.tags]  # not the root volume
+            [item] = [i for i in TYPES[kind].reader()(aws) if "note" in i.resource.tags]  # not the root volume
             assert (kind, item.resource.tags["note"], item.tag("ttl")) == (kind, "", "2d")
         assert aws.errors == []
 
@@ -100,7 +101,7 @@ def test_one_unreadable_volume_is_an_error_naming_it_and_the_others_are_read(
 
     with rewriting_proxy(moto_env.endpoint, break_one) as endpoint:
         aws = through(endpoint, monkeypatch)
-        assert sorted(i.name for i in READERS["ec2:volume"](aws)) == sorted([ids[0], ids[2]])
+        assert sorted(i.name for i in TYPES["ec2:volume"].reader()(aws)) == sorted([ids[0], ids[2]])
     assert [(e.source, e.message) for e in aws.errors] == [
         (f"aws:{REGION}:ec2:volume:?", "unreadable: KeyError: 'VolumeId'")
     ]

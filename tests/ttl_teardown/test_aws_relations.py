@@ -12,7 +12,8 @@ from jobs.core.registry import JOBS
 from jobs.core.runner import Runtime
 from jobs.core.settings import load_settings
 from jobs.ttl_teardown.extend import extend
-from jobs.ttl_teardown.providers.aws_read import READERS, Aws
+from jobs.ttl_teardown.providers.aws.base import Aws
+from jobs.ttl_teardown.providers.aws.types import TYPES as SPECS
 from tests import services
 from tests.helpers import outbox, run_cli
 from tests.ttl_teardown.fleet import OWNER, REGION, T0, tags, ttl_config
@@ -75,7 +76,7 @@ def test_readers_record_attachments_network_interfaces_and_group_references(moto
     pair = {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": group}]}
     ec2.authorize_security_group_ingress(GroupId=other, IpPermissions=[pair])  # "db" admits "web"
     aws = Aws(REGION, lambda service: aws_client(service, REGION), "123456789012")
-    arn = {i.name: i for kind in TYPES["types"] for i in READERS[kind](aws)}
+    arn = {i.name: i for kind in TYPES["types"] for i in SPECS[kind].reader()(aws)}
     assert arn[instance].id in arn[volume].held_by
     assert {arn[instance].id, arn[other].id} <= set(arn[group].held_by)
     assert {arn[volume].id, arn[group].id} <= set(arn[instance].holds)
@@ -98,8 +99,8 @@ def test_a_target_group_is_held_by_its_load_balancer_and_an_instance_by_its_grou
         DesiredCapacity=1, VPCZoneIdentifier=subnets[0],
     )  # fmt: skip
     aws = through(moto_env.endpoint, monkeypatch)
-    [group] = READERS["elbv2:target-group"](aws)
+    [group] = SPECS["elbv2:target-group"].reader()(aws)
     assert group.held_by == (balancer,)
-    [runners] = READERS["autoscaling:group"](aws)
-    members = {i.id for i in READERS["ec2:instance"](aws)}
+    [runners] = SPECS["autoscaling:group"].reader()(aws)
+    members = {i.id for i in SPECS["ec2:instance"].reader()(aws)}
     assert set(runners.holds) == members and len(members) == 1

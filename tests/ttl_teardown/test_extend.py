@@ -19,8 +19,10 @@ from jobs.core.clients.aws import aws_client
 from jobs.core.settings import load_settings
 from jobs.ttl_teardown import snooze
 from jobs.ttl_teardown.commands import main as ttl_command
-from jobs.ttl_teardown.extend import ExtensionRefused, Unreadable, explain, extend
-from jobs.ttl_teardown.rules import ExtensionRules, extension_refusal, parse_ttl
+from jobs.ttl_teardown.extend import explain, extend
+from jobs.ttl_teardown.extension_rules import ExtensionRules, extension_refusal
+from jobs.ttl_teardown.lookup import ExtensionRefused, Unreadable
+from jobs.ttl_teardown.rules import parse_ttl
 from jobs.ttl_teardown.snooze_route import respond
 from tests.helpers import ROOT, write_config
 from tests.ttl_teardown.fleet import OWNER, REGION, T0, tags, ttl_config

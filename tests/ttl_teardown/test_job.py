@@ -84,9 +84,13 @@ def test_warned_first_then_deleted_after_the_notice_and_never_what_must_stay(fle
 
 
 def test_warn_only_sends_warnings_and_deletes_nothing(fleet: dict[str, Any]) -> None:
-    run(fleet, T0 + timedelta(days=3), "--apply")
-    result = run(fleet, T0 + timedelta(days=5), "--apply", "--warn-only")
+    first = run(fleet, T0 + timedelta(days=3), "--apply", "--warn-only")  # the hourly run finds doomed expired
+    assert [(a["kind"], a["outcome"]) for a in first["actions"]] == [("warn", "done"), ("notify_violations", "done")]
+    mails = [m for m in outbox(fleet["dir"]) if m["recipients"] == ["dana@example.com"]]
+    assert any(fleet["ids"]["doomed"] in m["body"] and "will be deleted" in m["title"] for m in mails), mails
+    result = run(fleet, T0 + timedelta(days=5), "--apply", "--warn-only")  # its deletion is due, and not done
     assert [a["kind"] for a in result["actions"]] == [] and state(fleet, "doomed") == "running"
+    assert result["summary"]["to_delete"] == 1  # the plan had one: the warn-only run left it out
 
 
 def test_the_guardrail_stops_a_plan_bigger_than_its_limits(fleet: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from kubernetes import client as k8s
 
+from jobs.ttl_teardown.model import Target
 from jobs.ttl_teardown.providers.kubernetes import READERS, Cluster, delete
 from tests.fakes.kubernetes import FakeKubernetes
 from tests.ttl_teardown.fleet import K8S_LABELS
@@ -38,11 +39,12 @@ def test_labels_and_annotations_make_the_tags_and_the_clock_is_the_creation_time
 def test_deleting_is_idempotent(kubernetes_api: FakeKubernetes) -> None:
     kubernetes_api.add("configmaps", {"metadata": {"name": "cfg", "namespace": "pr-9"}})
     c = cluster(kubernetes_api)
-    params = {"name": "pr-9/cfg", "details": {"kind": "configmap", "namespace": "pr-9", "name": "cfg"}}
-    delete(c, params, "run-1")
-    delete(c, params, "run-1")  # already gone: done
+    target = Target("k8s:configmap", None, "pr-9/cfg", {"kind": "configmap", "namespace": "pr-9", "name": "cfg"})
+    delete(c, target, "run-1")
+    delete(c, target, "run-1")  # already gone: done
     assert kubernetes_api.get("configmaps", "pr-9", "cfg") is None
-    delete(c, {"name": "pr-9", "details": {"kind": "namespace", "namespace": "pr-9", "name": "pr-9"}}, "run-1")
+    namespace = {"kind": "namespace", "namespace": "pr-9", "name": "pr-9"}
+    delete(c, Target("k8s:namespace", None, "pr-9", namespace), "run-1")
     assert kubernetes_api.get("namespaces", "", "pr-9") is None
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from jobs.core.errors import ConfigError
-from jobs.ttl_teardown.cost import Pricing, Sizing, avoided, hourly, load_pricing
-from jobs.ttl_teardown.order import ORDER, in_order, rank
+from jobs.ttl_teardown.catalog import ORDER, hourly, rank
+from jobs.ttl_teardown.cost import Pricing, Sizing, avoided, load_pricing
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,12 +20,6 @@ def test_dependents_go_before_what_they_depend_on() -> None:
     assert rank("eks:nodegroup") < rank("eks:cluster")
     assert rank("k8s:deployment") < rank("k8s:namespace") == len(ORDER) - 1
     assert rank("something:new") == len(ORDER)
-
-
-def test_in_order_is_stable_within_a_type() -> None:
-    items = ["sg-1", "i-1", "vol-1", "i-2", "bucket"]
-    types = {0: "ec2:security-group", 1: "ec2:instance", 2: "ec2:volume", 3: "ec2:instance", 4: "s3:bucket"}
-    assert in_order(items, types) == ["i-1", "i-2", "bucket", "vol-1", "sg-1"]
 
 
 def test_the_shipped_price_list_loads() -> None:
@@ -62,11 +56,10 @@ def test_a_bad_price_list_names_the_setting(tmp_path: Path) -> None:
 
 
 def test_every_type_in_the_order_can_be_read_deleted_and_tagged() -> None:
-    from jobs.ttl_teardown.providers.aws_delete import DELETERS
-    from jobs.ttl_teardown.providers.aws_read import READERS
+    from jobs.ttl_teardown.providers.aws.types import TYPES
     from jobs.ttl_teardown.providers.kubernetes import KINDS
-    from jobs.ttl_teardown.providers.taggers import TAGGERS
     from jobs.ttl_teardown.settings import AWS_TYPES, K8S_KINDS
 
-    assert set(AWS_TYPES) == set(READERS) == set(DELETERS) == set(TAGGERS)
+    assert set(AWS_TYPES) == set(TYPES)
+    assert all(callable(f) for s in TYPES.values() for f in (s.reader(), s.reader_one(), s.deleter(), s.tagger()))
     assert {f"k8s:{k}" for k in K8S_KINDS} == {f"k8s:{k}" for k in KINDS} == {t for t in ORDER if t.startswith("k8s:")}

@@ -6,15 +6,19 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from jobs.core.model import Plan
+from jobs.ttl_teardown import plan as planning
 from jobs.ttl_teardown import snooze
 from jobs.ttl_teardown.cost import Sizing, load_pricing
+from jobs.ttl_teardown.job import with_history
 from jobs.ttl_teardown.model import Item
-from jobs.ttl_teardown.plan import Context, build, violation_key
+from jobs.ttl_teardown.plan import Context, violation_key
 from jobs.ttl_teardown.rules import History, Policy, Resource, decide, warning_key
 from tests.ttl_teardown.test_rules import EXPIRES, GOOD, NOW
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = b"snooze-key-for-tests-0123456789"
+PRICING = load_pricing(ROOT / "config" / "pricing.yaml")
 
 
 def item(name: str, kind: str = "ec2:instance", sizing: Sizing | None = None, **tags: str) -> Item:
@@ -27,13 +31,19 @@ def item(name: str, kind: str = "ec2:instance", sizing: Sizing | None = None, **
 def ctx(now=NOW, **kw: object) -> Context:  # type: ignore[no-untyped-def]
     values = {
         "policy": Policy(),
-        "pricing": load_pricing(ROOT / "config" / "pricing.yaml"),
         "horizon_days": 30,
         "quotas": {},
         "now": now,
         **kw,
     }
     return Context(**values)  # type: ignore[arg-type]
+
+
+def build(items: list[Item], histories: dict[str, History], context: Context) -> Plan:
+    """The plan of `items`, each carrying its history and price as collect hands them over."""
+    sent = {rid: h.warnings for rid, h in histories.items()}
+    extended = {rid: h.extension_days for rid, h in histories.items()}
+    return planning.build(with_history(items, sent, extended, PRICING), context)
 
 
 def warned_long_ago(i: Item) -> History:
@@ -61,11 +71,11 @@ def test_one_warning_per_owner_lists_every_resource_with_deadline_cost_and_how_t
         items, {}, ctx(now=EXPIRES - timedelta(hours=40), snooze_key=KEY, snooze_url="https://abc.lambda-url.test")
     )
     warns = [a for a in plan.actions if a.kind == "warn"]
-    assert [(a.resource, len(a.params["entries"]), a.destructive) for a in warns] == [
+    assert [(a.resource, len(a.entries), a.destructive) for a in warns] == [
         ("owner:dana@example.com", 2, False),
         ("owner:sam@example.com", 1, False),
     ]
-    entry = warns[0].params["entries"][0]
+    entry = warns[0].entries[0]
     assert entry["expires_at"] == "2026-11-17T09:00:00Z" and entry["key"] == warning_key("48h", EXPIRES)
     assert entry["extend"].startswith(f"python -m jobs.ttl_teardown extend {items[0].id} --days 7")
     link = entry["snooze"][7]
@@ -95,7 +105,7 @@ def test_violations_are_findings_and_the_owner_is_told_once() -> None:
     assert finding.message == "ttl 90d is over the 30-day maximum" and str(finding.severity) == "warning"
     [notice] = plan.actions
     assert (notice.kind, notice.resource, notice.destructive) == ("notify_violations", "owner:dana@example.com", False)
-    key = notice.params["entries"][0]["key"]
+    key = notice.entries[0]["key"]
     assert key == violation_key(decide(bad.resource, Policy(), History(), NOW))
     assert build([bad], {bad.id: History(warnings={key: NOW})}, ctx()).actions == []
 
@@ -198,7 +208,7 @@ def test_the_owner_warning_names_what_goes_with_each_resource() -> None:
     inst = held(inst, holds=(sg.id,))
     plan = build([inst, vol, sg], {}, ctx(now=EXPIRES - timedelta(hours=40)))
     [warn] = [a for a in plan.actions if a.kind == "warn"]
-    assert {e["name"]: e["related"] for e in warn.params["entries"]} == {
+    assert {e["name"]: e["related"] for e in warn.entries} == {
         "i-1": ["sg-1", "vol-1"],
         "vol-1": ["i-1"],
         "sg-1": ["i-1"],

@@ -1,5 +1,6 @@
-"""Providers: where resources come from and how each type is deleted.
+"""Providers: where resources come from and how each type is read, deleted and tagged.
 
-READERS and DELETERS are tables keyed by resource type ("ec2:instance", ...), loaded
-lazily so a Kubernetes-only run never imports boto3.
+AWS: one module per service under `aws/`, one `aws.types.TYPES` table naming every type's
+functions, order, scope, price, quota and IAM grants. Kubernetes: `kubernetes.KINDS`, the same
+declaration per kind. Loaded lazily, so a Kubernetes-only run never imports boto3.
 """

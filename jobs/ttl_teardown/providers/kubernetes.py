@@ -15,26 +15,59 @@ from typing import Any, Final
 
 from jobs.core.clients.kubernetes import api_call, raw_json
 from jobs.core.model import RunError
+from jobs.core.permissions import KubernetesGrant, Permissions
 from jobs.core.retry import call_with_retry
-from jobs.ttl_teardown.model import Item
+from jobs.ttl_teardown.model import Item, Target
+from jobs.ttl_teardown.quota import Quota
 from jobs.ttl_teardown.rules import Resource
 
 
 @dataclass(frozen=True)
 class KindApi:
+    """One kind, named in full: its API methods, its place in the deletion order, its quota and
+    the RBAC rule each operation needs (list, get for explain, delete, patch for the ttl annotation)."""
+
     api: str  # "core" or "apps"
     list_all: str  # the list method over all namespaces
+    read_one: str  # the read method for one object
     delete: str  # the delete method
+    patch: str  # the patch method (the ttl annotation written back)
+    order: int  # deletion order, after every AWS type: namespaced objects before namespaces
+    quota: Quota | None
+    grants: tuple[KubernetesGrant, ...]
     namespaced: bool = True
+
+    def permissions(self) -> Permissions:
+        return Permissions(kubernetes=self.grants)
+
+
+def _rule(group: str, resource: str) -> tuple[KubernetesGrant, ...]:
+    verbs = ("list", "get", "delete", "patch")
+    return (KubernetesGrant(group, (resource,), verbs, f"read, explain, delete and annotate {resource}"),)
 
 
 KINDS: Final[dict[str, KindApi]] = {
-    "namespace": KindApi("core", "list_namespace", "delete_namespace", namespaced=False),
-    "deployment": KindApi("apps", "list_deployment_for_all_namespaces", "delete_namespaced_deployment"),
-    "statefulset": KindApi("apps", "list_stateful_set_for_all_namespaces", "delete_namespaced_stateful_set"),
-    "service": KindApi("core", "list_service_for_all_namespaces", "delete_namespaced_service"),
-    "configmap": KindApi("core", "list_config_map_for_all_namespaces", "delete_namespaced_config_map"),
-}
+    "namespace": KindApi(
+        "core", "list_namespace", "read_namespace", "delete_namespace", "patch_namespace", 24,
+        Quota("k8s_namespaces"), _rule("", "namespaces"), namespaced=False,
+    ),
+    "deployment": KindApi(
+        "apps", "list_deployment_for_all_namespaces", "read_namespaced_deployment", "delete_namespaced_deployment",
+        "patch_namespaced_deployment", 20, None, _rule("apps", "deployments"),
+    ),
+    "statefulset": KindApi(
+        "apps", "list_stateful_set_for_all_namespaces", "read_namespaced_stateful_set",
+        "delete_namespaced_stateful_set", "patch_namespaced_stateful_set", 21, None, _rule("apps", "statefulsets"),
+    ),
+    "service": KindApi(
+        "core", "list_service_for_all_namespaces", "read_namespaced_service", "delete_namespaced_service",
+        "patch_namespaced_service", 22, None, _rule("", "services"),
+    ),
+    "configmap": KindApi(
+        "core", "list_config_map_for_all_namespaces", "read_namespaced_config_map", "delete_namespaced_config_map",
+        "patch_namespaced_config_map", 23, None, _rule("", "configmaps"),
+    ),
+}  # fmt: skip
 
 
 @dataclass
@@ -110,13 +143,45 @@ def _created(meta: dict[str, Any]) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
-def delete(cluster: Cluster, params: Mapping[str, Any], run_id: str) -> None:
-    details = params["details"]
+def read_one(cluster: Cluster, rid: str) -> Item | None:
+    """One object by its id (`k8s:namespace/<name>`, `k8s:<ns>/<kind>/<name>`): one GET, None when absent."""
+    parts = rid.removeprefix("k8s:").split("/")
+    if len(parts) == 2 and parts[0] == "namespace":
+        kind, namespace, name = "namespace", None, parts[1]
+    elif len(parts) == 3 and parts[1] in KINDS and parts[1] != "namespace":
+        namespace, kind, name = parts
+    else:
+        return None
+    spec = KINDS[kind]
+    method = getattr(cluster.apis[spec.api], spec.read_one)
+    args = [name] if not spec.namespaced else [name, namespace]
+    response = api_call(
+        lambda: method(*args, _preload_content=False, _request_timeout=cluster.timeout),
+        f"read {kind} {name}",
+        missing_ok=True,
+    )
+    if response is None:
+        return None
+    return _item(kind, raw_json(response, f"read {kind} {name}"))
+
+
+def delete(cluster: Cluster, target: Target, run_id: str) -> None:
+    details = target.details
     spec = KINDS[details["kind"]]
     method = getattr(cluster.apis[spec.api], spec.delete)
     args = [details["name"]] if not spec.namespaced else [details["name"], details["namespace"]]
-    what = f"delete {details['kind']} {params['name']}"
+    what = f"delete {details['kind']} {target.name}"
     api_call(lambda: method(*args, _request_timeout=cluster.timeout), what, missing_ok=True)
+
+
+def annotate(cluster: Cluster, item: Item, value: str) -> None:
+    """The ttl written back as an annotation (a label value cannot hold `7d+14d`)."""
+    details = item.details
+    spec = KINDS[details["kind"]]
+    patch = {"metadata": {"annotations": {"ttl": value}}}
+    method = getattr(cluster.apis[spec.api], spec.patch)
+    args = [details["name"], patch] if not spec.namespaced else [details["name"], details["namespace"], patch]
+    api_call(lambda: method(*args), f"annotate {item.name}")
 
 
 READERS: Final[dict[str, Callable[[Cluster], Iterator[Item]]]] = {

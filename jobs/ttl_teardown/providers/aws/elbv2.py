@@ -18,10 +18,19 @@ def _tags(aws: Aws, arns: list[str]) -> dict[str, dict[str, str]]:
     return tagged
 
 
+def _described(aws: Aws, what: str, arns: tuple[str, ...]) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]]]:
+    """Every `what` (LoadBalancer, TargetGroup), or those of `arns`, and their tags."""
+    one = {f"{what}Arns": list(arns)} if arns else {}
+    records = list(aws.pages("elbv2", f"describe_{_snake(what)}s", f"{what}s", **one))
+    return records, _tags(aws, [r[f"{what}Arn"] for r in records if r.get(f"{what}Arn")])
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
 def load_balancers(aws: Aws, arns: tuple[str, ...] = ()) -> Iterator[Item]:
-    one = {"LoadBalancerArns": list(arns)} if arns else {}
-    balancers = list(aws.pages("elbv2", "describe_load_balancers", "LoadBalancers", **one))
-    tags = _tags(aws, [b["LoadBalancerArn"] for b in balancers if b.get("LoadBalancerArn")])
+    balancers, tags = _described(aws, "LoadBalancer", arns)
 
     def balancer(lb: dict[str, Any]) -> Item:
         arn = lb["LoadBalancerArn"]
@@ -41,9 +50,7 @@ def load_balancer(aws: Aws, rid: str) -> Item | None:
 
 def target_groups(aws: Aws, arns: tuple[str, ...] = ()) -> Iterator[Item]:
     """Held by the load balancers forwarding to them (deleting one in use fails: ResourceInUse)."""
-    one = {"TargetGroupArns": list(arns)} if arns else {}
-    groups = list(aws.pages("elbv2", "describe_target_groups", "TargetGroups", **one))
-    tags = _tags(aws, [g["TargetGroupArn"] for g in groups if g.get("TargetGroupArn")])
+    groups, tags = _described(aws, "TargetGroup", arns)
 
     def target_group(group: dict[str, Any]) -> Item:
         arn = group["TargetGroupArn"]

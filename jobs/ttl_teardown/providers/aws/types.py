@@ -89,6 +89,19 @@ def _g(purpose: str, *actions: str) -> tuple[AwsGrant, ...]:
 _EC2_TAG = _g("write an extension back to the ttl tag", "ec2:CreateTags")
 _ELB_TAG = _g("write an extension back to the ttl tag", "elasticloadbalancing:AddTags")
 _EKS_TAG = _g("write an extension back to the ttl tag", "eks:TagResource")
+
+
+def _elb(noun: str, describe: str, delete: str) -> Grants:
+    """Load balancers and target groups: described, their tags in batches, deleted, tagged alike."""
+    reads = (f"elasticloadbalancing:{describe}", "elasticloadbalancing:DescribeTags")
+    return Grants(
+        read=_g(f"list {noun}s and their tags", *reads),
+        read_one=_g(f"read one {noun} and its tags", *reads),
+        delete=_g(f"delete a {noun}", f"elasticloadbalancing:{delete}"),
+        tag=_ELB_TAG,
+    )
+
+
 _SG_READ = ("ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces")
 
 TYPES: Final[dict[str, TypeSpec]] = {
@@ -132,34 +145,12 @@ TYPES: Final[dict[str, TypeSpec]] = {
     "elbv2:load-balancer": TypeSpec(
         "elbv2", "load_balancers", "load_balancer", "delete_load_balancer", "tag", 3, "region", None, None,
         ("elasticloadbalancing", "loadbalancer/"), None,
-        Grants(
-            read=_g(
-                "list load balancers and their tags",
-                "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTags",
-            ),
-            read_one=_g(
-                "read one load balancer and its tags",
-                "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTags",
-            ),
-            delete=_g("delete a load balancer", "elasticloadbalancing:DeleteLoadBalancer"),
-            tag=_ELB_TAG,
-        ),
+        _elb("load balancer", "DescribeLoadBalancers", "DeleteLoadBalancer"),
     ),
     "elbv2:target-group": TypeSpec(
         "elbv2", "target_groups", "target_group", "delete_target_group", "tag", 4, "region", None, None,
         ("elasticloadbalancing", "targetgroup/"), None,
-        Grants(
-            read=_g(
-                "list target groups and their tags",
-                "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTags",
-            ),
-            read_one=_g(
-                "read one target group and its tags",
-                "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTags",
-            ),
-            delete=_g("delete a target group", "elasticloadbalancing:DeleteTargetGroup"),
-            tag=_ELB_TAG,
-        ),
+        _elb("target group", "DescribeTargetGroups", "DeleteTargetGroup"),
     ),
     "s3:bucket": TypeSpec(
         "s3", "buckets", "bucket", "delete_bucket", "tag", 5, "global", "s3", Quota("s3_buckets"), ("s3", ""), None,

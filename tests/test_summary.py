@@ -10,9 +10,8 @@ from hypothesis import strategies as st
 from jobs.core.model import Finding, Severity
 from jobs.core.runner import severity_counts
 from jobs.ttl_teardown.model import Item
-from jobs.ttl_teardown.plan import build
 from jobs.ttl_teardown.rules import Resource
-from tests.ttl_teardown.test_plan import ctx
+from tests.ttl_teardown.test_plan import build, ctx
 from tests.ttl_teardown.test_rules import GOOD, NOW
 
 SEVERITIES = st.sampled_from(list(Severity))

@@ -12,7 +12,7 @@ A ratio is printed only where both select the same instances; otherwise both siz
 The fleet uses a single 7-day ttl and dates relative to the wall clock (c7n's `age` compares
 with the real now), so c7n's filters can express the same policy. c7n lives in its own venv
 (`C7N_VENV`, default .bench/c7n-venv, as `make bench` makes it); without it the c7n sides are
-skipped and say so. `--quick`: 5,000 planned, 200 instances, 20 buckets, 2 rounds.
+skipped and say so. `--quick`: 5,000 planned, 100 instances, 10 buckets, 2 rounds.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from measure import Sample, options, ratio, refuse, show  # noqa: E402
 from ttl_fleet import REGION, Proxy, build_fleet, kind_of, moto_server, timed  # noqa: E402
 
 FULL = {"planned": 100_000, "instances": 5000, "buckets": 500}
-QUICK = {"planned": 5000, "instances": 200, "buckets": 20}
+QUICK = {"planned": 5000, "instances": 100, "buckets": 10}
 C7N_VENV = Path(os.environ.get("C7N_VENV", ROOT / ".bench" / "c7n-venv")).resolve()
 C7N_POLICY = {
     "policies": [

@@ -38,7 +38,8 @@ from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from measure import Sample, options, ratio, show  # noqa: E402
 
-from jobs.demo.tlslab import Issued, PortFarm, issue  # noqa: E402
+from jobs.demo.issuing import Issued, issue  # noqa: E402
+from jobs.demo.tlslab import PortFarm  # noqa: E402
 
 FULL = {"endpoints": 1000, "expired": 64, "openssl": 100, "files": 10_000}
 QUICK = {"endpoints": 40, "expired": 8, "openssl": 10, "files": 500}

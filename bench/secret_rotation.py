@@ -32,8 +32,9 @@ import yaml  # noqa: E402
 from measure import Sample, options, show  # noqa: E402
 
 from jobs.core.registry import JOBS  # noqa: E402
-from jobs.core.runner import RunOptions, run_job  # noqa: E402
-from jobs.core.settings import load_settings  # noqa: E402
+from jobs.core.resolve import load_settings  # noqa: E402
+from jobs.core.runner import run_job  # noqa: E402
+from jobs.core.runtime import RunOptions  # noqa: E402
 from tests.services import Vault, openbao_server  # noqa: E402 - one way to start OpenBao, shared with the tests
 
 FULL, QUICK = {"secrets": 1000, "rotated": 200}, {"secrets": 100, "rotated": 20}

@@ -17,7 +17,7 @@ import yaml
 
 from jobs.core.cli import execute, job_parser
 from jobs.core.registry import JobSpec
-from jobs.core.runner import Runtime
+from jobs.core.runtime import Runtime
 from tests.sample_jobs import SPEC
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,6 +10,7 @@ import pytest
 from jobs.core.context import JobContext
 from jobs.core.job import BaseJob
 from jobs.core.registry import JOBS
+from jobs.core.resolve import job_class, section_model
 from jobs.core.settings import JobSettings, Settings
 from jobs.core.state import StateStore
 
@@ -27,7 +28,7 @@ def _declared_settings(cls: type) -> object:
 @pytest.mark.parametrize("job_id", [j for j, spec in JOBS.items() if spec.available])
 def test_every_job_is_typed_by_the_settings_model_its_registry_entry_loads(job_id: str) -> None:
     spec = JOBS[job_id]
-    assert _declared_settings(spec.load()) is spec.load_settings_class()
+    assert _declared_settings(job_class(spec)) is section_model(spec)
 
 
 def _context(tmp_path: Path, clients: dict[str, object]) -> JobContext:

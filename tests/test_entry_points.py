@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-import signal
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from jobs.core.aws_lambda import JobRunFailed, args_to_argv, handle, handler
-from jobs.core.registry import JOBS
-from jobs.core.scheduler import MISFIRE_GRACE_SECONDS, build_scheduler, cron_trigger, schedule_argv
-from tests.helpers import outbox, run_sample_process, write_config
-from tests.sample_jobs import SAMPLE_JOBS, write_items
+from jobs.core.aws_lambda import JobRunFailed, handle, handler
+from jobs.core.cli import job_parser, request
+from jobs.core.invoke import request_from_options
+from jobs.core.registry import JOBS, Schedule
+from jobs.core.runtime import RunOptions
+from jobs.core.scheduler import MISFIRE_GRACE_SECONDS, build_scheduler, cron_trigger, schedule_request
+from tests.sample_jobs import SAMPLE_JOBS, SPEC, write_items
 
 # what an EventBridge rule with a constant input delivers, and a scheduled event with detail
 CONSTANT_INPUT = {"job": "sample-store", "args": {"apply": True, "now": "2026-11-23T02:00:00Z"}}
@@ -96,6 +96,17 @@ def test_lambda_returns_a_guardrail_trip_so_eventbridge_does_not_retry_it(
             "equal to 0 (got '-1')",
         ),
         ({"job": "sample-store", "args": {"shard": "4/2"}}, {}, "--shard '4/2': need 0 <= i < n"),
+        (
+            {"job": "sample-store", "args": {"dry_run": True, "apply": True}},
+            {},
+            "event args not understood: argument --apply: not allowed with argument --dry-run",
+        ),
+        (
+            {"job": "sample-store", "args": {"fail_on": "fatal"}},
+            {},
+            "event args not understood: argument --fail-on: invalid choice: 'fatal' "
+            "(choose from 'critical', 'warning', 'info')",
+        ),
     ],
 )
 def test_lambda_returns_a_configuration_error_naming_the_culprit_instead_of_raising(
@@ -112,14 +123,27 @@ def test_lambda_returns_a_configuration_error_naming_the_culprit_instead_of_rais
     json.dumps(result)
 
 
-def test_lambda_maps_args_to_the_command_line() -> None:
-    assert args_to_argv({"apply": True, "now": "2026-11-23T00:00:00Z", "dry_run": False, "shard": "0/2"}) == [
-        "--apply",
-        "--now",
-        "2026-11-23T00:00:00Z",
-        "--shard",
-        "0/2",
-    ]
+def cli_request(*argv: str) -> tuple[RunOptions, str | None]:
+    """What the sample job's command line asks for: its run options and settings file."""
+    made = request(SPEC, job_parser(SPEC, SPEC.id).parse_args(argv))
+    return made.options, made.config
+
+
+def test_lambda_args_ask_for_the_run_the_same_command_line_asks_for() -> None:
+    made = request_from_options(SPEC, {"apply": True, "now": "2026-11-23T00:00:00Z", "dry_run": False, "shard": "0/2"})
+    assert (made.options, made.config) == cli_request("--apply", "--now", "2026-11-23T00:00:00Z", "--shard", "0/2")
+    assert made.options.dry_run is False and made.options.shard and made.options.shard.label == "0/2"
+
+
+@pytest.mark.parametrize("false", [False, None])
+def test_a_false_option_is_a_flag_not_given_in_a_schedule_and_an_event_alike(false: object) -> None:
+    schedule = Schedule("* * * * *", {"verbose_mode": false})
+    scheduled = schedule_request(SPEC, schedule, "c.yaml", SAMPLE_JOBS)
+    event = request_from_options(SPEC, {"config": "c.yaml", "verbose_mode": false, "dry_run": false, "apply": false})
+    assert (scheduled.options, scheduled.config) == (event.options, event.config) == cli_request("--config", "c.yaml")
+    assert scheduled.options == RunOptions()
+    weekly = schedule_request(SPEC, Schedule("* * * * *", {"verbose_mode": True}), None)
+    assert (weekly.options, weekly.config) == cli_request("--verbose-mode")
 
 
 def test_the_lambda_shim_exposes_the_handler() -> None:
@@ -144,7 +168,9 @@ def test_scheduler_registers_every_cron_in_utc_with_safe_defaults() -> None:
     now = datetime(2026, 11, 23, 3, 2, tzinfo=UTC)  # a Monday
     assert every_five.trigger.get_next_fire_time(None, now) == datetime(2026, 11, 23, 3, 5, tzinfo=UTC)
     assert weekly.trigger.get_next_fire_time(None, now) == datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
-    assert weekly.args[1] == ["--config", "/etc/secops.yaml", "--verbose-mode"]
+    scheduled = weekly.args[0]
+    assert (scheduled.options, scheduled.config) == cli_request("--config", "/etc/secops.yaml", "--verbose-mode")
+    assert dict(scheduled.options.job_args) == {"verbose_mode": True} and scheduled.config == "/etc/secops.yaml"
     for job in jobs.values():
         assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, MISFIRE_GRACE_SECONDS)
 
@@ -164,23 +190,8 @@ def test_cron_weekdays_mean_what_they_mean_in_cron(cron: str, after: datetime, f
 
 def test_the_shipped_schedules_match_the_registry() -> None:
     assert [s.cron for s in JOBS["secret-rotation"].schedules] == ["0 2 * * 0", "0 3 1 * *"]
-    assert schedule_argv(JOBS["secret-rotation"].schedules[1], None) == ["--force"]
-    assert schedule_argv(JOBS["usage-report"].schedules[1], "c.yaml") == ["--config", "c.yaml", "--period", "weekly"]
+    forced = schedule_request(JOBS["secret-rotation"], JOBS["secret-rotation"].schedules[1], None)
+    assert (forced.options, forced.config) == (RunOptions(job_args={"force": True}), None)
+    weekly = schedule_request(JOBS["usage-report"], JOBS["usage-report"].schedules[1], "c.yaml")
+    assert (weekly.options, weekly.config) == (RunOptions(job_args={"period": "weekly"}), "c.yaml")
     assert [s.cron for s in JOBS["ttl-teardown"].schedules] == ["0 2 * * *", "0 * * * *"]
-
-
-def test_scheduler_process_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    write_items(tmp_path / "store", {"id": "a"})
-    config = write_config(tmp_path / "c.yaml", {"log_level": "info"})
-    proc = run_sample_process(tmp_path / "store", "schedule", config, cwd=tmp_path)
-    deadline = time.monotonic() + 20
-    assert proc.stderr is not None
-    started = ""
-    while time.monotonic() < deadline and "scheduler_started" not in started:
-        started += proc.stderr.readline()
-    assert "scheduler_started" in started
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=20)
-    assert proc.returncode == 0, err
-    assert '"event": "shutting_down"' in err and '"signal": "SIGTERM"' in err
-    assert outbox(tmp_path) == []

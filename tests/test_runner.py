@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from jobs.core.runner import Runtime, Shard
+from jobs.core.runtime import Runtime, Shard
 from jobs.core.state import FindingRow, Run, StateStore
 from tests.helpers import outbox, run_sample, write_config
 from tests.sample_jobs import SPEC, write_items

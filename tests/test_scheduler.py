@@ -3,6 +3,7 @@ next fire times logged, a failed run logged at error and alerted. The real APSch
 
 from __future__ import annotations
 
+import io
 import json
 import queue
 import signal
@@ -16,8 +17,9 @@ from typing import Any
 import pytest
 
 from jobs.core.errors import ConfigError
+from jobs.core.invoke import RunRequest
+from jobs.core.resolve import load_settings
 from jobs.core.scheduler import parse_jobs_option, run_scheduled, select_jobs
-from jobs.core.settings import load_settings
 from tests.helpers import outbox, run_sample_process, write_config
 from tests.sample_jobs import MINUTELY, write_items
 
@@ -100,7 +102,7 @@ def test_a_failed_scheduled_run_is_logged_at_error_and_alerted_through_the_route
 
     settings = load_settings(None, MINUTELY)
     logs.configure()
-    code = run_scheduled(MINUTELY["sample-broken"], [], "* * * * *", settings, MINUTELY)
+    code = run_scheduled(RunRequest(MINUTELY["sample-broken"], jobs=MINUTELY), "* * * * *", settings)
     assert code == 1
     [message] = outbox(tmp_path)
     assert (message["severity"], message["title"]) == ("critical", "sample-broken: scheduled run failed (* * * * *)")
@@ -114,7 +116,8 @@ def test_a_failed_scheduled_run_is_logged_at_error_and_alerted_through_the_route
 def test_a_run_whose_settings_broke_after_start_is_alerted_with_the_settings_from_start(tmp_path: Path) -> None:
     settings = load_settings(None, MINUTELY)
     broken = write_config(tmp_path / "later.yaml", {"sample_store": {"max_actoins": 1}})
-    assert run_scheduled(MINUTELY["sample-store"], ["--config", broken], "* * * * *", settings, MINUTELY) == 2
+    request = RunRequest(MINUTELY["sample-store"], config=broken, jobs=MINUTELY)
+    assert run_scheduled(request, "* * * * *", settings) == 2
     [message] = outbox(tmp_path)
     assert "sample_store.max_actoins: Extra inputs are not permitted" in message["body"]
 
@@ -168,3 +171,49 @@ def test_the_scheduler_process_logs_next_fire_times_runs_the_selected_jobs_and_a
     alerts = [m for m in outbox(tmp_path) if m["title"].startswith("sample-broken: scheduled run failed")]
     assert len(alerts) == 1 and alerts[0]["severity"] == "critical"
     assert code == 0
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(150)
+def test_sigterm_lets_the_running_job_finish_and_record_its_run_then_exits_0(tmp_path: Path) -> None:
+    from jobs.core.cli import main
+
+    store = tmp_path / "store"
+    write_items(store, {"id": "old", "expires_at": "2026-01-01T00:00:00+00:00"}, *[{"id": f"k{i}"} for i in range(9)])
+    (store / "_hold").write_text("5")  # collect takes 5 s: the run is under way when SIGTERM comes
+    config = write_config(tmp_path / "c.yaml", {"log_level": "info", "state_db_url": f"sqlite:///{tmp_path / 's.db'}"})
+    proc = run_sample_process(store, "schedule", config, "--jobs", "sample-store", "--minutely", cwd=tmp_path)
+    assert proc.stderr is not None
+    stream, events = lines_of(proc.stderr), []
+    deadline = time.monotonic() + 100  # the first fire is at the next minute
+    while time.monotonic() < deadline and "run_started" not in [e["event"] for e in events]:
+        try:
+            line = stream.get(timeout=1)
+        except queue.Empty:
+            continue
+        if line.startswith("{"):
+            events.append(json.loads(line))
+    seen = [e["event"] for e in events]
+    assert "run_started" in seen and "scheduled_run_done" not in seen  # the guard: a job is running
+    proc.send_signal(signal.SIGTERM)
+    code = proc.wait(timeout=30)
+    while True:  # the rest of stderr, through the same reader (communicate() would race it)
+        try:
+            line = stream.get(timeout=2)
+        except queue.Empty:
+            break
+        events += [json.loads(line)] if line.startswith("{") else []
+    seen = [e["event"] for e in events]
+    assert code == 0
+    [stop] = [e for e in events if e["event"] == "shutting_down"]
+    assert stop["fields"]["signal"] == "SIGTERM"
+    assert seen.index("shutting_down") < seen.index("scheduled_run_done")  # finished after the signal
+    [done] = [e for e in events if e["event"] == "scheduled_run_done"]
+    assert (done["fields"]["job"], done["fields"]["exit_code"]) == ("sample-store", 0)
+    out = io.StringIO()
+    assert main(["audit", "--json", "--config", config], out) == 0
+    assert [(a["job"], a["resource"], a["outcome"]) for a in json.loads(out.getvalue())] == [
+        ("sample-store", "store:old", "done")
+    ]
+    assert not (store / "old.json").exists()  # the run acted to the end
+    assert outbox(tmp_path) == []

@@ -11,7 +11,7 @@ import pytest
 
 from jobs.core import logs, redact
 from jobs.core.errors import ConfigError
-from jobs.core.settings import load_settings
+from jobs.core.resolve import load_settings
 from tests import services
 from tests.fakes.base import Response
 from tests.fakes.slack import FakeSlack

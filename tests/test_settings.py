@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jobs.core.errors import ConfigError
-from jobs.core.settings import load_settings
+from jobs.core.resolve import load_settings
 from tests.helpers import ROOT, run_sample, write_config
 from tests.sample_jobs import SAMPLE_JOBS, write_items
 
@@ -142,7 +142,7 @@ def test_a_bad_setting_exits_2_with_the_key_named_and_nothing_done(tmp_path: Pat
 
 
 def test_now_without_a_timezone_is_a_usage_error(tmp_path: Path) -> None:
-    from jobs.core.cli import UsageError
+    from jobs.core.errors import UsageError
 
     with pytest.raises(UsageError, match=r"argument --now: '2026-11-23T06:00:00' has no timezone \(add Z"):
         run_sample(tmp_path, "--now", "2026-11-23T06:00:00")
@@ -258,9 +258,10 @@ def test_known_variables_in_any_case_are_never_warned_about_and_anything_else_al
     known: str, flips: list[bool], suffix: str
 ) -> None:
     from jobs.core.environment import unknown_variables
+    from jobs.core.resolve import sections
     from jobs.core.settings import ENV_PREFIX, settings_model
 
-    model = settings_model(SAMPLE_JOBS)
+    model = settings_model(sections(SAMPLE_JOBS))
     spelt = recased(known, flips)
     other = "SECOPS_" + suffix
     found = unknown_variables({spelt: "1", other: "1", "PATH": "/bin"}, model, ENV_PREFIX)

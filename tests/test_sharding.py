@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jobs.core.runner import Shard
+from jobs.core.runtime import Shard
 from tests.helpers import run_sample
 from tests.sample_jobs import write_items
 from tests.sharding import assert_shards_partition

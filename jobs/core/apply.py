@@ -11,7 +11,7 @@ import random
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jobs.core import redact
 from jobs.core.errors import EndpointDown, PermanentError, RetryLater, StateUnavailable, TransientError
@@ -20,10 +20,8 @@ from jobs.core.job import BaseJob
 from jobs.core.logs import Progress
 from jobs.core.model import Action, Outcome, OutcomeKind
 from jobs.core.retry import call_with_retry
+from jobs.core.runtime import Runtime
 from jobs.core.settings import JobSettings
-
-if TYPE_CHECKING:
-    from jobs.core.runner import Runtime
 
 log = logging.getLogger("secops.runner")
 

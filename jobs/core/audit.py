@@ -75,7 +75,7 @@ def failed(command: str, exc: ConfigError | StateUnavailable) -> int:
 
 
 def main(job: str | None, since: datetime | None, as_json: bool, config: str | None, stdout: TextIO) -> int:
-    from jobs.core.settings import load_settings
+    from jobs.core.resolve import load_settings
 
     try:
         settings = load_settings(config)

@@ -10,19 +10,21 @@ tripped `fail_on` (4) raises JobRunFailed with the errors' text, so Lambda repor
 and EventBridge retries or dead-letters it. What cannot succeed on a retry returns a result
 instead: a bad event or bad settings (exit 2, nothing done) and a guardrail trip (3, nothing
 done). Every result carries its `exit_code`.
+
+An entry point: the event's args become a RunRequest (invoke.request_from_options, as a
+schedule's do) for invoke.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from jobs.core import logs, redact
-from jobs.core.cli import UsageError, job_parser, start
-from jobs.core.errors import ConfigError
+from jobs.core.errors import ConfigError, UsageError
+from jobs.core.invoke import RunRequest, invoke, request_from_options
 from jobs.core.model import iso
 from jobs.core.registry import JOBS, JobSpec, load_attr
 from jobs.core.report import failure_summary, render_text
@@ -56,17 +58,6 @@ def event_request(event: Mapping[str, Any], jobs: Mapping[str, JobSpec] = JOBS) 
     return str(job), args
 
 
-def args_to_argv(args: Mapping[str, Any]) -> list[str]:
-    argv: list[str] = []
-    for name, value in args.items():
-        flag = "--" + str(name).replace("_", "-")
-        if value is True:
-            argv.append(flag)
-        elif value not in (False, None):
-            argv += [flag, str(value)]
-    return argv
-
-
 #: Lambda function URL routes (a URL request has `rawPath` and `requestContext.http`)
 ROUTES: Final[dict[str, str]] = {"/snooze": "jobs.ttl_teardown.snooze_route:respond"}
 
@@ -84,26 +75,23 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
 def handle(event: Mapping[str, Any], jobs: Mapping[str, JobSpec]) -> dict[str, Any]:
     try:
         job_id, args = event_request(event, jobs)
-        spec = jobs[job_id]
-        parsed = _parse(spec, args)
-        result = start(spec, parsed)
+        code, result = invoke(_request(jobs[job_id], args))
     except ConfigError as exc:
         return refused(_named_job(event), exc.problems)
     print(redact.scrub(render_text(result)))  # the function's log, as a terminal would show it
     body: dict[str, Any] = {**redact.scrub_data(result.to_json()), "exit_code": result.exit_code}
-    log.info("lambda_run_done", extra={"fields": {"job": job_id, "exit_code": result.exit_code}})
-    if result.exit_code not in RETURNED:
-        raise JobRunFailed(job_id, result.exit_code, body, redact.scrub(failure_summary(result)))
+    log.info("lambda_run_done", extra={"fields": {"job": job_id, "exit_code": code}})
+    if code not in RETURNED:
+        raise JobRunFailed(job_id, code, body, redact.scrub(failure_summary(result)))
     return body
 
 
-def _parse(spec: JobSpec, args: Mapping[str, Any]) -> argparse.Namespace:
+def _request(spec: JobSpec, args: Mapping[str, Any]) -> RunRequest:
+    """The run the event's args ask for (the settings hold the sections of this build's jobs)."""
     try:
-        parsed = job_parser(spec, spec.id).parse_args(args_to_argv(args))
+        return request_from_options(spec, args)
     except UsageError as exc:
         raise ConfigError(f"event args not understood: {exc.detail}") from None
-    parsed.json = False
-    return parsed
 
 
 def _named_job(event: Mapping[str, Any]) -> str:

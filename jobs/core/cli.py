@@ -1,7 +1,9 @@
 """`python -m jobs list|run|schedule|demo|audit|db` and `python -m jobs.<module>`.
 
-Parsing needs only the registry; settings, state and job code load after it, so
-`--help` and `list` stay fast (bench/startup.py).
+An entry point: argv becomes a RunRequest for invoke.py. Parsing needs only the registry;
+settings, state and job code load after it, so `--help` and `list` stay fast
+(bench/startup.py). The other entry points (`schedule`, `demo`) are named in COMMANDS and
+loaded only when asked for: none of the entry points imports another.
 """
 
 from __future__ import annotations
@@ -9,25 +11,24 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TextIO
 
-from jobs.core.registry import JOBS, JobSpec
+from jobs.core.errors import UsageError
+from jobs.core.registry import JOBS, JobSpec, load_attr
 
 if TYPE_CHECKING:
+    from jobs.core.invoke import RunRequest
     from jobs.core.model import RunResult
-    from jobs.core.runner import Runtime
+    from jobs.core.runtime import Runtime
 
-SEVERITY_CHOICES = ("critical", "warning", "info")
-
-
-class UsageError(Exception):
-    """A command line (or a Lambda event's args) argparse refused: one line naming the option."""
-
-    def __init__(self, prog: str, detail: str) -> None:
-        self.detail = detail  # argparse's own words, e.g. "argument --now: 'x' is not an ISO 8601 instant"
-        super().__init__(f"{prog}: {detail} (see --help)")
+SEVERITY_CHOICES: Final = ("critical", "warning", "info")
+#: subcommands that are entry points of their own, each called with the parsed arguments
+COMMANDS: Final[dict[str, str]] = {
+    "schedule": "jobs.core.scheduler:command",
+    "demo": "jobs.demo:command",
+}
 
 
 class Parser(argparse.ArgumentParser):
@@ -57,13 +58,13 @@ class _Version(argparse.Action):
 
 
 def parse_now(text: str) -> datetime:
+    """`--now` and `audit --since` as argparse types: the message says why, naming the value."""
+    from jobs.core.model import parse_instant
+
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 instant") from None
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no timezone (add Z or +00:00)")
-    return moment
+        return parse_instant(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_run_options(parser: argparse.ArgumentParser, spec: JobSpec) -> None:
@@ -103,31 +104,21 @@ def parsed(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
         return 2
 
 
-def start(
-    spec: JobSpec, args: argparse.Namespace, runtime: Runtime | None = None, jobs: Mapping[str, JobSpec] = JOBS
-) -> RunResult:
-    """Settings, options, one run: the one path for CLI, Lambda and scheduler. ConfigError
-    (exit 2, nothing done) when the settings or options are bad; each entry point reports it
-    its own way (a line on stderr, a Lambda result, an alert). `jobs` is the table whose
-    sections the settings file may hold (the scheduler's, which validated it at start)."""
-    from jobs.core import logs
-    from jobs.core.errors import ConfigError
+def request(spec: JobSpec, args: argparse.Namespace) -> RunRequest:
+    """The run a parsed command line asks for; ConfigError for a bad --shard."""
+    from jobs.core.invoke import RunRequest
     from jobs.core.model import Severity
-    from jobs.core.runner import RunOptions, Shard, run_job
-    from jobs.core.settings import load_settings
+    from jobs.core.runtime import RunOptions, Shard
 
-    if not spec.available:
-        raise ConfigError(f"job {spec.id} is not available in this build")
-    settings = load_settings(args.config, {**jobs, spec.id: spec})
-    logs.configure(settings.log_level)
+    values = {o.name: getattr(args, f"opt_{o.name}", None) for o in spec.options}
     options = RunOptions(
         dry_run=args.dry_run,
         now=args.now,
         fail_on=Severity(args.fail_on) if args.fail_on else None,
         shard=Shard.parse(args.shard) if args.shard else None,
-        job_args=_job_args(spec, args),
+        job_args={k: v for k, v in values.items() if v not in (None, False)},
     )
-    return run_job(spec, settings, options, runtime)
+    return RunRequest(spec, options, args.config)
 
 
 def execute(
@@ -137,27 +128,16 @@ def execute(
     stdout: TextIO | None = None,
 ) -> tuple[int, RunResult | None]:
     """Run one job from parsed options and print what happened (--json: the result)."""
-    from jobs.core import redact
     from jobs.core.errors import ConfigError
-    from jobs.core.report import render_text
+    from jobs.core.invoke import invoke
+    from jobs.core.report import write_refusal, write_result
 
-    stdout = stdout or sys.stdout
     try:
-        result = start(spec, args, runtime)
+        code, result = invoke(request(spec, args), runtime)
     except ConfigError as exc:
-        for problem in exc.problems:
-            print(f"{spec.id}: configuration error: {redact.scrub(problem)}", file=sys.stderr)
-        return 2, None
-    if args.json:  # one line, C-encoded: a result with 10,000 findings prints in milliseconds
-        stdout.write(redact.scrub(json.dumps(result.to_json())) + "\n")
-    else:
-        print(redact.scrub(render_text(result)), file=stdout)
-    return result.exit_code, result
-
-
-def _job_args(spec: JobSpec, args: argparse.Namespace) -> dict[str, Any]:
-    values = {o.name: getattr(args, f"opt_{o.name}", None) for o in spec.options}
-    return {k: v for k, v in values.items() if v not in (None, False)}
+        return write_refusal(spec.id, exc), None
+    write_result(result, stdout or sys.stdout, args.json)
+    return code, result
 
 
 def job_main(job_id: str, argv: Sequence[str] | None = None) -> int:
@@ -177,9 +157,8 @@ def _list(as_json: bool, stdout: TextIO) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
-    """Entry of `python -m jobs` and the `secops-jobs` console script."""
-    stdout = stdout or sys.stdout
+def main_parser() -> argparse.ArgumentParser:
+    """`python -m jobs` and its subcommands."""
     parser = Parser(prog="python -m jobs", description="secops-jobs: scheduled security jobs")
     parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -205,26 +184,27 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
     db = sub.add_parser("db", help="state database schema")
     db.add_argument("action", choices=("upgrade", "status"))
     db.add_argument("--config", metavar="PATH")
-    args = parsed(parser, argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
+    """Entry of `python -m jobs` and the `secops-jobs` console script."""
+    stdout = stdout or sys.stdout
+    args = parsed(main_parser(), argv)
     if isinstance(args, int):
         return args
     if args.command == "list":
         return _list(args.json, stdout)
     if args.command == "run":
         return execute(JOBS[args.job], args, stdout=stdout)[0]
-    if args.command == "schedule":
-        from jobs.core.scheduler import parse_jobs_option, serve
-
-        return serve(args.config, only=parse_jobs_option(args.jobs))
+    if args.command in COMMANDS:
+        command: int = load_attr(COMMANDS[args.command])(args, stdout)
+        return command
     if args.command == "settings-reference":
         from jobs.core.settings_doc import reference
 
         stdout.write(reference())
         return 0
-    if args.command == "demo":
-        from jobs.demo import run_demo
-
-        return run_demo(args.output, stdout)
     if args.command == "audit":
         from jobs.core.audit import main as audit_main
 
@@ -237,7 +217,7 @@ def _db(action: str, config: str | None, stdout: TextIO) -> int:
 
     from jobs.core.audit import failed
     from jobs.core.errors import ConfigError, StateUnavailable
-    from jobs.core.settings import load_settings
+    from jobs.core.resolve import load_settings
     from jobs.core.state import SCHEMA_VERSION, StateStore
 
     try:

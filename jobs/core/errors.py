@@ -18,6 +18,16 @@ class ConfigError(SecopsError):
         super().__init__("; ".join(self.problems))
 
 
+class UsageError(ConfigError):
+    """A command line, a schedule's or a Lambda event's options that the command line refuses:
+    exit 2, one line naming the option (`detail` is argparse's own wording, e.g. "argument
+    --now: 'x' is not an ISO 8601 instant"), nothing done."""
+
+    def __init__(self, prog: str, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"{prog}: {detail} (see --help)")
+
+
 class TransientError(SecopsError):
     """Worth retrying with backoff (timeouts, throttling, 5xx)."""
 
@@ -52,3 +62,8 @@ class EndpointDown(TransientError):
 class StateUnavailable(SecopsError):
     """The state DB could not be read or written within its retry budget. Nothing may be done
     that would go unrecorded, so the action (or the run) that needed it stops."""
+
+
+class DemoUnavailable(SecopsError):
+    """What one job's demo needs is not installed; the message says what to install. No exit
+    code of its own: `python -m jobs demo` prints it, skips that job and goes on (exit 0)."""

@@ -205,6 +205,18 @@ def iso(moment: datetime) -> str:
     return utc.isoformat(timespec="seconds")[:19] + "Z"
 
 
+def parse_instant(text: str) -> datetime:
+    """The contract's `--now`: ISO 8601 with a timezone (`Z` allowed). ValueError saying why
+    (the command line, a schedule and a Lambda event all word it this way)."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO 8601 instant") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} has no timezone (add Z or +00:00)")
+    return moment
+
+
 def owner_actions(kind: str, by_owner: Mapping[str, Sequence[Mapping[str, Any]]], noun: str, what: str) -> list[Action]:
     """One message per owner listing their entries (each with an `id`): owners read one mail,
     not one per resource. Not destructive: the guardrails do not count it."""

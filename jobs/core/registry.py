@@ -1,4 +1,9 @@
-"""JOBS: the one table of jobs. Importing it costs nothing; job code loads lazily."""
+"""JOBS: the one table of jobs. Importing it costs nothing; job code loads lazily.
+
+Pure data: it imports nothing of the core, so everything may read it (the CLI's parser, the
+settings, the scheduler, the listing). The classes its strings name are resolved, and
+checked, by `jobs.core.resolve`, which sits above the job and settings layers.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,7 @@ import importlib
 import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
-
-if TYPE_CHECKING:
-    from jobs.core.job import BaseJob
-    from jobs.core.settings import JobSettings
+from typing import Any, Final
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class JobSpec:
     destructive: bool = False
     options: tuple[JobOption, ...] = ()
     class_path: str = ""  # "package.module:Class"; defaults from the id
-    settings_class: str = ""  # the job's settings section model; default: JobSettings
+    settings_class: str = ""  # "package.module:Model", the job's settings section; default: JobSettings
     #: options whose runs yield the run lock to a full run (locking.py): a lesser mode of the job
     yielding_options: tuple[str, ...] = ()
 
@@ -70,21 +71,9 @@ class JobSpec:
         except ModuleNotFoundError:
             return False
 
-    def load(self) -> type[BaseJob[Any, JobSettings]]:
-        cls: type[BaseJob[Any, JobSettings]] = load_attr(self.target)
-        return cls
-
-    def load_settings_class(self) -> type[JobSettings]:
-        if not self.settings_class or not self.available:
-            from jobs.core.settings import JobSettings
-
-            return JobSettings
-        cls: type[JobSettings] = load_attr(self.settings_class)
-        return cls
-
 
 def load_attr(target: str) -> Any:
-    """`"package.module:Name"` → the object; how every table here loads lazily."""
+    """`"package.module:Name"` → the object; how every table loads lazily."""
     module_name, _, attr = target.partition(":")
     return getattr(importlib.import_module(module_name), attr)
 

@@ -1,4 +1,5 @@
-"""The human rendering of a run result (stdout without --json).
+"""The human rendering of a run result (stdout without --json), and how a terminal entry point
+(the CLI, the demo) writes a result or a refusal.
 
 Every line about an action is worded from its outcome, never from the plan: a dry run
 says "would delete", a guardrail stop "not deleted: guardrail", a failure "deletion
@@ -8,11 +9,15 @@ the text report share `outcome_counts`, so no output claims what did not happen.
 
 from __future__ import annotations
 
+import json
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TextIO
 
+from jobs.core import redact
+from jobs.core.errors import ConfigError
 from jobs.core.model import Outcome, OutcomeKind, RunResult, RunStatus, Severity
 
 _ORDER = {s: -s.rank for s in Severity}
@@ -131,3 +136,19 @@ def failure_summary(result: RunResult, limit: int = 2000) -> str:
         parts = ["a finding is at or above fail_on"]
     text = "; ".join(parts)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def write_result(result: RunResult, stdout: TextIO, as_json: bool = False) -> None:
+    """A run as a terminal shows it: the text report, or with --json the result on one line,
+    C-encoded (a result with 10,000 findings prints in milliseconds). Secrets scrubbed."""
+    if as_json:
+        stdout.write(redact.scrub(json.dumps(result.to_json())) + "\n")
+    else:
+        print(redact.scrub(render_text(result)), file=stdout)
+
+
+def write_refusal(job_id: str, exc: ConfigError) -> int:
+    """A run that never started: one line per problem on stderr, each naming the key. Exit 2."""
+    for problem in exc.problems:
+        print(f"{job_id}: configuration error: {redact.scrub(problem)}", file=sys.stderr)
+    return 2

@@ -1,23 +1,21 @@
 """The runner: clock, the one dry-run branch, guardrails, isolation, history, metrics, alerts.
 
-The run record and metrics are record.py's, the lock locking.py's, the audit intents.py's.
+The run record and metrics are record.py's, the lock locking.py's, the audit intents.py's,
+acting apply.py's, the options and seams runtime.py's.
 
-Every entry point (CLI, Lambda, scheduler) ends here, so every job behaves the same way.
+Every entry point (CLI, Lambda, scheduler, demo) ends here through invoke.py, so every job
+behaves the same way.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-import getpass
-import hashlib
 import logging
-import os
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from jobs.core import redact
@@ -30,62 +28,26 @@ from jobs.core.job import BaseJob
 from jobs.core.locking import lock_mode, take_lock
 from jobs.core.logs import log_context
 from jobs.core.metrics import RunMetrics
-from jobs.core.model import Action, Finding, Outcome, OutcomeKind, Plan, RunError, RunResult, RunStatus, Severity
-from jobs.core.record import RunBooks, exit_code
+from jobs.core.model import (
+    Action,
+    Finding,
+    Inventory,
+    Outcome,
+    OutcomeKind,
+    Plan,
+    RunError,
+    RunResult,
+    RunStatus,
+    Severity,
+)
+from jobs.core.record import RunBooks
 from jobs.core.registry import JobSpec
-from jobs.core.retry import RetryPolicy
+from jobs.core.resolve import job_class
+from jobs.core.runtime import ACTOR, RunOptions, Runtime
 from jobs.core.settings import JobSettings, Settings
 from jobs.core.state import StateStore, new_run_id
 
-__all__ = ["ACTOR", "RunOptions", "Runtime", "Shard", "exit_code", "gc_paused", "run_job"]
-
 log = logging.getLogger("secops.runner")
-
-
-@dataclass(frozen=True)
-class Shard:
-    index: int
-    count: int
-
-    @classmethod
-    def parse(cls, text: str) -> Shard:
-        index, sep, count = text.partition("/")
-        try:
-            shard = cls(int(index), int(count))
-        except ValueError:
-            raise ConfigError(f"--shard {text!r}: expected i/n, e.g. 0/4") from None
-        if not sep or shard.count < 1 or not 0 <= shard.index < shard.count:
-            raise ConfigError(f"--shard {text!r}: need 0 <= i < n")
-        return shard
-
-    @property
-    def label(self) -> str:
-        return f"{self.index}/{self.count}"
-
-    def owns(self, key: str) -> bool:
-        """Stable across processes and Python versions (unlike hash()). Any str is a key, even
-        one with lone surrogates (a file name that is not UTF-8): UTF-8 text hashes as before."""
-        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()
-        return int.from_bytes(digest[:8], "big") % self.count == self.index
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    dry_run: bool | None = None  # None: the job's settings decide
-    now: datetime | None = None
-    fail_on: Severity | None = None
-    shard: Shard | None = None
-    job_args: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Runtime:
-    """Seams for tests and the scheduler: clocks, sleeping and pre-built clients."""
-
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    sleep: Callable[[float], None] = time.sleep
-    clients: dict[str, object] = field(default_factory=dict)
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 @contextlib.contextmanager
@@ -148,7 +110,7 @@ def _locked(
         ctx = JobContext(settings, job_cfg, state, result.run_id, result.dry_run, args, rt.clients, owns)
         clock = lambda: result.started_at + books.elapsed()  # noqa: E731 - the run's clock, --now based
         audit = AuditLog(state, spec.id, result.run_id, ACTOR, clock)
-        _execute(spec, ctx, job_cfg, options, rt, books.metrics, audit, result)
+        _execute(spec, ctx, rt, books.metrics, audit, result)
     finally:
         try:
             state.release_lock(spec.id, result.shard, result.run_id)
@@ -156,54 +118,74 @@ def _locked(
             log.error("lock_not_released", extra={"fields": {"error": str(exc)}})
 
 
+@dataclass(frozen=True)
+class _Planned:
+    job: BaseJob[Any, JobSettings]
+    inventory: Inventory[Any]
+    plan: Plan
+
+
 def _execute(
-    spec: JobSpec,
-    ctx: JobContext,
-    job_cfg: JobSettings,
-    options: RunOptions,
-    rt: Runtime,
-    metrics: RunMetrics,
-    audit: AuditLog,
-    result: RunResult,
+    spec: JobSpec, ctx: JobContext, rt: Runtime, metrics: RunMetrics, audit: AuditLog, result: RunResult
 ) -> None:
+    """One run inside its lock: the plan, the guardrail, then the one dry-run branch."""
     now, shard = result.started_at, result.shard
     log.info("run_started", extra={"fields": {"dry_run": ctx.dry_run, "now": now.isoformat(), "shard": shard}})
+    planned = _planned(spec, ctx, audit, result)
+    if planned is None or not _guarded(spec, ctx, planned, rt, audit, result):
+        return
+    job, plan = planned.job, planned.plan
+    if ctx.dry_run:
+        result.outcomes = [Outcome(a, OutcomeKind.PLANNED) for a in plan.actions]
+        audit.record(result.outcomes)
+    else:
+        _act(job, plan, rt, audit, result, resolve_missing=not planned.inventory.errors)
+    job.record_metrics(metrics.registry, plan, result.outcomes)
+    result.status = _status(result)
+
+
+def _planned(spec: JobSpec, ctx: JobContext, audit: AuditLog, result: RunResult) -> _Planned | None:
+    """The job built, actions an earlier run left open settled, the inventory read and the plan
+    made, all written into `result`; None when one of them crashed (the run's failure)."""
     try:
-        job = spec.load()(ctx)
+        job = job_class(spec)(ctx)
         reconciled = 0 if ctx.dry_run else reconcile(job, audit, result)
         inventory = job.collect()
         items = inventory.items  # already this shard's: collect decided with ctx.owns (JobContext)
         with gc_paused():
-            plan = job.plan(items, now)
+            plan = job.plan(items, result.started_at)
     except (ConfigError, StateUnavailable):
         raise
     except Exception as exc:  # a crash of collect/plan is the run's failure, recorded, never a traceback dump
         log.exception("run_crashed")
         result.errors.append(RunError("job", redact.scrub(f"{type(exc).__name__}: {exc}")))
         result.status = RunStatus.FAILURE
-        return
+        return None
     result.errors.extend(inventory.errors + plan.errors)
     result.findings = plan.findings
     result.summary = _summary(len(items), plan)
     if reconciled:
         result.summary["reconciled"] = reconciled
+    return _Planned(job, inventory, plan)
+
+
+def _guarded(
+    spec: JobSpec, ctx: JobContext, planned: _Planned, rt: Runtime, audit: AuditLog, result: RunResult
+) -> bool:
+    """Whether the plan is within the guardrail. When it is not, nothing is done: every action
+    is recorded skipped, the run fails (exit 3) and, unless it was a dry run, alerts."""
+    actions = planned.plan.actions
     try:
-        _guard(spec, job_cfg, plan.actions, len(items))
+        _guard(spec, ctx.job_settings, actions, len(planned.inventory.items))
     except GuardrailTripped as exc:
         result.errors.append(RunError("guardrail", str(exc)))
-        result.outcomes = [Outcome(a, OutcomeKind.SKIPPED, reason="guardrail: nothing done") for a in plan.actions]
+        result.outcomes = [Outcome(a, OutcomeKind.SKIPPED, reason="guardrail: nothing done") for a in actions]
         result.status = RunStatus.FAILURE
         audit.record(result.outcomes)
         if not ctx.dry_run:
             alert_guardrail(spec.id, ctx.settings, result, str(exc), rt.sleep)
-        return
-    if ctx.dry_run:
-        result.outcomes = [Outcome(a, OutcomeKind.PLANNED) for a in plan.actions]
-        audit.record(result.outcomes)
-    else:
-        _act(job, plan, rt, audit, result, resolve_missing=not inventory.errors)
-    job.record_metrics(metrics.registry, plan, result.outcomes)
-    result.status = _status(result)
+        return False
+    return True
 
 
 def _act(
@@ -235,10 +217,6 @@ def _guard(spec: JobSpec, cfg: JobSettings, actions: Sequence[Action], inventory
             f"{count} actions are {percent:.0f}% of {inventory_size} resources, "
             f"max_actions_percent is {cfg.max_actions_percent:g}: nothing done"
         )
-
-
-#: who acted: the scheduler, a Lambda, or the person at the terminal
-ACTOR = os.environ.get("SECOPS_ACTOR") or os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or getpass.getuser()
 
 
 def _empty(

@@ -7,10 +7,14 @@ misfires, at most one instance per job, a misfire grace period, and a clean shut
 SIGTERM (running jobs finish and release their locks). A scheduled run that fails is logged
 at error and routed as an alert with the settings validated at start, so a settings file
 broken after start-up is still reported.
+
+An entry point: each Schedule becomes a RunRequest (invoke.request_from_options, as a Lambda
+event's args do) once, at start, and each fire invokes it.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import re
 import signal
@@ -19,6 +23,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from types import FrameType
+from typing import TextIO
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -26,41 +31,36 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.exc import SQLAlchemyError
 
 from jobs.core import logs, redact
-from jobs.core.cli import UsageError, job_parser, start
 from jobs.core.errors import ConfigError, StateUnavailable
+from jobs.core.invoke import RunRequest, invoke, request_from_options
 from jobs.core.model import iso
 from jobs.core.registry import JOBS, JobSpec, Schedule
 from jobs.core.report import failure_summary, render_text
-from jobs.core.settings import Settings, load_settings
+from jobs.core.resolve import load_settings
+from jobs.core.settings import Settings
 from notifications.message import Message
 
 log = logging.getLogger("secops.scheduler")
 MISFIRE_GRACE_SECONDS = 3600
 
 
-def schedule_argv(schedule: Schedule, config: str | None) -> list[str]:
-    """The command-line options one scheduled run uses (so it behaves as a manual run)."""
-    argv = ["--config", config] if config else []
-    for name, value in schedule.args.items():
-        flag = "--" + name.replace("_", "-")
-        argv += [flag] if value is True else [flag, str(value)]
-    return argv
+def schedule_request(
+    spec: JobSpec, schedule: Schedule, config: str | None, jobs: Mapping[str, JobSpec] = JOBS
+) -> RunRequest:
+    """The run one schedule asks for, as a manual run with the same options would; the
+    settings sections are those of `jobs` (the table validated at start). UsageError for
+    options the command line would refuse."""
+    return request_from_options(spec, {"config": config, **schedule.args}, jobs)
 
 
-def run_scheduled(
-    spec: JobSpec,
-    argv: list[str],
-    name: str = "",
-    alerts: Settings | None = None,
-    jobs: Mapping[str, JobSpec] = JOBS,
-) -> int:
-    """One fire of one schedule, with the settings sections of `jobs` (the table validated at
-    start). Never raises into APScheduler: a failure is logged at error and, when `alerts`
-    (the settings validated at start) is given, routed as an alert."""
+def run_scheduled(request: RunRequest, name: str = "", alerts: Settings | None = None) -> int:
+    """One fire of one schedule. Never raises into APScheduler: a failure is logged at error
+    and, when `alerts` (the settings validated at start) is given, routed as an alert."""
+    spec = request.spec
     try:
-        result = start(spec, job_parser(spec, spec.module).parse_args(argv), jobs=jobs)
-    except (ConfigError, UsageError) as exc:
-        code, status, why = 2, "failure", "; ".join(getattr(exc, "problems", None) or [str(exc)])
+        _, result = invoke(request)
+    except ConfigError as exc:
+        code, status, why = 2, "failure", "; ".join(exc.problems)
     except Exception as exc:  # a crash outside the runner's isolation: reported, and the next fire still runs
         log.exception("scheduled_run_crashed", extra={"fields": {"job": spec.id}})
         code, status, why = 1, "failure", f"{type(exc).__name__}: {exc}"
@@ -151,7 +151,8 @@ def build_scheduler(
     alerts: Settings | None = None,
     table: Mapping[str, JobSpec] | None = None,
 ) -> BaseScheduler:
-    """`jobs` on their crons; `table` (default: `jobs`) is what the settings are read against."""
+    """`jobs` on their crons; `table` (default: `jobs`) is what the settings are read against.
+    UsageError when a schedule's options are not the job's."""
     scheduler.configure(
         timezone="UTC",
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
@@ -164,7 +165,7 @@ def build_scheduler(
             scheduler.add_job(
                 run_scheduled,
                 cron_trigger(schedule.cron),
-                args=[spec, schedule_argv(schedule, config), name, alerts, table or jobs],
+                args=[schedule_request(spec, schedule, config, table or jobs), name, alerts],
                 id=f"{spec.id}#{index}",
                 name=f"{spec.id} {name}" + (f" ({schedule.cron})" if schedule.note else ""),
             )
@@ -193,6 +194,7 @@ def serve(config: str | None, jobs: Mapping[str, JobSpec] = JOBS, only: Sequence
         selected = select_jobs(jobs, settings, only)
         if not selected:
             raise ConfigError("nothing to schedule: no selected job is in this build and enabled")
+        scheduler = build_scheduler(config, selected, BackgroundScheduler(timezone="UTC"), settings, jobs)
         _migrate(settings)
     except ConfigError as exc:
         for problem in exc.problems:
@@ -202,7 +204,6 @@ def serve(config: str | None, jobs: Mapping[str, JobSpec] = JOBS, only: Sequence
         reason = str(exc) if isinstance(exc, StateUnavailable) else f"state_db_url: {getattr(exc, 'orig', None) or exc}"
         print(f"schedule: cannot prepare the state DB: {redact.scrub(reason)}", file=sys.stderr)
         return 1
-    scheduler = build_scheduler(config, selected, BackgroundScheduler(timezone="UTC"), settings, jobs)
     received: list[int] = []
     stopping = threading.Event()
 
@@ -221,3 +222,8 @@ def serve(config: str | None, jobs: Mapping[str, JobSpec] = JOBS, only: Sequence
     log.info("shutting_down", extra={"fields": {"signal": signal.Signals(received[0]).name}})
     scheduler.shutdown(wait=True)
     return 0
+
+
+def command(args: argparse.Namespace, stdout: TextIO) -> int:
+    """`python -m jobs schedule [--config PATH] [--jobs ID,...]` (cli.COMMANDS)."""
+    return serve(args.config, only=parse_jobs_option(args.jobs))

@@ -20,7 +20,6 @@ from jobs.core import logs, redact, yamlfile
 from jobs.core.environment import unknown_variables
 from jobs.core.errors import ConfigError
 from jobs.core.refs import ReferenceErrors, resolve_tree
-from jobs.core.registry import JOBS, JobSpec
 from notifications.settings import NotificationSettings, RepeatHours
 
 ENV_PREFIX = "SECOPS_"
@@ -132,18 +131,19 @@ class Settings(BaseSettings):
         return job
 
 
-_models: dict[tuple[tuple[str, str], ...], type[Settings]] = {}
+_models: dict[tuple[tuple[str, type[JobSettings]], ...], type[Settings]] = {}
 
 
-def settings_model(jobs: Mapping[str, JobSpec]) -> type[Settings]:
-    """Settings plus one section per job (its own model), so unknown keys are caught everywhere."""
-    key = tuple(sorted((spec.section, spec.settings_class) for spec in jobs.values()))
+def settings_model(sections: Mapping[str, type[JobSettings]]) -> type[Settings]:
+    """Settings plus one section per job (the model it is handed for it), so unknown keys are
+    caught everywhere. The caller knows the jobs (resolve.sections); this module does not."""
+    key = tuple(sorted(sections.items(), key=lambda pair: pair[0]))
     if key not in _models:
-        sections: dict[str, Any] = {}
-        for spec in jobs.values():
-            model = spec.load_settings_class()
-            sections[spec.section] = (model, Field(default_factory=model, description=f"the {spec.id} job"))
-        _models[key] = create_model("Settings", __base__=Settings, **sections)
+        fields: dict[str, Any] = {
+            section: (model, Field(default_factory=model, description=f"the {section.replace('_', '-')} job"))
+            for section, model in sections.items()
+        }
+        _models[key] = create_model("Settings", __base__=Settings, **fields)
     return _models[key]
 
 
@@ -159,14 +159,15 @@ def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
     return data
 
 
-def load_settings(
-    path: str | os.PathLike[str] | None = None, jobs: Mapping[str, JobSpec] = JOBS, **overrides: Any
+def read_settings(
+    path: str | os.PathLike[str] | None, sections: Mapping[str, type[JobSettings]], **overrides: Any
 ) -> Settings:
-    """Settings from `path` (or $SECOPS_CONFIG), the environment and `overrides`; ConfigError if bad."""
+    """Settings with `sections` from `path` (or $SECOPS_CONFIG), the environment and
+    `overrides`; ConfigError if bad. Most callers want resolve.load_settings (the job table's)."""
     path = path or os.environ.get("SECOPS_CONFIG") or None
     token = _yaml_data.set(read_yaml(path) if path else {})
     try:
-        settings = settings_model(jobs)(**overrides)
+        settings = settings_model(sections)(**overrides)
     except ValidationError as exc:
         raise ConfigError(describe(exc)) from None
     finally:

@@ -16,6 +16,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined, to_jsonable_python
 
 from jobs.core.registry import JOBS
+from jobs.core.resolve import sections
 from jobs.core.settings import settings_model
 
 START, END = "<!-- settings-reference:start -->", "<!-- settings-reference:end -->"
@@ -88,5 +89,5 @@ def rows(model: type[BaseModel], prefix: str = "") -> Iterator[str]:
 
 
 def reference() -> str:
-    lines = ["| key | type | default | meaning |", "|---|---|---|---|", *rows(settings_model(JOBS))]
+    lines = ["| key | type | default | meaning |", "|---|---|---|---|", *rows(settings_model(sections(JOBS)))]
     return "\n".join(lines) + "\n"

@@ -14,8 +14,12 @@ from pathlib import Path
 import yaml
 
 from jobs.core.clients.vault import vault_client
+from jobs.core.errors import DemoUnavailable
+from jobs.core.invoke import RunRequest
 from jobs.core.model import iso
-from jobs.demo import DemoUnavailable, openbao
+from jobs.core.registry import JOBS
+from jobs.core.runtime import RunOptions
+from jobs.demo import openbao
 
 
 def _start(directory: Path) -> tuple[str, str]:
@@ -33,7 +37,7 @@ def _start(directory: Path) -> tuple[str, str]:
     return url, str(token_file)
 
 
-def prepare(directory: Path) -> list[str]:
+def prepare(directory: Path) -> RunRequest:
     directory.mkdir(parents=True, exist_ok=True)
     url, token_file = _start(directory)
     kv = vault_client(url, Path(token_file).read_text()).secrets.kv.v2
@@ -67,4 +71,4 @@ def prepare(directory: Path) -> list[str]:
     }
     config = directory / "secops.yaml"
     config.write_text(yaml.safe_dump(settings, sort_keys=False))
-    return ["--config", str(config), "--apply"]
+    return RunRequest(JOBS["secret-rotation"], RunOptions(dry_run=False), str(config))

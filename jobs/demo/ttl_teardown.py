@@ -17,6 +17,9 @@ from typing import Any
 import yaml
 
 from jobs.core.clients.aws import aws_client
+from jobs.core.invoke import RunRequest
+from jobs.core.registry import JOBS
+from jobs.core.runtime import RunOptions
 from jobs.core.state import StateStore
 from jobs.ttl_teardown.rules import warning_key
 
@@ -105,7 +108,7 @@ def _fleet(now: datetime) -> dict[str, Any]:
     }
 
 
-def prepare(directory: Path) -> list[str]:
+def prepare(directory: Path) -> RunRequest:
     directory.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC).replace(microsecond=0)
     endpoint = _start_moto()
@@ -133,7 +136,7 @@ def prepare(directory: Path) -> list[str]:
     config.write_text(_SAVED_HEADER.format(endpoint=endpoint) + yaml.safe_dump(settings, sort_keys=False))
     # What the saved file leaves out, only for this process: AWS on (at moto), and act.
     os.environ[AWS_SWITCH] = "true"
-    return ["--config", str(config), "--apply"]
+    return RunRequest(JOBS["ttl-teardown"], RunOptions(dry_run=False), str(config))
 
 
 #: the environment variable the demo turns AWS on with; the saved file has it off

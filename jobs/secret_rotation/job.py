@@ -106,7 +106,7 @@ class Job(BaseJob[Tracked, SecretRotationSettings]):
             self.ctx.state.record_warning(self.id, e["id"], e["key"], a.at, {"owner": a.owner})
 
     def rotator(self, action: RotationAction) -> Rotator:
-        from jobs.core.runner import ACTOR
+        from jobs.core.runtime import ACTOR
 
         cfg = self.cfg
         return Rotator(

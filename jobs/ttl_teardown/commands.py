@@ -63,7 +63,7 @@ def main(argv: Sequence[str]) -> int:
     args = _parser().parse_args(argv)
 
     from jobs.core import logs, redact
-    from jobs.core.settings import load_settings
+    from jobs.core.resolve import load_settings
     from jobs.ttl_teardown.extend import explain as do_explain
     from jobs.ttl_teardown.extend import extend as do_extend
     from jobs.ttl_teardown.lookup import ExtensionRefused, Unreadable

@@ -32,7 +32,7 @@ def _params(event: dict[str, Any]) -> dict[str, str]:
 def respond(
     event: dict[str, Any], now: datetime | None = None, clients: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    from jobs.core.settings import load_settings
+    from jobs.core.resolve import load_settings
     from jobs.ttl_teardown import snooze
     from jobs.ttl_teardown.extend import extend
     from jobs.ttl_teardown.lookup import ExtensionRefused

@@ -14,8 +14,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from jobs.core.registry import JOBS
-from jobs.core.runner import Runtime
-from jobs.demo.tlslab import Issued, TLSServer, issue
+from jobs.core.runtime import Runtime
+from jobs.demo.issuing import Issued, issue
+from jobs.demo.tlslab import TLSServer
 from tests import services
 from tests.helpers import run_cli, write_config
 

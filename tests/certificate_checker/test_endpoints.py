@@ -7,7 +7,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from jobs.demo.tlslab import HTTP_REPLY, RawServer, TLSServer, issue, issue_sha1
+from jobs.demo.issuing import issue, issue_sha1
+from jobs.demo.tlslab import HTTP_REPLY, RawServer, TLSServer
 from tests import services
 from tests.certificate_checker.conftest import NOW, Pki, by_resource, run_checker
 

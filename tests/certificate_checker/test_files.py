@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobs.certificate_checker.parse import MAX_BUNDLE_BYTES, MAX_ERRORS, split_bundle
-from jobs.demo.tlslab import issue
+from jobs.demo.issuing import issue
 from tests.certificate_checker.conftest import NOW, Pki, by_resource, run_checker
 
 NOW_ARG = ("--now", NOW.isoformat())

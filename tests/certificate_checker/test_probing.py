@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from jobs.certificate_checker.settings import EndpointSettings
-from jobs.demo.tlslab import TLSServer, issue
+from jobs.demo.issuing import issue
+from jobs.demo.tlslab import TLSServer
 from tests.certificate_checker.conftest import NOW, Pki, by_resource, run_checker
 
 NOW_ARG = ("--now", NOW.isoformat())

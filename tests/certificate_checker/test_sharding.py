@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jobs.core.runner import Runtime
+from jobs.core.runtime import Runtime
 from jobs.demo.tlslab import TLSServer
 from tests import services
 from tests.certificate_checker.conftest import NOW, Pki, run_checker

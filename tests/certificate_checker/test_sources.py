@@ -11,7 +11,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from kubernetes import client as k8s
 
-from jobs.core.runner import Runtime
+from jobs.core.runtime import Runtime
 from tests import services
 from tests.certificate_checker.conftest import NOW, Pki, by_resource, issue_from, run_checker
 from tests.fakes.kubernetes import FakeKubernetes
@@ -186,7 +186,7 @@ def test_acm_imported_certificates_with_chains(
 
 
 def test_a_stored_chain_that_does_not_link_is_untrusted(pki: Pki, tmp_path: Path) -> None:
-    from jobs.demo.tlslab import issue
+    from jobs.demo.issuing import issue
 
     other_ca = issue("unrelated CA", NOW, issuer=pki.root, ca=True, valid_days=500)
     leaf = pki.leaf("mixed.test", 100)

@@ -15,7 +15,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from jobs.certificate_checker.signatures import issued_by
-from jobs.demo.tlslab import Issued, TLSServer, issue, issue_sha1
+from jobs.demo.issuing import Issued, issue, issue_sha1
+from jobs.demo.tlslab import TLSServer
 from tests.certificate_checker.conftest import NOW, Pki, by_resource, run_checker
 from tests.certificate_checker.test_sources import k8s_runtime
 from tests.fakes.kubernetes import FakeKubernetes

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from jobs.core.cli import execute, job_parser
 from jobs.core.registry import JOBS
-from jobs.core.runner import Runtime
+from jobs.core.runtime import Runtime
 from jobs.secret_rotation.rotation import Checkpoint
 
 SPEC = JOBS["secret-rotation"]

@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql
 
 from jobs.core.registry import JOBS
-from jobs.core.runner import Runtime
+from jobs.core.runtime import Runtime
 from tests.helpers import ROOT, run_cli, write_config
 from tests.services import Postgres, Vault
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from jobs.core.context import JobContext
-from jobs.core.settings import load_settings
+from jobs.core.resolve import load_settings
 from jobs.core.state import StateStore
 from jobs.secret_rotation.actions import Notice, Reconcile, Resume, Rotate
 from jobs.secret_rotation.job import Job

@@ -12,7 +12,7 @@ import pytest
 
 from jobs.core.clients.aws import aws_client
 from jobs.core.registry import JOBS
-from jobs.core.runner import Runtime
+from jobs.core.runtime import Runtime
 from jobs.ttl_teardown.providers.aws.base import Aws
 from jobs.ttl_teardown.providers.aws.types import TYPES
 from tests import services

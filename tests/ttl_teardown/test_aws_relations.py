@@ -9,8 +9,8 @@ from typing import Any
 
 from jobs.core.clients.aws import aws_client
 from jobs.core.registry import JOBS
-from jobs.core.runner import Runtime
-from jobs.core.settings import load_settings
+from jobs.core.resolve import load_settings
+from jobs.core.runtime import Runtime
 from jobs.ttl_teardown.extend import extend
 from jobs.ttl_teardown.providers.aws.base import Aws
 from jobs.ttl_teardown.providers.aws.types import TYPES as SPECS

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from jobs.core.clients.aws import aws_client
-from jobs.core.settings import load_settings
+from jobs.core.resolve import load_settings
 from jobs.ttl_teardown import snooze
 from jobs.ttl_teardown.commands import main as ttl_command
 from jobs.ttl_teardown.extend import explain, extend

@@ -8,7 +8,7 @@ from typing import Any
 
 from jobs.core.clients.aws import aws_client
 from jobs.core.registry import JOBS
-from jobs.core.runner import Runtime
+from jobs.core.runtime import Runtime
 from tests.helpers import outbox, run_cli
 from tests.ttl_teardown.fleet import REGION, T0, protected_database, ttl_config
 

@@ -9,7 +9,7 @@ from typing import Any
 from kubernetes import client as k8s
 
 from jobs.core.registry import JOBS
-from jobs.core.runner import Runtime
+from jobs.core.runtime import Runtime
 from tests.fakes.kubernetes import FakeKubernetes
 from tests.helpers import run_cli, write_config
 from tests.test_metrics import sample_value

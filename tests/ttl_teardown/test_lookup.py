@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from jobs.core.clients.aws import aws_client
-from jobs.core.settings import load_settings
+from jobs.core.resolve import load_settings
 from jobs.ttl_teardown.extend import explain, extend
 from jobs.ttl_teardown.providers.aws.types import TYPES
 from tests.ttl_teardown.fleet import OWNER, REGION, T0, tags, ttl_config

@@ -18,7 +18,7 @@ import pytest
 from jobs.core.apply import BREAKER_LIMIT
 from jobs.core.clients.aws import aws_client
 from jobs.core.registry import JOBS
-from jobs.core.runner import Runtime
+from jobs.core.runtime import Runtime
 from tests import services
 from tests.helpers import run_cli
 from tests.ttl_teardown.fleet import REGION, T0, tags, ttl_config

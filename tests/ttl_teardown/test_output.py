@@ -14,7 +14,7 @@ import yaml
 
 from jobs.core.cli import execute, job_parser
 from jobs.core.registry import JOBS
-from jobs.core.runner import Runtime
+from jobs.core.runtime import Runtime
 from jobs.ttl_teardown.messages import deadline
 from tests.helpers import outbox, write_config
 from tests.ttl_teardown.fleet import T0, protected_database, ttl_config

@@ -22,8 +22,8 @@ from kubernetes import client as k8s
 
 from jobs.core.clients.aws import aws_client
 from jobs.core.registry import JOBS
-from jobs.core.runner import Runtime
-from jobs.core.settings import load_settings
+from jobs.core.resolve import load_settings
+from jobs.core.runtime import Runtime
 from jobs.ttl_teardown.extend import explain, extend
 from jobs.ttl_teardown.providers.aws.types import TYPES
 from jobs.ttl_teardown.providers.kubernetes import KINDS

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from jobs.core.cli import job_main
 from jobs.core.errors import ConfigError
-from jobs.core.settings import load_settings
+from jobs.core.resolve import load_settings
 from tests.helpers import write_config
 
 

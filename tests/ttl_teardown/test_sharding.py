@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from jobs.core.registry import JOBS
-from jobs.core.runner import Runtime
+from jobs.core.runtime import Runtime
 from tests.helpers import run_cli
 from tests.sharding import assert_shards_partition
 from tests.ttl_teardown.fleet import T0, ttl_config

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from jobs.core.alerts import Change, decide_alerts, record_after_send
 from jobs.core.model import Finding, Severity
-from jobs.core.state import AlertRecord
+from jobs.core.state.alerts import AlertRecord
 from tests.fakes.base import Response
 from tests.fakes.pagerduty import FakePagerDuty
 from tests.fakes.slack import FakeSlack

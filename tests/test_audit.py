@@ -16,7 +16,9 @@ import pytest
 from sqlalchemy import select
 
 from jobs.core.cli import main
-from jobs.core.state import AuditEntry, StateStore
+from jobs.core.state.audit import AuditEntry
+from jobs.core.state.engine import StateStore
+from jobs.core.state.locks import release_lock
 from tests.helpers import outbox, run_sample, run_sample_process, write_config
 from tests.sample_jobs import SPEC, write_items
 
@@ -171,7 +173,7 @@ def test_an_intent_that_cannot_be_written_stops_the_run_acting_and_nothing_goes_
     assert [m["title"] for m in outbox(tmp_path)] == ["sample-store: state DB unavailable"]
     before = [r for r in rows(tmp_path) if r.outcome == "started"]
     # its lock could not be released either: it goes when this process exits, as here
-    StateStore(f"sqlite:///{tmp_path}/state.db").release_lock("sample-store", "all", ran.result["run_id"])
+    release_lock(StateStore(f"sqlite:///{tmp_path}/state.db"), "sample-store", "all", ran.result["run_id"])
     again = run_sample(store, "--apply", "--config", cfg)  # the DB is back: the rest is done
     assert again.code == 0 and again.result  # and an outcome that could not be written is settled:
     assert again.result["summary"].get("reconciled", 0) == len(before)
@@ -227,7 +229,7 @@ def test_the_run_is_recorded_and_reported_even_when_its_metrics_fail(tmp_path: P
     ran = run_sample(store, "--apply", "--config", cfg)
     assert ran.result is not None, "no result printed"
     with StateStore(f"sqlite:///{tmp_path}/state.db").session() as s:
-        from jobs.core.state import Run
+        from jobs.core.state.runs import Run
 
         [run] = s.scalars(select(Run)).all()
     assert run.run_id == ran.result["run_id"] and run.exit_code == ran.code

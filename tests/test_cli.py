@@ -11,7 +11,7 @@ import pytest
 
 from jobs.core.registry import JOBS
 from jobs.core.settings_doc import END, START, reference
-from jobs.core.state import MIGRATIONS
+from jobs.core.state.schema import MIGRATIONS
 from tests.helpers import ROOT
 
 

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from jobs.core.runtime import Runtime, Shard
-from jobs.core.state import FindingRow, Run, StateStore
+from jobs.core.state.engine import StateStore
+from jobs.core.state.runs import FindingRow, Run
 from tests.helpers import outbox, run_sample, write_config
 from tests.sample_jobs import SPEC, write_items
 
@@ -193,7 +194,7 @@ def test_every_run_is_kept_in_the_state_db_with_its_findings(tmp_path: Path) -> 
 
 
 def test_every_action_is_audited_with_who_why_and_outcome(tmp_path: Path) -> None:
-    from jobs.core.state import AuditEntry
+    from jobs.core.state.audit import AuditEntry
 
     store = tmp_path / "store"
     fleet(store, expired=1, fresh=9)

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from jobs.core.state import SCHEMA_VERSION, AlertRecord, StateStore
+from jobs.core.state.alerts import AlertRecord, alert_states, save_alert
+from jobs.core.state.caches import cache_get, cache_put
+from jobs.core.state.engine import StateStore
+from jobs.core.state.locks import acquire_lock, acquire_resource_lock, lock_holder, release_lock, release_resource_lock
+from jobs.core.state.runs import run_counts
+from jobs.core.state.schema import SCHEMA_VERSION
+from jobs.secret_rotation.journal_store import journal, open_operations, prune_journal
 from tests import services
 from tests.helpers import rival_runs, run_sample, write_config
 from tests.sample_jobs import write_items
@@ -35,7 +41,7 @@ def test_migrations_are_explicit_versioned_and_idempotent(db_url: str) -> None:
 def test_an_older_schema_is_upgraded_step_by_step(db_url: str) -> None:
     from sqlalchemy import inspect
 
-    import jobs.core.state as state
+    from jobs.core.state import schema as state
 
     store = StateStore(db_url)
     first = state.MIGRATIONS[:1]
@@ -51,16 +57,16 @@ def test_one_lock_per_job_and_shard_and_a_stale_one_is_taken_over(db_url: str) -
     store = StateStore(db_url)
     store.upgrade(NOW)
     ttl = timedelta(hours=1)
-    assert store.acquire_lock("job", "all", "run-1", NOW, ttl)
-    assert not store.acquire_lock("job", "all", "run-2", NOW + timedelta(minutes=59), ttl)
-    assert store.acquire_lock("job", "0/2", "run-3", NOW, ttl)  # another shard is independent
-    assert store.acquire_lock("job", "all", "run-4", NOW + timedelta(minutes=61), ttl)  # holder crashed
-    holder = store.lock_holder("job", "all")
+    assert acquire_lock(store, "job", "all", "run-1", NOW, ttl)
+    assert not acquire_lock(store, "job", "all", "run-2", NOW + timedelta(minutes=59), ttl)
+    assert acquire_lock(store, "job", "0/2", "run-3", NOW, ttl)  # another shard is independent
+    assert acquire_lock(store, "job", "all", "run-4", NOW + timedelta(minutes=61), ttl)  # holder crashed
+    holder = lock_holder(store, "job", "all")
     assert holder is not None and holder.run_id == "run-4"
-    store.release_lock("job", "all", "run-1")  # a late release by the old holder changes nothing
-    assert store.lock_holder("job", "all") is not None
-    store.release_lock("job", "all", "run-4")
-    assert store.lock_holder("job", "all") is None
+    release_lock(store, "job", "all", "run-1")  # a late release by the old holder changes nothing
+    assert lock_holder(store, "job", "all") is not None
+    release_lock(store, "job", "all", "run-4")
+    assert lock_holder(store, "job", "all") is None
 
 
 def test_a_lock_left_by_a_process_that_died_is_taken_over_at_once(db_url: str) -> None:
@@ -70,37 +76,37 @@ def test_a_lock_left_by_a_process_that_died_is_taken_over_at_once(db_url: str) -
 
     from sqlalchemy import update
 
-    from jobs.core.state import ResourceLock, RunLock
+    from jobs.core.state.locks import ResourceLock, RunLock
 
     store = StateStore(db_url)
     store.upgrade(NOW)
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead = f"{socket.gethostname()}:{gone.stdout.strip()}"  # a pid that has exited
     ttl = timedelta(hours=6)
-    assert store.acquire_lock("job", "all", "run-1", NOW, ttl)
-    assert store.acquire_resource_lock("job", "apps/db", "run-1", NOW, ttl)
-    assert not store.acquire_lock("job", "all", "run-2", NOW, ttl)  # its holder (this process) is alive
-    assert not store.acquire_resource_lock("job", "apps/db", "run-2", NOW, ttl)
-    assert store.acquire_resource_lock("job", "apps/db", "run-1", NOW, ttl)  # the holder may take it again
+    assert acquire_lock(store, "job", "all", "run-1", NOW, ttl)
+    assert acquire_resource_lock(store, "job", "apps/db", "run-1", NOW, ttl)
+    assert not acquire_lock(store, "job", "all", "run-2", NOW, ttl)  # its holder (this process) is alive
+    assert not acquire_resource_lock(store, "job", "apps/db", "run-2", NOW, ttl)
+    assert acquire_resource_lock(store, "job", "apps/db", "run-1", NOW, ttl)  # the holder may take it again
     with store.session() as s:
         s.execute(update(RunLock).values(holder=dead))
         s.execute(update(ResourceLock).values(holder=dead))
-    assert store.acquire_lock("job", "all", "run-2", NOW, ttl)
-    assert store.acquire_resource_lock("job", "apps/db", "run-2", NOW, ttl)
-    store.release_resource_lock("job", "apps/db", "run-1")  # a late release by the dead run changes nothing
-    assert not store.acquire_resource_lock("job", "apps/db", "run-3", NOW, ttl)
+    assert acquire_lock(store, "job", "all", "run-2", NOW, ttl)
+    assert acquire_resource_lock(store, "job", "apps/db", "run-2", NOW, ttl)
+    release_resource_lock(store, "job", "apps/db", "run-1")  # a late release by the dead run changes nothing
+    assert not acquire_resource_lock(store, "job", "apps/db", "run-3", NOW, ttl)
 
 
 def test_alert_state_and_cache_round_trip_with_aware_times(db_url: str) -> None:
     store = StateStore(db_url)
     store.upgrade(NOW)
     record = AlertRecord("critical", "cert expiring", NOW, NOW + timedelta(hours=1))
-    store.save_alert("job", "all", "certificate:file:a.pem", record)
-    assert store.alert_states("job", "all") == {"certificate:file:a.pem": record}
-    store.save_alert("job", "all", "certificate:file:a.pem", None)
-    assert store.alert_states("job", "all") == {}
-    store.cache_put("pki", {"1a:2b": {"not_after": "2027-01-01T00:00:00Z"}}, NOW)
-    assert store.cache_get("pki", ["1a:2b", "ff"]) == {"1a:2b": {"not_after": "2027-01-01T00:00:00Z"}}
+    save_alert(store, "job", "all", "certificate:file:a.pem", record)
+    assert alert_states(store, "job", "all") == {"certificate:file:a.pem": record}
+    save_alert(store, "job", "all", "certificate:file:a.pem", None)
+    assert alert_states(store, "job", "all") == {}
+    cache_put(store, "pki", {"1a:2b": {"not_after": "2027-01-01T00:00:00Z"}}, NOW)
+    assert cache_get(store, "pki", ["1a:2b", "ff"]) == {"1a:2b": {"not_after": "2027-01-01T00:00:00Z"}}
 
 
 def test_a_whole_run_keeps_its_history_in_postgresql(postgres: services.Postgres, tmp_path: Path) -> None:
@@ -110,7 +116,7 @@ def test_a_whole_run_keeps_its_history_in_postgresql(postgres: services.Postgres
     first = run_sample(tmp_path / "s", "--config", config)
     second = run_sample(tmp_path / "s", "--config", config)
     assert (first.code, second.code) == (0, 0)
-    assert StateStore(url).run_counts("sample-store", "all") == {"success": 2}
+    assert run_counts(StateStore(url), "sample-store", "all") == {"success": 2}
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -145,25 +151,25 @@ def test_the_journal_forgets_old_closed_operations_and_keeps_open_ones(db_url: s
         ("op-new", "b", recent, True),
         ("op-open", "c", old, False),
     ):
-        store.journal("job", subject, op, at, [("lock", "after", {"from": 1})])
+        journal(store, "job", subject, op, at, [("lock", "after", {"from": 1})])
         if closed:
-            store.journal("job", subject, op, at, [("done", "closed", {})])
-    assert store.prune_journal("job", "closed", NOW - timedelta(days=90)) == 2
-    assert list(store.open_operations("job", "closed")) == ["c"]
-    assert store.prune_journal("job", "closed", NOW - timedelta(days=90)) == 0
+            journal(store, "job", subject, op, at, [("done", "closed", {})])
+    assert prune_journal(store, "job", "closed", NOW - timedelta(days=90)) == 2
+    assert list(open_operations(store, "job", "closed")) == ["c"]
+    assert prune_journal(store, "job", "closed", NOW - timedelta(days=90)) == 0
     with store.session() as s:
         from sqlalchemy import func, select
 
-        from jobs.core.state import JournalEntry
+        from jobs.secret_rotation.journal_store import JournalRow
 
-        assert s.scalar(select(func.count()).select_from(JournalEntry)) == 3  # op-new (2) and op-open (1)
+        assert s.scalar(select(func.count()).select_from(JournalRow)) == 3  # op-new (2) and op-open (1)
 
 
 def test_a_release_2_database_gains_lock_holders_and_secret_locks(db_url: str) -> None:
     """Migration 3 on a database made before it: run locks had no holder column."""
     from sqlalchemy import inspect, text
 
-    import jobs.core.state as state
+    from jobs.core.state import schema as state
 
     store = StateStore(db_url)
     for _, _, step in state.MIGRATIONS[:2]:
@@ -181,5 +187,5 @@ def test_a_release_2_database_gains_lock_holders_and_secret_locks(db_url: str) -
         s.add_all([state.SchemaVersion(version=v, name=n, applied_at=NOW) for v, n, _ in state.MIGRATIONS[:2]])
     assert store.upgrade(NOW) == list(range(3, SCHEMA_VERSION + 1))
     assert "holder" in {c["name"] for c in inspect(store.engine).get_columns("secops_run_locks")}
-    assert store.acquire_lock("job", "all", "run-1", NOW, timedelta(hours=1))
-    assert store.acquire_resource_lock("job", "apps/db", "run-1", NOW, timedelta(hours=1))
+    assert acquire_lock(store, "job", "all", "run-1", NOW, timedelta(hours=1))
+    assert acquire_resource_lock(store, "job", "apps/db", "run-1", NOW, timedelta(hours=1))

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from jobs.core.cli import main
-from jobs.core.state import SCHEMA_VERSION, StateStore
+from jobs.core.state.engine import StateStore
+from jobs.core.state.schema import SCHEMA_VERSION
 from tests import services
 from tests.helpers import outbox, run_sample_process, write_config
 from tests.sample_jobs import write_items

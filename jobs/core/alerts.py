@@ -15,7 +15,7 @@ from typing import Any
 
 from jobs.core.cadence import elapsed
 from jobs.core.model import Finding, Severity
-from jobs.core.state import AlertRecord
+from jobs.core.state.alerts import AlertRecord
 from notifications.message import Message
 
 

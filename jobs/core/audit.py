@@ -1,8 +1,9 @@
 """`python -m jobs audit [--job ID] [--since ISO8601] [--json]`: every recorded action.
 
 "What did it delete last week?" must get a true answer: the rows are written as runs act
-(intents.py), so an action of a run that was killed is here too, as `started` until a later
-run settles it. Read-only: a state DB that does not exist yet is not created.
+(intents.py, into the audit store jobs/core/state/audit.py), so an action of a run that was
+killed is here too, as `started` until a later run settles it. Read-only: a state DB that
+does not exist yet is not created.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
-from sqlalchemy import select
-
 from jobs.core import redact
 from jobs.core.errors import ConfigError, StateUnavailable
 from jobs.core.model import iso
-from jobs.core.state import AuditEntry, StateStore
+from jobs.core.state import audit
+from jobs.core.state.engine import StateStore
 
 COLUMNS = ("run_id", "job", "at", "kind", "resource", "outcome", "reason", "error")
 AUDIT_SINCE = 2  # the migration that made the audit table
@@ -26,23 +26,9 @@ AUDIT_SINCE = 2  # the migration that made the audit table
 
 def entries(store: StateStore, job: str | None, since: datetime | None) -> list[dict[str, Any]]:
     """The audit rows in the order they were written, as the contract names their fields."""
-    if not store.exists():
+    if not store.exists() or store.current_version() < AUDIT_SINCE:
         return []
-
-    def read() -> list[dict[str, Any]]:
-        e = AuditEntry  # only the columns of migration 2: an older schema still answers
-        query = select(e.run_id, e.job_id, e.at, e.kind, e.resource, e.outcome, e.reason, e.error)
-        query = query.order_by(AuditEntry.at, AuditEntry.id)
-        if job:
-            query = query.where(AuditEntry.job_id == job)
-        if since:
-            query = query.where(AuditEntry.at >= since)
-        with store.session() as s:
-            return [_entry(*row) for row in s.execute(query)]
-
-    if store.current_version() < AUDIT_SINCE:
-        return []
-    return store.retrying(read, "read the audit")
+    return [_entry(*row) for row in store.retrying(lambda: audit.entries(store, job, since), "read the audit")]
 
 
 def _entry(*values: Any) -> dict[str, Any]:

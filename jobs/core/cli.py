@@ -218,7 +218,8 @@ def _db(action: str, config: str | None, stdout: TextIO) -> int:
     from jobs.core.audit import failed
     from jobs.core.errors import ConfigError, StateUnavailable
     from jobs.core.resolve import load_settings
-    from jobs.core.state import SCHEMA_VERSION, StateStore
+    from jobs.core.state.engine import StateStore
+    from jobs.core.state.schema import SCHEMA_VERSION
 
     try:
         settings = load_settings(config)

@@ -11,7 +11,7 @@ from typing_extensions import TypeVar as DefaultTypeVar
 
 from jobs.core.errors import ConfigError
 from jobs.core.settings import JobSettings, Settings
-from jobs.core.state import StateStore
+from jobs.core.state.engine import StateStore
 
 #: a job's settings section. Covariant (the context is frozen), so a context of a job's own
 #: section is also a context of `JobSettings`, which is what a bare `JobContext` means.

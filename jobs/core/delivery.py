@@ -13,6 +13,7 @@ from jobs.core.context import JobContext
 from jobs.core.model import RunError, RunResult
 from jobs.core.retry import RetryPolicy, call_with_retry
 from jobs.core.settings import Settings
+from jobs.core.state.alerts import alert_states, save_alert
 from notifications.base import build_notifier
 from notifications.message import Message
 from notifications.router import Delivery, Router
@@ -43,7 +44,7 @@ def send_alerts(
 ) -> None:
     """Send what changed since the last alerts, then remember what was delivered."""
     now = result.started_at
-    previous = ctx.state.alert_states(job_id, result.shard)
+    previous = alert_states(ctx.state, job_id, result.shard)
     repeat = ctx.job_settings.repeat_after_hours or ctx.settings.notifications.repeat_after_hours
     decisions = decide_alerts(result.findings, previous, now, repeat, resolve_missing)
     if not decisions:
@@ -51,7 +52,7 @@ def send_alerts(
     delivery = deliver(ctx.settings, result, [message_for(job_id, d) for d in decisions], sleep)
     for index in sorted(delivery.delivered):
         decision = decisions[index]
-        ctx.state.save_alert(job_id, result.shard, decision.key, record_after_send(decision, now))
+        save_alert(ctx.state, job_id, result.shard, decision.key, record_after_send(decision, now))
     log.info("alerts_sent", extra={"fields": {"decisions": len(decisions), "delivered": len(delivery.delivered)}})
 
 

@@ -2,8 +2,10 @@
 before its side effect and its outcome right after, each in its own transaction; intents
 left open by a run that was killed are settled by a later run.
 
-Writes go through StateStore.retrying: a locked or slow DB is waited out (bounded), and an
-intent that still cannot be written raises StateUnavailable so the action is not taken.
+The rows and the counters they feed are the audit store's (jobs/core/state/audit.py); this
+module turns a run's actions and outcomes into them. Writes go through StateStore.retrying:
+a locked or slow DB is waited out (bounded), and an intent that still cannot be written
+raises StateUnavailable so the action is not taken.
 """
 
 from __future__ import annotations
@@ -12,26 +14,28 @@ import logging
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-
-from sqlalchemy import insert, select, update
 
 from jobs.core import redact
 from jobs.core.job import BaseJob
 from jobs.core.model import Action, Intent, Outcome, RunError, RunResult, Settled
 from jobs.core.settings import JobSettings
-from jobs.core.state import HOLDER, AuditEntry, RunLock, StateStore, holder_gone
+from jobs.core.state import owners
+from jobs.core.state.audit import STARTED, AuditStore
+from jobs.core.state.engine import StateStore
+from jobs.core.state.locks import HOLDER
 
 log = logging.getLogger("secops.runner")
-STARTED = "started"  # the outcome column of an intent not closed yet
 
 
 class AuditLog:
-    """One run's audit writer. Thread-safe: every call is its own session (parallel rotations)."""
+    """One run's audit writer: a run's actions and outcomes as rows of the audit store, each
+    write retried while the DB is locked (bounded). Thread-safe, like the store."""
 
     def __init__(self, state: StateStore, job_id: str, run_id: str, actor: str, clock: Callable[[], datetime]) -> None:
         self.state, self.job_id, self.run_id, self.actor, self.clock = state, job_id, run_id, actor, clock
+        self.store = AuditStore(state, job_id, owners.tallies(job_id))
 
     def _row(self, action: Action, outcome: str, **extra: Any) -> dict[str, Any]:
         return {
@@ -46,21 +50,15 @@ class AuditLog:
             "error": None,
             "details": redact.scrub_data(dict(action.details)),
             "holder": HOLDER,
+            "action_id": str(uuid.uuid4()),
             **extra,
         }
 
     def started(self, action: Action) -> str:
         """Record the intent and return its id; raises StateUnavailable when it cannot be kept."""
-        action_id = str(uuid.uuid4())
-        row = self._row(action, STARTED, action_id=action_id)
-
-        def write() -> None:
-            with self.state.session() as s:  # a retry after an ambiguous commit must not write it twice
-                if s.scalar(select(AuditEntry.id).where(AuditEntry.action_id == action_id)) is None:
-                    s.execute(insert(AuditEntry), [row])
-
-        self.state.retrying(write, "record intent")
-        return action_id
+        row = self._row(action, STARTED)
+        self.state.retrying(lambda: self.store.start(row), "record intent")
+        return str(row["action_id"])
 
     def finished(self, action_id: str, outcome: Outcome) -> None:
         """Close the intent with what happened."""
@@ -70,59 +68,24 @@ class AuditLog:
             "error": outcome.error,
             "finished_at": self.clock(),
         }
-        self.state.retrying(lambda: self._close(action_id, values), "record outcome")
-
-    def _close(self, action_id: str, values: dict[str, Any]) -> bool:
-        with self.state.session() as s:
-            done = s.execute(
-                update(AuditEntry)
-                .where(AuditEntry.action_id == action_id, AuditEntry.outcome == STARTED)
-                .values(values)
-            )
-            return bool(done.rowcount)  # type: ignore[attr-defined]
+        self.state.retrying(lambda: self.store.close(action_id, values), "record outcome")
 
     def record(self, outcomes: Sequence[Outcome]) -> None:
         """Outcomes with no side effect (planned, skipped): one transaction for all of them."""
         if not outcomes:
             return
         rows = [
-            {
-                **self._row(o.action, str(o.outcome), action_id=str(uuid.uuid4())),
-                "reason": o.reason or o.action.reason,
-                "error": o.error,
-                "finished_at": self.clock(),
-            }
+            self._row(
+                o.action, str(o.outcome), reason=o.reason or o.action.reason, error=o.error, finished_at=self.clock()
+            )
             for o in outcomes
         ]
-
-        def write() -> None:
-            with self.state.session() as s:
-                s.execute(insert(AuditEntry), rows)
-
-        self.state.retrying(write, "record actions")
+        self.state.retrying(lambda: self.store.insert(rows), "record actions")
 
     def open_intents(self) -> list[Intent]:
-        """Intents of this job whose run is gone: no live lock holds their run (a live run of
-        another shard or mode is still acting and closes its own)."""
-
-        def read() -> list[Intent]:
-            with self.state.session() as s:
-                rows = s.scalars(
-                    select(AuditEntry)
-                    .where(AuditEntry.job_id == self.job_id, AuditEntry.outcome == STARTED)
-                    .order_by(AuditEntry.id)
-                ).all()
-                runs = {r.run_id for r in rows}
-                locks = s.scalars(select(RunLock).where(RunLock.run_id.in_(runs))).all() if runs else []
-            wall = datetime.now(UTC)  # locks are kept in wall time
-            live = {k.run_id for k in locks if k.expires_at >= wall and not holder_gone(k.holder)}
-            return [
-                Intent(r.action_id or "", r.run_id, r.kind, r.resource, r.at, dict(r.details))
-                for r in rows
-                if r.run_id not in live and r.run_id != self.run_id and r.action_id
-            ]
-
-        return self.state.retrying(read, "read open intents")
+        """Intents of this job whose run is gone (AuditStore.open_actions)."""
+        found = self.state.retrying(lambda: self.store.open_actions(self.run_id), "read open intents")
+        return [Intent(o.action_id, o.run_id, o.kind, o.resource, o.at, o.details) for o in found]
 
     def settle(self, settled: Sequence[Settled]) -> int:
         """Close intents with what a job found; one that another run closed first is left."""
@@ -134,7 +97,7 @@ class AuditLog:
                 "finished_at": self.clock(),
                 "error": None,
             }
-            closed += self.state.retrying(lambda v=values, a=s.action_id: self._close(a, v), "settle intent")  # type: ignore[misc]
+            closed += self.state.retrying(lambda v=values, a=s.action_id: self.store.close(a, v), "settle intent")  # type: ignore[misc]
         return closed
 
 

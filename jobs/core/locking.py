@@ -16,7 +16,8 @@ from typing import Any
 
 from jobs.core.registry import JobSpec
 from jobs.core.settings import Settings
-from jobs.core.state import StateStore
+from jobs.core.state.engine import StateStore
+from jobs.core.state.locks import acquire_lock, lock_holder
 
 log = logging.getLogger("secops.runner")
 
@@ -43,9 +44,9 @@ def take_lock(
     deadline = time.monotonic() + settings.run_lock_wait_minutes * 60
     waiting = False
     while True:
-        if state.acquire_lock(job_id, shard, run_id, datetime.now(UTC), ttl, mode):
+        if acquire_lock(state, job_id, shard, run_id, datetime.now(UTC), ttl, mode):
             return None
-        holder = state.lock_holder(job_id, shard)
+        holder = lock_holder(state, job_id, shard)
         more_time = time.monotonic() < deadline
         if holder is None and more_time:
             continue  # released in between

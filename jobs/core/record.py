@@ -17,7 +17,8 @@ from jobs.core.errors import StateUnavailable
 from jobs.core.metrics import RunMetrics
 from jobs.core.model import Finding, RunError, RunResult, RunStatus, Severity
 from jobs.core.settings import Settings
-from jobs.core.state import Run, StateStore
+from jobs.core.state import runs
+from jobs.core.state.engine import StateStore
 
 log = logging.getLogger("secops.runner")
 
@@ -90,7 +91,7 @@ class RunBooks:
         if self.state is None or self.state_error:
             return  # it failed once already: not another retry budget
         try:
-            self.state.record_run(_run_row(result), [_finding_row(result, f) for f in result.findings], [])
+            runs.record_run(self.state, _run_row(result), [_finding_row(result, f) for f in result.findings])
         except StateUnavailable as exc:
             kept = RunStatus.FAILURE if result.status is RunStatus.FAILURE else RunStatus.PARTIAL
             self.state_failed(exc, kept)
@@ -101,8 +102,8 @@ class RunBooks:
         counts, last_success = None, None
         if self.state is not None and self.state_error is None:
             try:
-                counts = self.state.run_counts(result.job, result.shard)
-                last_success = self.state.last_success(result.job, result.shard)
+                counts = runs.run_counts(self.state, result.job, result.shard)
+                last_success = runs.last_success(self.state, result.job, result.shard)
             except StateUnavailable as exc:
                 log.error("state_db_unavailable", extra={"fields": {"error": redact.scrub(str(exc))}})
         try:
@@ -137,18 +138,18 @@ class RunBooks:
             log.exception("state_alert_failed")
 
 
-def _run_row(result: RunResult) -> Run:
-    return Run(
-        run_id=result.run_id,
-        job_id=result.job,
-        shard=result.shard,
-        started_at=result.started_at,
-        completed_at=result.completed_at,
-        status=str(result.status),
-        dry_run=result.dry_run,
-        exit_code=result.exit_code,
-        summary=result.summary,
-    )
+def _run_row(result: RunResult) -> dict[str, Any]:
+    return {
+        "run_id": result.run_id,
+        "job_id": result.job,
+        "shard": result.shard,
+        "started_at": result.started_at,
+        "completed_at": result.completed_at,
+        "status": str(result.status),
+        "dry_run": result.dry_run,
+        "exit_code": result.exit_code,
+        "summary": result.summary,
+    }
 
 
 def _finding_row(result: RunResult, finding: Finding) -> dict[str, Any]:

@@ -45,7 +45,9 @@ from jobs.core.registry import JobSpec
 from jobs.core.resolve import job_class
 from jobs.core.runtime import ACTOR, RunOptions, Runtime
 from jobs.core.settings import JobSettings, Settings
-from jobs.core.state import StateStore, new_run_id
+from jobs.core.state.engine import StateStore
+from jobs.core.state.locks import release_lock
+from jobs.core.state.runs import new_run_id
 
 log = logging.getLogger("secops.runner")
 
@@ -113,7 +115,7 @@ def _locked(
         _execute(spec, ctx, rt, books.metrics, audit, result)
     finally:
         try:
-            state.release_lock(spec.id, result.shard, result.run_id)
+            release_lock(state, spec.id, result.shard, result.run_id)
         except StateUnavailable as exc:  # the lock expires or is taken over once this process exits
             log.error("lock_not_released", extra={"fields": {"error": str(exc)}})
 

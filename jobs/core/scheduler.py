@@ -178,7 +178,7 @@ def _migrate(settings: Settings) -> None:
     if settings.state_auto_migrate:
         from datetime import UTC, datetime
 
-        from jobs.core.state import StateStore
+        from jobs.core.state.engine import StateStore
 
         StateStore(settings.state_db_url, settings.state_retry_seconds).upgrade(datetime.now(UTC))
 

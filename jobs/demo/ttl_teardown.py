@@ -20,7 +20,8 @@ from jobs.core.clients.aws import aws_client
 from jobs.core.invoke import RunRequest
 from jobs.core.registry import JOBS
 from jobs.core.runtime import RunOptions
-from jobs.core.state import StateStore
+from jobs.core.state.engine import StateStore
+from jobs.core.state.notices import record_warning
 from jobs.ttl_teardown.rules import warning_key
 
 REGION = "us-east-1"
@@ -118,7 +119,7 @@ def prepare(directory: Path) -> RunRequest:
     store.upgrade(now)
     for arn in fleet["arns"]:  # an earlier run warned the owner a day and a half ago
         key = warning_key("expired", fleet["expires"])
-        store.record_warning("ttl-teardown", arn, key, now - timedelta(hours=36), {"owner": "dana@example.com"})
+        record_warning(store, "ttl-teardown", arn, key, now - timedelta(hours=36), {"owner": "dana@example.com"})
     settings = {
         "log_level": "warning",
         "state_db_url": state_url,

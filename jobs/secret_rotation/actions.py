@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from jobs.core.model import Action
 
 if TYPE_CHECKING:
-    from jobs.core.state import JournalEntry
+    from jobs.secret_rotation.journal_store import JournalEntry
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,8 +18,10 @@ from jobs.core.errors import ConfigError, PermanentError
 from jobs.core.job import BaseJob
 from jobs.core.model import Action, Finding, Inventory, Outcome, OutcomeKind, Plan, Severity
 from jobs.core.permissions import Permissions
+from jobs.core.state.notices import record_warning, warnings_sent
 from jobs.secret_rotation import plan as planning
 from jobs.secret_rotation.actions import Notice, Reconcile, Resume, Rotate, RotationAction
+from jobs.secret_rotation.journal_store import open_operations, prune_journal
 from jobs.secret_rotation.model import Tracked
 from jobs.secret_rotation.policy import decide
 from jobs.secret_rotation.rotation import Checkpoint
@@ -55,8 +57,8 @@ class Job(BaseJob[Tracked, SecretRotationSettings]):
             raise ConfigError(f"secret_rotation.vault.url: {exc}") from None
         secrets, errors = kv.inventory(self.cfg.vault.paths)
         secrets = [s for s in secrets if self.ctx.owns(s.resource)]
-        journals = self.ctx.state.open_operations(self.id, CLOSED)
-        warned = self.ctx.state.warnings_sent(self.id, [s.resource for s in secrets])
+        journals = open_operations(self.ctx.state, self.id, CLOSED)
+        warned = warnings_sent(self.ctx.state, self.id, [s.resource for s in secrets])
         items = [Tracked(s, tuple(journals.get(s.path, ())), warned.get(s.resource, {})) for s in secrets]
         return Inventory(items, errors)
 
@@ -103,7 +105,7 @@ class Job(BaseJob[Tracked, SecretRotationSettings]):
         )
         send_to_person(self.ctx.settings, message, lambda _: None)
         for e in a.entries:  # only once delivered
-            self.ctx.state.record_warning(self.id, e["id"], e["key"], a.at, {"owner": a.owner})
+            record_warning(self.ctx.state, self.id, e["id"], e["key"], a.at, {"owner": a.owner})
 
     def rotator(self, action: RotationAction) -> Rotator:
         from jobs.core.runtime import ACTOR
@@ -150,7 +152,7 @@ class Job(BaseJob[Tracked, SecretRotationSettings]):
         if at is None:
             return
         before = at - timedelta(days=self.cfg.journal_days)
-        pruned = self.ctx.state.prune_journal(self.id, CLOSED, before)
+        pruned = prune_journal(self.ctx.state, self.id, CLOSED, before)
         if pruned:
             log.info("journal_pruned", extra={"fields": {"entries": pruned, "before": before.isoformat()}})
 

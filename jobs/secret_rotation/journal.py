@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from jobs.core.state import JournalEntry, StateStore
+from jobs.core.state.engine import StateStore
+from jobs.secret_rotation import journal_store
+from jobs.secret_rotation.journal_store import JournalEntry
 
 CLOSED = "closed"
 
@@ -27,7 +29,7 @@ class Operation:
 
     def _write(self, rows: list[tuple[str, str, Mapping[str, Any]]]) -> None:
         stamped = [(s, p, {**d, "run_id": self.run_id}) for s, p, d in rows]
-        self.state.journal(self.job_id, self.path, self.id, self.now, stamped)
+        journal_store.journal(self.state, self.job_id, self.path, self.id, self.now, stamped)
 
     def step(self, step: str, phase: str, data: Mapping[str, Any]) -> None:
         self._write([(step, phase, data)])
@@ -40,4 +42,4 @@ class Operation:
         self.step("done", CLOSED, {"outcome": outcome})
 
     def entries(self) -> list[JournalEntry]:
-        return self.state.open_operations(self.job_id, CLOSED).get(self.path, [])
+        return journal_store.open_operations(self.state, self.job_id, CLOSED).get(self.path, [])

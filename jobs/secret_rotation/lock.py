@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from jobs.core.errors import PermanentError
-from jobs.core.state import StateStore
+from jobs.core.state.engine import StateStore
+from jobs.core.state.locks import acquire_resource_lock, refresh_resource_lock, release_resource_lock
 
 log = logging.getLogger("secops.secret_rotation")
 
@@ -35,7 +36,7 @@ class SecretLocks:
     _beats: dict[str, threading.Event] = field(default_factory=dict)
 
     def take(self, path: str) -> None:
-        if not self.state.acquire_resource_lock(self.job_id, path, self.run_id, self.clock(), self.stale):
+        if not acquire_resource_lock(self.state, self.job_id, path, self.run_id, self.clock(), self.stale):
             raise PermanentError(f"{path}: another run is rotating it")
         if path not in self._beats:
             stop = self._beats[path] = threading.Event()
@@ -45,13 +46,13 @@ class SecretLocks:
         stop = self._beats.pop(path, None)
         if stop is not None:
             stop.set()
-        self.state.release_resource_lock(self.job_id, path, self.run_id)
+        release_resource_lock(self.state, self.job_id, path, self.run_id)
 
     def _beat(self, path: str, stop: threading.Event) -> None:
         interval = self.stale.total_seconds() / 3
         while not stop.wait(interval):
             try:
-                kept = self.state.refresh_resource_lock(self.job_id, path, self.run_id, self.clock(), self.stale)
+                kept = refresh_resource_lock(self.state, self.job_id, path, self.run_id, self.clock(), self.stale)
             except Exception as exc:  # noqa: BLE001 - a missed beat is retried; the next ones may land
                 log.warning("lock_heartbeat_failed", extra={"fields": {"path": path, "error": type(exc).__name__}})
                 continue

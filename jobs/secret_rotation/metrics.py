@@ -1,5 +1,5 @@
 """secret-rotation series: secrets by type and status (this run), rotations done by type
-(all runs, from the audit), and rotations that failed this run."""
+(all runs, the counters the audit keeps), and rotations that failed this run."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from jobs.core.model import Outcome, OutcomeKind, Plan
-from jobs.core.state import StateStore
+from jobs.core.state.counters import totals
+from jobs.core.state.engine import StateStore
+from jobs.secret_rotation.journal_store import ROTATED
 
 
 def record(registry: Any, plan: Plan, outcomes: Sequence[Outcome], state: StateStore, job_id: str) -> None:
@@ -25,7 +27,9 @@ def record(registry: Any, plan: Plan, outcomes: Sequence[Outcome], state: StateS
     )
     for (kind, status), count in statuses.items():
         secrets.labels(kind, status).set(count)
-    rotated = Counter(str(d.get("type")) for d in state.done_actions(job_id, "rotate", outcomes))
+    rotated: Counter[str] = Counter()
+    for (kind,), done in totals(state, job_id, ROTATED.series):
+        rotated[str(kind)] += int(done)
     total = PromCounter("security_secrets_rotated", "Secrets rotated, all runs", ["type"], registry=registry)
     for kind, count in rotated.items():
         total.labels(kind).inc(count)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from jobs.core.digits import is_ascii_digits
 
 if TYPE_CHECKING:
-    from jobs.core.state import JournalEntry
+    from jobs.secret_rotation.journal_store import JournalEntry
 
 #: custom metadata keys the job reads and maintains
 TYPE, OWNER, LAST_ROTATED, ROTATED_BY = "type", "owner", "last_rotated", "rotated_by"

@@ -27,10 +27,11 @@ from jobs.core.digits import is_ascii_digits
 from jobs.core.errors import PermanentError, TransientError
 from jobs.core.model import iso
 from jobs.core.retry import RetryPolicy, call_with_retry
-from jobs.core.state import JournalEntry, StateStore
+from jobs.core.state.engine import StateStore
 from jobs.secret_rotation import consumers
 from jobs.secret_rotation.generate import new_value
 from jobs.secret_rotation.journal import CLOSED, Operation
+from jobs.secret_rotation.journal_store import JournalEntry
 from jobs.secret_rotation.lock import SecretLocks
 from jobs.secret_rotation.model import (
     CURRENT,

@@ -20,6 +20,7 @@ from jobs.ttl_teardown.lookup import ExtensionRefused, find
 from jobs.ttl_teardown.model import Item
 from jobs.ttl_teardown.rules import Decision, History, Verdict, decide
 from jobs.ttl_teardown.settings import TtlTeardownSettings
+from jobs.ttl_teardown.state import add_extension, extensions
 
 
 def _job(settings: Settings, clients: Mapping[str, object] | None) -> Job:
@@ -75,13 +76,13 @@ def extend(
     ext = job.cfg.extension
     rules = ExtensionRules(tuple(ext.allowed_days), ext.max_count, ext.max_total_days)
     _refuse_if_kept(item, decide(item.resource, job.policy(), item.history, now))
-    granted = job.ctx.state.extensions(item.id)
+    granted = extensions(job.ctx.state, item.id)
     why = extension_refusal(item.resource.tags, by, days, granted, rules)
     if why:
         raise ExtensionRefused(why)
     if not reason.strip():
         raise ExtensionRefused("a reason is required")
-    job.ctx.state.add_extension(item.id, days, reason.strip(), by, now)
+    add_extension(job.ctx.state, item.id, days, reason.strip(), by, now)
     written = _write_back(job, item, extended_ttl(item.tag("ttl"), days))
     decision = decide(item.resource, job.policy(), History(extension_days=sum(granted) + days), now)
     expires = decision.expires_at or now + timedelta(days=days)

@@ -16,6 +16,7 @@ from jobs.core.delivery import send_to_person
 from jobs.core.errors import PermanentError, TransientError
 from jobs.core.job import BaseJob
 from jobs.core.model import Action, Intent, Inventory, Outcome, OutcomeKind, Plan, Settled
+from jobs.core.state.notices import record_warning, warnings_sent
 from jobs.ttl_teardown import plan as planning
 from jobs.ttl_teardown.actions import Deletion, OwnerMail, TtlAction
 from jobs.ttl_teardown.catalog import hourly
@@ -25,6 +26,7 @@ from jobs.ttl_teardown.model import Item
 from jobs.ttl_teardown.providers.aws.types import region_of
 from jobs.ttl_teardown.rules import History, Policy, Whitelist
 from jobs.ttl_teardown.settings import TtlTeardownSettings
+from jobs.ttl_teardown.state import extension_days
 
 log = logging.getLogger("secops.ttl_teardown")
 
@@ -49,8 +51,8 @@ class Job(BaseJob[Item, TtlTeardownSettings]):
         """The items with what the plan reads besides them: their history and (unless `priced`
         is False: `explain` shows no price) their price."""
         ids = [i.id for i in items]
-        sent = self.ctx.state.warnings_sent(self.id, ids)
-        extended = self.ctx.state.extension_days(ids)
+        sent = warnings_sent(self.ctx.state, self.id, ids)
+        extended = extension_days(self.ctx.state, ids)
         pricing = None
         if priced:
             pricing = load_pricing(self.cfg.cost.pricing_file)
@@ -118,7 +120,7 @@ class Job(BaseJob[Item, TtlTeardownSettings]):
         mail = _typed(action, OwnerMail)
         send_to_person(self.ctx.settings, owner_message(mail, self.cfg), lambda _: None)
         for entry in mail.entries:  # only once delivered: an undelivered warning counts for nothing
-            self.ctx.state.record_warning(self.id, entry["id"], entry["key"], mail.at, {"owner": mail.owner})
+            record_warning(self.ctx.state, self.id, entry["id"], entry["key"], mail.at, {"owner": mail.owner})
 
     def reconcile(self, intents: Sequence[Intent]) -> list[Settled]:
         """A deletion a killed run left open is done when its resource is no longer live, and

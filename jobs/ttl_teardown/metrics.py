@@ -1,4 +1,4 @@
-"""ttl-teardown series: deletions and dollars avoided (cumulative, from the audit), what
+"""ttl-teardown series: deletions and dollars avoided (cumulative, the counters the audit keeps), what
 expires within 24 h and 48 h, and violations by kind."""
 
 from __future__ import annotations
@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from jobs.core.model import Outcome, Plan
-from jobs.core.state import StateStore
+from jobs.core.state.counters import totals
+from jobs.core.state.engine import StateStore
+from jobs.ttl_teardown.state import COST_AVOIDED, DELETED
 
 
 def _tag_of(violation: str) -> str:
@@ -17,16 +19,17 @@ def _tag_of(violation: str) -> str:
 
 
 def record(registry: Any, plan: Plan, outcomes: Sequence[Outcome], state: StateStore, job_id: str) -> None:
-    """Earlier runs come from the audit table; this run's outcomes are not stored yet."""
+    """All runs' deletions, this one's included, from the counters (state.TALLIES) the audit
+    added to as each was done; no scan of the audit history."""
     from prometheus_client import Counter as PromCounter
     from prometheus_client import Gauge
 
     deleted: Counter[tuple[str, str]] = Counter()
     dollars: dict[str, float] = defaultdict(float)
-    for details in state.done_actions(job_id, "delete", outcomes):
-        project = str(details.get("project") or "unknown")
-        deleted[(str(details.get("type")), project)] += 1
-        dollars[project] += float(details.get("cost_avoided_usd") or 0.0)
+    for (kind, project), count in totals(state, job_id, DELETED.series):
+        deleted[(str(kind), str(project or "unknown"))] += int(count)
+    for (project,), amount in totals(state, job_id, COST_AVOIDED.series):
+        dollars[str(project or "unknown")] += amount
     total = PromCounter(
         "security_resources_deleted", "Resources deleted, all runs", ["type", "project"], registry=registry
     )

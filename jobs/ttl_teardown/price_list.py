@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from jobs.core.cadence import elapsed
-from jobs.core.state import StateStore
+from jobs.core.state.caches import cache_get, cache_put
+from jobs.core.state.engine import StateStore
 from jobs.ttl_teardown.cost import Pricing
 
 log = logging.getLogger("secops.ttl_teardown")
@@ -78,7 +79,7 @@ def refresh(
     from botocore.exceptions import BotoCoreError, ClientError
 
     wanted = [f"ec2:{region}:{t}" for t in sorted(ec2_types)] + [f"rds:{region}:{c}" for c in sorted(rds_classes)]
-    cached = state.cache_get(CACHE, wanted)
+    cached = cache_get(state, CACHE, wanted)
     fresh: dict[str, dict[str, Any]] = {}
     for key in _stale(wanted, cached, now):
         kind, _, name = key.split(":", 2)
@@ -90,7 +91,7 @@ def refresh(
             break
         if usd is not None:
             fresh[key] = {"usd_hourly": usd, "at": now.isoformat()}
-    state.cache_put(CACHE, fresh, now)
+    cache_put(state, CACHE, fresh, now)
     return _merged(pricing, {**cached, **fresh})
 
 

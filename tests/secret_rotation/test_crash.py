@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from jobs.core.state import StateStore
+from jobs.core.state.engine import StateStore
+from jobs.secret_rotation.journal_store import journal, open_operations
 from jobs.secret_rotation.steps import CLOSED, STEPS
 from tests.secret_rotation.kit import (
     current,
@@ -63,7 +64,7 @@ def test_a_crash_after_each_step_is_resumed_or_rolled_back(
     assert not logs_in(postgres, role, OLD)
     assert "pending_version" not in (metadata(openbao, path).get("custom_metadata") or {})
     assert env_file.read_text() == f"PASSWORD={final['password']}\nUSERNAME={role}\n"
-    assert StateStore(f"sqlite:///{tmp_path / 'secops-state.db'}").open_operations("secret-rotation", CLOSED) == {}
+    assert open_operations(StateStore(f"sqlite:///{tmp_path / 'secops-state.db'}"), "secret-rotation", CLOSED) == {}
     assert final["password"] not in output and OLD not in output
 
 
@@ -85,13 +86,13 @@ def test_a_crash_between_the_kv_write_and_its_journal_entry_is_rolled_back(
     state.upgrade(datetime.now(UTC))
     at = datetime.now(UTC)
     lock = {"from": 1, "type": "db_password"}
-    state.journal("secret-rotation", path, "op-1", at, [("lock", "after", lock), ("create", "before", lock)])
+    journal(state, "secret-rotation", path, "op-1", at, [("lock", "after", lock), ("create", "before", lock)])
     config = settings(openbao, [f"{base}/"], [{"secret": path, "kind": "postgres", "dsn": postgres.url()}])
     code, result, output = run_process(tmp_path, config, "--apply")
     assert code == 0 and result is not None, output
     assert current(openbao, path)["password"] == OLD and logs_in(postgres, role, OLD)
     assert metadata(openbao, path)["current_version"] == 3  # v3 = v1's value, written over the stray v2
-    assert state.open_operations("secret-rotation", CLOSED) == {}
+    assert open_operations(state, "secret-rotation", CLOSED) == {}
 
 
 def test_production_code_kills_no_process_and_reads_no_fault_variable() -> None:

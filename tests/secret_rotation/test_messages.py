@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from jobs.core import redact
-from jobs.core.state import StateStore
+from jobs.core.state.engine import StateStore
+from jobs.core.state.locks import acquire_resource_lock
+from jobs.secret_rotation.journal_store import open_operations
 from jobs.secret_rotation.lock import SecretLocks
 from jobs.secret_rotation.model import IDENTIFIERS, secret_values
 from tests.helpers import ROOT, write_config
@@ -103,9 +105,9 @@ def test_a_held_lock_is_kept_by_its_heartbeat_beyond_its_staleness(tmp_path: Pat
     locks = SecretLocks(state, JOB, "run-a", timedelta(seconds=0.6))
     locks.take("apps/x")
     time.sleep(1.5)  # two and a half staleness periods: only the heartbeat keeps it
-    assert not state.acquire_resource_lock(JOB, "apps/x", "run-b", datetime.now(UTC), timedelta(seconds=0.6))
+    assert not acquire_resource_lock(state, JOB, "apps/x", "run-b", datetime.now(UTC), timedelta(seconds=0.6))
     locks.release("apps/x")
-    assert state.acquire_resource_lock(JOB, "apps/x", "run-b", datetime.now(UTC), timedelta(seconds=0.6))
+    assert acquire_resource_lock(state, JOB, "apps/x", "run-b", datetime.now(UTC), timedelta(seconds=0.6))
 
 
 def test_a_lock_left_by_a_killed_holder_on_another_host_is_taken_over_once_its_heartbeat_is_stale(
@@ -137,7 +139,7 @@ def test_a_lock_left_by_a_killed_holder_on_another_host_is_taken_over_once_its_h
             s.execute(
                 text("UPDATE secops_resource_locks SET holder = 'node-7:4242'"),
             )
-        assert state.open_operations(JOB, "closed") == {}  # it died before its first journal entry
+        assert open_operations(state, JOB, "closed") == {}  # it died before its first journal entry
         proxy.heal()
         time.sleep(3.5)
         result = run(tmp_path, config, "--apply")

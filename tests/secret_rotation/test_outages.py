@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from jobs.core.state import StateStore
+from jobs.core.state.engine import StateStore
+from jobs.secret_rotation.journal_store import open_operations
 from jobs.secret_rotation.steps import CLOSED
 from tests.fakes.keycloak import ADMIN_PASSWORD, ADMIN_USER, FakeKeycloak
 from tests.secret_rotation.kit import current, folder, logs_in, make_role, metadata, put, run, settings, version_data
@@ -62,7 +63,7 @@ def pending_password(vault: Vault, path: str) -> str | None:
 
 
 def open_journal(tmp: Path) -> dict[str, Any]:
-    return StateStore(f"sqlite:///{tmp / 'secops-state.db'}").open_operations("secret-rotation", CLOSED)
+    return open_operations(StateStore(f"sqlite:///{tmp / 'secops-state.db'}"), "secret-rotation", CLOSED)
 
 
 def assert_converged(vault: Vault, pg: Postgres, path: str, role: str, tmp: Path) -> None:

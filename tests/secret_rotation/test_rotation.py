@@ -82,15 +82,16 @@ def test_a_dry_run_rotates_nothing(openbao: Vault, postgres: Postgres, tmp_path:
 def test_a_secret_another_run_is_rotating_is_left_alone(openbao: Vault, postgres: Postgres, tmp_path: Path) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from jobs.core.state import StateStore
+    from jobs.core.state.engine import StateStore
+    from jobs.core.state.locks import acquire_resource_lock
 
     base = folder()
     role = make_role(postgres, "locked-password-1")
     put(openbao, f"{base}/db", {"username": role, "password": "locked-password-1"}, type="db_password")
     store = StateStore(f"sqlite:///{tmp_path / 'secops-state.db'}")
     store.upgrade(datetime.now(UTC))
-    assert store.acquire_resource_lock(
-        "secret-rotation", f"{base}/db", "other-run", datetime.now(UTC), timedelta(minutes=30)
+    assert acquire_resource_lock(
+        store, "secret-rotation", f"{base}/db", "other-run", datetime.now(UTC), timedelta(minutes=30)
     )
     config = settings(openbao, [f"{base}/"], [{"secret": f"{base}/db", "kind": "postgres", "dsn": postgres.url()}])
     result = run(tmp_path, config, "--apply")

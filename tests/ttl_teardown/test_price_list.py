@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from jobs.core.clients.aws import aws_client
-from jobs.core.state import StateStore
+from jobs.core.state.engine import StateStore
 from jobs.ttl_teardown.cost import load_pricing
 from jobs.ttl_teardown.price_list import refresh
 from tests import services

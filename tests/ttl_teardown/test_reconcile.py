@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from jobs.core.intents import AuditLog
 from jobs.core.model import Action
-from jobs.core.state import AuditEntry, StateStore
+from jobs.core.state.audit import AuditEntry
+from jobs.core.state.engine import StateStore
 from tests.ttl_teardown.fleet import REGION, T0
 from tests.ttl_teardown.test_job import run
 

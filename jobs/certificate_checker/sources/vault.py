@@ -20,6 +20,7 @@ from jobs.core.errors import PermanentError, TransientError
 from jobs.core.model import Inventory, RunError
 from jobs.core.permissions import Permissions, VaultGrant
 from jobs.core.retry import call_with_retry
+from jobs.core.state.caches import cache_get, cache_put
 
 
 def _list(client: Any, path: str) -> list[str] | None:
@@ -62,11 +63,11 @@ def read_mount(client: Any, mount: str, ctx: JobContext) -> Inventory[Observatio
     serials = [s for s in serials if ctx.owns(f"vault:{mount}/{s}")]
     revoked = set(_list(client, f"{mount}/certs/revoked") or [])
     namespace = f"vault-pki:{mount}"[:64]
-    known = ctx.state.cache_get(namespace, serials)
+    known = cache_get(ctx.state, namespace, serials)
     known = {s: v for s, v in known.items() if "cert" not in v or _cached(v) is not None}
     fresh = {s: _read(client, mount, s) for s in serials if s not in known and s not in revoked}
     cacheable = {s: v for s, v in fresh.items() if "error" not in v}
-    ctx.state.cache_put(namespace, cacheable, datetime.now(UTC))  # bookkeeping time, not a decision input
+    cache_put(ctx.state, namespace, cacheable, datetime.now(UTC))  # bookkeeping time, not a decision input
     for serial in serials:
         entry = fresh.get(serial) or known.get(serial) or {"revoked": True}
         resource = f"vault:{mount}/{serial}"

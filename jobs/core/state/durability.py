@@ -8,18 +8,23 @@ reason, so the runner can stop acting and say why in one line.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from jobs.core import redact
 from jobs.core.errors import StateUnavailable
+from jobs.core.state.base import Store
 
 log = logging.getLogger("secops.state")
 T = TypeVar("T")
+P = ParamSpec("P")
+
+S = TypeVar("S", bound=Store)
 
 #: how long a write waits out a locked or unreachable state DB before the run gives up on it
 RETRY_SECONDS = 60.0
@@ -54,3 +59,13 @@ def retrying(fn: Callable[[], T], what: str, seconds: float, dialect: str) -> T:
             log.warning("state_db_retry", extra={"fields": {"operation": what, "reason": reason}})
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
+
+
+def durable(fn: Callable[Concatenate[S, P], T]) -> Callable[Concatenate[S, P], T]:
+    """A store operation retried while the DB is locked or unreachable (StateStore.retrying)."""
+
+    def wrapper(state: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return state.retrying(lambda: fn(state, *args, **kwargs), fn.__name__)
+
+    functools.update_wrapper(wrapper, fn)
+    return wrapper

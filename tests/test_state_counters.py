@@ -156,3 +156,20 @@ def test_the_metrics_of_a_long_audit_history_read_the_counters_not_the_history(
     assert audit_statements and not [s for s in audit_statements if "secops_audit" in s]
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(AuditEntry)) == history
+
+
+def test_parallel_actions_lose_no_increment(store: StateStore) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    audit = AuditLog(store, JOB, "run-1", "test", lambda: NOW)
+
+    def act(i: int) -> None:
+        action = deletion(i)
+        audit.finished(audit.started(action), Outcome(action, OutcomeKind.DONE))
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(act, range(80)))
+    assert deleted_series(store) == [
+        'security_resources_deleted_total{project="checkout",type="ec2:instance"} 80.0',
+        'security_cost_avoided_usd{project="checkout"} 100.0',
+    ]

@@ -1,8 +1,9 @@
 """The core's migrations, and the upgrade that applies every owner's (migrations.py).
 
-One set of models for SQLite and PostgreSQL. Released steps are never edited: migration 1
-no longer names the extensions and journal tables because their jobs now create them in
-their own first migrations (a no-op on a database release 1 made, which has them).
+One set of models for SQLite and PostgreSQL; released steps are not edited, with one
+exception: migration 1 no longer names the extensions and journal tables, because their
+jobs' own first migrations create them where missing (a no-op on any database release 1
+made), so every database still ends with the same tables.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from jobs.core.job import BaseJob
 from jobs.core.registry import JOBS
 from jobs.core.resolve import job_class, section_model
 from jobs.core.settings import JobSettings, Settings
-from jobs.core.state import StateStore
+from jobs.core.state.engine import StateStore
 
 
 def _declared_settings(cls: type) -> object:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from jobs.core.context import JobContext
 from jobs.core.resolve import load_settings
-from jobs.core.state import StateStore
+from jobs.core.state.engine import StateStore
+from jobs.secret_rotation import journal_store
 from jobs.secret_rotation.actions import Notice, Reconcile, Resume, Rotate
 from jobs.secret_rotation.job import Job
 from jobs.secret_rotation.model import ManagedSecret, Tracked
@@ -37,8 +38,10 @@ def fresh_job(tmp_path: Path) -> Job:
 def test_a_job_that_never_collected_plans_from_its_items_alone(tmp_path: Path) -> None:
     state = StateStore(f"sqlite:///{tmp_path / 'journal.db'}")
     state.upgrade(NOW)
-    state.journal("secret-rotation", "apps/a", "op-1", NOW, [("lock", "after", {"from": 1, "type": "api_key"})])
-    journal = tuple(state.open_operations("secret-rotation", "closed")["apps/a"])
+    journal_store.journal(
+        state, "secret-rotation", "apps/a", "op-1", NOW, [("lock", "after", {"from": 1, "type": "api_key"})]
+    )
+    journal = tuple(journal_store.open_operations(state, "secret-rotation", "closed")["apps/a"])
     soon, told = secret("apps/soon", 24), secret("apps/told", 25)
     warned = {decide(told, SecretRotationSettings().policies, NOW).warning or "": NOW - timedelta(hours=1)}
     items = [

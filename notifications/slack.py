@@ -1,4 +1,9 @@
-"""Slack: an incoming webhook, or a bot token (chat.postMessage + files_upload_v2) via slack-sdk."""
+"""Slack: an incoming webhook, or a bot token (chat.postMessage + files_upload_v2) via slack-sdk.
+
+slack-sdk's own retry handlers are off (`retry_handlers=[]`; by default it tries a dropped
+connection twice): the router is the one retry layer for every channel, so a message is tried
+`notifications.retry_attempts` times, not twice that.
+"""
 
 from __future__ import annotations
 
@@ -69,7 +74,9 @@ class SlackNotifier:
 
     def _via_webhook(self, text: str, blocks: list[dict[str, Any]]) -> None:
         assert self.config.webhook_url is not None
-        client = WebhookClient(self.config.webhook_url.get_secret_value(), timeout=int(self.config.timeout_seconds))
+        client = WebhookClient(
+            self.config.webhook_url.get_secret_value(), timeout=int(self.config.timeout_seconds), retry_handlers=[]
+        )
         response = client.send(text=text, blocks=blocks)
         if response.status_code == 200:
             return
@@ -84,6 +91,7 @@ class SlackNotifier:
             token=self.config.bot_token.get_secret_value(),
             base_url=self.config.api_url,
             timeout=int(self.config.timeout_seconds),
+            retry_handlers=[],
         )
         posted = client.chat_postMessage(channel=self.config.channel, text=text, blocks=blocks)
         if not message.attachments:

@@ -203,6 +203,9 @@ class Smtp:
     password: str
     messages: list[Any] = field(default_factory=list)
     logins: list[tuple[str, bool]] = field(default_factory=list)
+    #: DATA commands still to answer 421 (the server busy), and when each DATA came (monotonic)
+    refuse: int = 0
+    data_at: list[float] = field(default_factory=list)
 
 
 def self_signed(directory: Path, host: str = "localhost") -> tuple[Path, Path]:
@@ -255,6 +258,10 @@ def smtp_server(directory: Path) -> Iterator[Smtp]:
 
     class Handler:
         async def handle_DATA(self, srv: Any, session: Any, envelope: Any) -> str:
+            server.data_at.append(time.monotonic())
+            if server.refuse > 0:
+                server.refuse -= 1
+                return "421 4.3.2 Service not available, try again later"
             server.messages.append(envelope)
             return "250 OK"
 

@@ -6,6 +6,7 @@ The decisions themselves are pure (alerts.py); this is the runner's side-effecti
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from jobs.core.alerts import decide_alerts, message_for, record_after_send
@@ -56,9 +57,12 @@ def send_alerts(
     log.info("alerts_sent", extra={"fields": {"decisions": len(decisions), "delivered": len(delivery.delivered)}})
 
 
-def send_to_person(settings: Settings, message: Message, sleep: Callable[[float], None]) -> str:
+def send_to_person(settings: Settings, message: Message, sleep: Callable[[float], None] = time.sleep) -> str:
     """A message for the people in `message.recipients` (an owner's warning): by e-mail when
-    e-mail is configured, else into the outbox. Raises when it could not be delivered."""
+    e-mail is configured, else into the outbox. Raises when it could not be delivered.
+
+    The one retry layer for owner mail: `notifications.retry_attempts` tries with backoff, as
+    for alerts; what it gives up on is marked retried, so the runner does not send it again."""
     cfg = settings.notifications
     channel = "email" if cfg.email is not None else "file"
     notifier = build_notifier(channel, getattr(cfg, channel))

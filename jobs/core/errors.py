@@ -29,10 +29,16 @@ class UsageError(ConfigError):
 
 
 class TransientError(SecopsError):
-    """Worth retrying with backoff (timeouts, throttling, 5xx)."""
+    """Worth retrying with backoff (timeouts, throttling, 5xx), by exactly one layer.
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    `retried`: a layer already spent its attempts on it (the client library's own, such as
+    botocore's, or a `call_with_retry`), so no layer above tries again. Without it a throttled
+    AWS call was retried by botocore and the whole action again by the runner: 3 x 4 calls.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None, retried: bool = False) -> None:
         self.retry_after = retry_after
+        self.retried = retried
         super().__init__(message)
 
 
@@ -56,7 +62,7 @@ class EndpointDown(TransientError):
 
     def __init__(self, message: str, endpoint: str = "") -> None:
         self.endpoint = endpoint
-        super().__init__(message)
+        super().__init__(message, retried=True)
 
 
 class StateUnavailable(SecopsError):

@@ -1,4 +1,5 @@
-"""Bounded retries with exponential backoff and jitter for every external call."""
+"""Bounded retries with exponential backoff and jitter, for the systems whose client does not
+retry by itself (README, Reliability: which layer retries what)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from jobs.core.errors import EndpointDown, RetryLater, TransientError
+from jobs.core.errors import RetryLater, TransientError
 
 T = TypeVar("T")
 
@@ -36,26 +37,28 @@ def call_with_retry(
     rng: random.Random | None = None,
     retry_later: bool = False,
 ) -> T:
-    """Call `fn`, retrying only `TransientError`; the last one propagates unchanged.
+    """Call `fn`, retrying only `TransientError`; the last one propagates, marked `retried`.
+
+    One layer per fault: an error some layer below already retried (`retried`: botocore spent
+    its attempts, an inner call_with_retry gave up, EndpointDown after the client's own
+    connection retries) propagates at once, and the one this call gives up on is marked so the
+    layers above (the runner's action retry) do not try it again.
 
     With `retry_later`, a RetryLater propagates at once: the caller tries it again after
-    the other work of the run rather than sleeping on it here. EndpointDown always does: the
-    client spent its own retries reaching the endpoint, and the caller's breaker decides.
+    the other work of the run rather than sleeping on it here.
     """
     rng = rng or random.Random()
     for attempt in range(policy.attempts):
         try:
             return fn()
-        except EndpointDown:
-            raise
-        except RetryLater:
-            if retry_later:
-                raise
-            if attempt == policy.attempts - 1:
-                raise
-            sleep(policy.delay(attempt, None, rng))
         except TransientError as exc:
-            if attempt == policy.attempts - 1:
+            if isinstance(exc, RetryLater) and retry_later:
                 raise
-            sleep(policy.delay(attempt, exc.retry_after, rng))
+            if exc.retried:
+                raise
+            if attempt == policy.attempts - 1:
+                exc.retried = True
+                raise
+            retry_after = None if isinstance(exc, RetryLater) else exc.retry_after
+            sleep(policy.delay(attempt, retry_after, rng))
     raise AssertionError("unreachable: attempts must be >= 1")

@@ -227,8 +227,8 @@ class Rotator:
             try:
                 target.test(new)
                 return
-            except TransientError:
-                if attempt == self.test_attempts - 1:
+            except TransientError as exc:
+                if exc.retried or attempt == self.test_attempts - 1:  # its client's own tries are spent
                     raise
                 self.sleep(self.test_backoff * 2**attempt)
 

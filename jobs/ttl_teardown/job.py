@@ -118,7 +118,7 @@ class Job(BaseJob[Item, TtlTeardownSettings]):
 
     def _mail(self, action: Action) -> None:
         mail = _typed(action, OwnerMail)
-        send_to_person(self.ctx.settings, owner_message(mail, self.cfg), lambda _: None)
+        send_to_person(self.ctx.settings, owner_message(mail, self.cfg))
         for entry in mail.entries:  # only once delivered: an undelivered warning counts for nothing
             record_warning(self.ctx.state, self.id, entry["id"], entry["key"], mail.at, {"owner": mail.owner})
 

@@ -23,6 +23,7 @@ class VaultOutage:
         self.after: int | None = None
         self.lost = False
         self.down = False
+        self.refused = 0  # connections shut at once while down (each a client's retry)
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
         threading.Thread(target=self._serve, daemon=True).start()
@@ -50,6 +51,7 @@ class VaultOutage:
             except OSError:
                 return
             if self.down:
+                self.refused += 1
                 shut(client)
                 continue
             threading.Thread(target=self._forward, args=(client,), daemon=True).start()

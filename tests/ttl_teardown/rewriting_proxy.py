@@ -1,5 +1,5 @@
 """A loopback HTTP proxy in front of moto that edits its answers: what real AWS sends and moto
-cannot (a tag without `Value`, one malformed record, one operation denied)."""
+cannot (a tag without `Value`, one malformed record, one operation denied or throttled)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 Rewrite = Callable[[bytes, bytes], bytes]  # (request body, response body) → response body
-Deny = Callable[[bytes], bool]  # request body → answer 403 UnauthorizedOperation instead
+Deny = Callable[[bytes], bool]  # request body → answer `refusal` (403 UnauthorizedOperation) instead
 DENIED = (
     b"<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized"
     b"</Message></Error></Errors><RequestID>1</RequestID></Response>"
@@ -19,14 +19,16 @@ DENIED = (
 
 
 @contextmanager
-def rewriting_proxy(target: str, rewrite: Rewrite, deny: Deny = lambda _: False) -> Iterator[str]:
+def rewriting_proxy(
+    target: str, rewrite: Rewrite, deny: Deny = lambda _: False, refusal: tuple[int, bytes] = (403, DENIED)
+) -> Iterator[str]:
     host, port = target.removeprefix("http://").split(":")
 
     class Handler(BaseHTTPRequestHandler):
         def _forward(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if deny(body):
-                status, headers, payload = 403, [("Content-Type", "text/xml")], DENIED
+                status, headers, payload = refusal[0], [("Content-Type", "text/xml")], refusal[1]
             else:
                 upstream = http.client.HTTPConnection(host, int(port), timeout=60)
                 upstream.request(self.command, self.path, body, dict(self.headers))

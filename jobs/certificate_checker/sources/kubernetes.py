@@ -20,7 +20,6 @@ from jobs.core.context import JobContext
 from jobs.core.errors import PermanentError, TransientError
 from jobs.core.model import Inventory, RunError
 from jobs.core.permissions import KubernetesGrant, Permissions
-from jobs.core.retry import call_with_retry
 
 TLS_TYPE = "kubernetes.io/tls"
 
@@ -40,7 +39,7 @@ def secrets(core: Any, namespace: str | None, cfg: KubernetesSourceSettings) -> 
     """Every Secret in `namespace` (None: all), one page in memory at a time."""
     token: str | None = None
     while True:
-        page = call_with_retry(lambda t=token: _page(core, namespace, cfg, t))  # type: ignore[misc]
+        page = _page(core, namespace, cfg, token)  # its client's pool retried it (core/clients/kubernetes.py)
         yield from page.get("items") or []
         token = (page.get("metadata") or {}).get("continue")
         if not token:

@@ -2,14 +2,19 @@
 
 Endpoints and credentials come from the standard AWS environment (`AWS_ENDPOINT_URL`,
 `AWS_DEFAULT_REGION`, profiles, instance roles), so tests point at moto's server and
-production at AWS without a setting of ours. Adaptive retries back off on throttling
-instead of skipping a batch.
+production at AWS without a setting of ours.
+
+botocore is the one retry layer for AWS: its adaptive mode retries one call (not a whole
+action, whose other calls already succeeded) and, once throttled, slows every later call of the
+client to the rate AWS accepts, which no retry wrapped around it can do. What comes out of a
+client has had its retries (TransientError(retried=True)), so the runner does not run the
+action again: one throttled delete is 3 calls, not 3 x 4.
 
 An endpoint that is down must cost an action seconds, not half a minute: botocore retries
 connection errors with the same attempts and backoff as throttling, so 8 retries waited
 ~33 s per call against a dead endpoint. 2 retries (3 calls, botocore's standard) and a 2 s
-connect timeout bound it to ~3 s when refused and ~9 s when black-holed; a throttled action is
-retried again by the runner (TransientError), and a dead endpoint trips its breaker.
+connect timeout bound it to ~3 s when refused and ~9 s when black-holed; a dead endpoint
+trips the runner's breaker.
 """
 
 from __future__ import annotations

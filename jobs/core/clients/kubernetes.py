@@ -1,4 +1,12 @@
-"""Kubernetes API clients: in-cluster when running in a pod, else a kubeconfig."""
+"""Kubernetes API clients: in-cluster when running in a pod, else a kubeconfig.
+
+The client's urllib3 pool is the one retry layer for Kubernetes: a dropped connection, a 429
+(after its Retry-After) and a 5xx are tried RETRIES more times with backoff, whatever the verb
+(a PATCH of a Secret is as safe to repeat as a GET). What comes out of a call has had its
+retries (TransientError(retried=True)), so neither our callers nor the runner try it again: a
+throttled list was 4 x 4 requests before, when urllib3 honoured Retry-After and
+call_with_retry then repeated that.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +17,39 @@ from typing import Any
 from jobs.core.errors import EndpointDown, PermanentError, RetryLater, TransientError
 
 RETRYABLE = {429, 500, 502, 503, 504}
+RETRIES = 3  # after the first request: 4 in all, as before
+BACKOFF_SECONDS = 0.5  # urllib3 sleeps 0, 1, 2 s (or the server's Retry-After)
 
 
 def kubernetes_api(kubeconfig: str | None = None, context: str | None = None) -> Any:
     from kubernetes import client, config  # heavy: only jobs that talk to a cluster pay for it
 
+    configuration = client.Configuration()
     try:
         if kubeconfig is None and os.environ.get("KUBERNETES_SERVICE_HOST"):
-            config.load_incluster_config()  # type: ignore[no-untyped-call]
-            return client.ApiClient()
-        configuration = client.Configuration()
-        config.load_kube_config(  # type: ignore[no-untyped-call]
-            config_file=kubeconfig, context=context, client_configuration=configuration
-        )
+            config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+        else:
+            config.load_kube_config(  # type: ignore[no-untyped-call]
+                config_file=kubeconfig, context=context, client_configuration=configuration
+            )
     except config.ConfigException as exc:
         raise PermanentError(f"no Kubernetes configuration: {exc}") from None
+    configuration.retries = retries()
     return client.ApiClient(configuration)
+
+
+def retries() -> Any:
+    """urllib3's policy: answers the API server gives when busy are retried like lost connections;
+    the last answer is handed back (not raised), so its Status still becomes our error."""
+    from urllib3.util.retry import Retry
+
+    return Retry(
+        total=RETRIES,
+        status_forcelist=sorted(RETRYABLE),
+        allowed_methods=None,  # every verb: our calls are idempotent (check-then-act, patches)
+        backoff_factor=BACKOFF_SECONDS,
+        raise_on_status=False,
+    )
 
 
 def raw_json(response: Any, what: str) -> dict[str, Any]:
@@ -39,14 +64,16 @@ def raw_json(response: Any, what: str) -> dict[str, Any]:
             reason = f"{status.get('reason', '')}: {status.get('message', '')}".strip(": ")
         except ValueError:
             reason = body[:200].decode(errors="replace")
-        kind = TransientError if response.status in RETRYABLE else PermanentError
-        raise kind(f"{what}: HTTP {response.status} {reason}")
+        if response.status in RETRYABLE:
+            raise TransientError(f"{what}: HTTP {response.status} {reason}", retried=True)
+        raise PermanentError(f"{what}: HTTP {response.status} {reason}")
     data: dict[str, Any] = json.loads(body)
     return data
 
 
 def api_call(call: Any, what: str, missing_ok: bool = False) -> Any:
-    """Call the client; connection problems and throttling become TransientError.
+    """Call the client; connection problems and throttling, which its pool already retried,
+    become TransientError(retried=True) (EndpointDown when the server cannot be reached).
 
     With `missing_ok`, a 404 answers None instead of raising.
     """
@@ -60,12 +87,13 @@ def api_call(call: Any, what: str, missing_ok: bool = False) -> Any:
             return None
         if exc.status == 409:  # a conflict (stale resourceVersion, object in transition) clears by itself
             raise RetryLater(f"{what}: HTTP 409 {exc.reason}") from None
-        kind = TransientError if exc.status in RETRYABLE else PermanentError
-        raise kind(f"{what}: HTTP {exc.status} {exc.reason}") from None
+        if exc.status in RETRYABLE:
+            raise TransientError(f"{what}: HTTP {exc.status} {exc.reason}", retried=True) from None
+        raise PermanentError(f"{what}: HTTP {exc.status} {exc.reason}") from None
     except (HTTPError, OSError) as exc:
         if _unreachable(exc):  # the runner's breaker stops acting after a few of these
             raise EndpointDown(f"{what}: cannot connect to the API server ({type(exc).__name__})") from None
-        raise TransientError(f"{what}: {type(exc).__name__}") from None
+        raise TransientError(f"{what}: {type(exc).__name__}", retried=True) from None
 
 
 def _unreachable(exc: BaseException) -> bool:

@@ -16,7 +16,6 @@ from typing import Any, Final
 from jobs.core.clients.kubernetes import api_call, raw_json
 from jobs.core.model import RunError
 from jobs.core.permissions import KubernetesGrant, Permissions
-from jobs.core.retry import call_with_retry
 from jobs.ttl_teardown.model import Item, Target
 from jobs.ttl_teardown.quota import Quota
 from jobs.ttl_teardown.rules import Resource
@@ -98,7 +97,7 @@ def _page(cluster: Cluster, kind: str, token: str | None) -> dict[str, Any]:
 def _objects(cluster: Cluster, kind: str) -> Iterator[dict[str, Any]]:
     token: str | None = None
     while True:
-        page = call_with_retry(lambda t=token: _page(cluster, kind, t))  # type: ignore[misc]
+        page = _page(cluster, kind, token)  # its client's pool retried it (core/clients/kubernetes.py)
         yield from page.get("items") or []
         token = (page.get("metadata") or {}).get("continue")
         if not token:

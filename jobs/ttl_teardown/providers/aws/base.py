@@ -137,15 +137,15 @@ def aws_call(what: str, call: Callable[[], Any]) -> Any:
             return None
         if code in IN_USE:
             raise RetryLater(f"{what}: {code}: {message}") from None
-        if code in THROTTLED:
-            raise TransientError(f"{what}: {code}") from None
+        if code in THROTTLED:  # after botocore's own retries: the one layer for AWS
+            raise TransientError(f"{what}: {code}", retried=True) from None
         raise PermanentError(f"{what}: {code}: {message}") from None
     except BotoCoreError as exc:
         if endpoint_down(exc):  # the client's retries are spent: the runner's breaker decides
             raise EndpointDown(
                 f"{what}: {exc}", endpoint=str(getattr(exc, "kwargs", {}).get("endpoint_url", ""))
             ) from None
-        raise TransientError(f"{what}: {type(exc).__name__}") from None
+        raise TransientError(f"{what}: {type(exc).__name__}", retried=True) from None
 
 
 def found(call: Callable[[], T]) -> T | None:

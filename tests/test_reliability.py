@@ -185,3 +185,21 @@ def test_a_kubernetes_list_answered_429_is_retried_by_the_client_s_pool_alone(
     result = run_checker(tmp_path, {"kubernetes": {"enabled": True, "kubeconfig": str(kubeconfig)}})
     assert "HTTP 429" in result["errors"][0]["message"]
     assert len(kubernetes_api.calls("GET", "/api/v1/secrets")) == RETRIES + 1  # urllib3's 4, not 4 x 4
+
+
+def test_a_consumer_that_keeps_refusing_its_check_is_tried_by_the_rotation_alone(
+    openbao: Vault, postgres: Postgres, tmp_path: Path
+) -> None:
+    base = folder()
+    path = f"{base}/db"
+    role = make_role(postgres, "before-the-outage-2")
+    put(openbao, path, {"username": role, "password": "before-the-outage-2"}, type="db_password")
+    with outage_proxy(postgres.port) as proxy:
+        dsn = f"postgresql://{postgres.admin}@127.0.0.1:{proxy.port}/postgres?sslmode=disable&gssencmode=disable"
+        target = {"secret": path, "kind": "postgres", "dsn": dsn, "connect_timeout_seconds": 2}
+        proxy.cut(0)  # every connection accepted and closed at once
+        result = run(tmp_path, settings(openbao, [f"{base}/"], [target]), "--apply")
+        connections = proxy.connections
+    [rotation] = result["actions"]
+    assert rotation["outcome"] == "failed", rotation
+    assert connections == 3  # the rotation's 3 tries of the check, not 3 x the runner's 4

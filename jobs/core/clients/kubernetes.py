@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobs.core.errors import EndpointDown, PermanentError, RetryLater, TransientError
+
+if TYPE_CHECKING:
+    from urllib3.util.retry import Retry
 
 RETRYABLE = {429, 500, 502, 503, 504}
 RETRIES = 3  # after the first request: 4 in all, as before
@@ -38,7 +41,7 @@ def kubernetes_api(kubeconfig: str | None = None, context: str | None = None) ->
     return client.ApiClient(configuration)
 
 
-def retries() -> Any:
+def retries() -> Retry:
     """urllib3's policy: answers the API server gives when busy are retried like lost connections;
     the last answer is handed back (not raised), so its Status still becomes our error."""
     from urllib3.util.retry import Retry

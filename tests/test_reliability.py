@@ -14,7 +14,7 @@ from jobs.core.clients.aws import MAX_ATTEMPTS, aws_client
 from jobs.core.clients.kubernetes import RETRIES
 from jobs.core.registry import JOBS
 from jobs.core.retry import RetryPolicy
-from jobs.core.runner import Runtime
+from jobs.core.runtime import Runtime
 from notifications.message import Message
 from notifications.pagerduty import PagerDutyNotifier
 from notifications.router import Router

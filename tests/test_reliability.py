@@ -54,9 +54,8 @@ def aws(moto: services.Moto, monkeypatch: pytest.MonkeyPatch) -> services.Moto:
     return moto
 
 
-def test_a_throttled_delete_makes_botocore_s_attempts_and_the_runner_does_not_run_it_again(
-    aws: services.Moto, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def expired_instance() -> None:
+    """One instance whose TTL ran out a day before T0: the resource both AWS-side tests act on."""
     ec2 = aws_client("ec2", REGION)
     image = ec2.describe_images()["Images"][0]["ImageId"]
     ec2.run_instances(
@@ -65,6 +64,12 @@ def test_a_throttled_delete_makes_botocore_s_attempts_and_the_runner_does_not_ru
         MaxCount=1,
         TagSpecifications=[{"ResourceType": "instance", "Tags": tags(T0 - timedelta(days=1))}],
     )
+
+
+def test_a_throttled_delete_makes_botocore_s_attempts_and_the_runner_does_not_run_it_again(
+    aws: services.Moto, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    expired_instance()
     cfg = ttl_config(tmp_path, max_actions_percent=100)
     warned = run_cli(JOBS["ttl-teardown"], ["--config", cfg, "--now", (T0 + timedelta(days=3)).isoformat(), "--apply"])
     assert warned["exit_code"] == 0
@@ -94,14 +99,7 @@ def test_a_throttled_delete_makes_botocore_s_attempts_and_the_runner_does_not_ru
 def test_an_owner_mail_the_server_keeps_refusing_is_tried_retry_attempts_times_with_backoff_once(
     aws: services.Moto, smtp: services.Smtp, tmp_path: Path
 ) -> None:
-    ec2 = aws_client("ec2", REGION)
-    image = ec2.describe_images()["Images"][0]["ImageId"]
-    ec2.run_instances(
-        ImageId=image,
-        MinCount=1,
-        MaxCount=1,
-        TagSpecifications=[{"ResourceType": "instance", "Tags": tags(T0 - timedelta(days=1))}],
-    )
+    expired_instance()
     email = {
         "smtp_host": "127.0.0.1",
         "smtp_port": smtp.port,

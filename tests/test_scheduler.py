@@ -10,6 +10,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,23 @@ def lines_of(stream: Any) -> queue.Queue[str]:
     return found
 
 
+def events_until(
+    stream: queue.Queue[str], done: Callable[[list[str]], bool], seconds: float = 100
+) -> list[dict[str, Any]]:
+    """The JSON log events a process writes, read until `done(events so far)` holds or `seconds`
+    pass (a scheduled job first fires at the next minute)."""
+    events: list[dict[str, Any]] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not done([e["event"] for e in events]):
+        try:
+            line = stream.get(timeout=1)
+        except queue.Empty:
+            continue
+        if line.startswith("{"):
+            events.append(json.loads(line))
+    return events
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(150)
 def test_the_scheduler_process_logs_next_fire_times_runs_the_selected_jobs_and_alerts_on_a_failure(
@@ -142,17 +160,8 @@ def test_the_scheduler_process_logs_next_fire_times_runs_the_selected_jobs_and_a
     )  # fmt: skip
     assert proc.stderr is not None
     started = datetime.now(UTC)
-    stream, events = lines_of(proc.stderr), []
-    deadline = time.monotonic() + 100
-    while time.monotonic() < deadline and not {"scheduled_run_failed", "scheduled_run_done"} <= {
-        e["event"] for e in events
-    }:
-        try:
-            line = stream.get(timeout=1)
-        except queue.Empty:
-            continue
-        if line.startswith("{"):
-            events.append(json.loads(line))
+    stream = lines_of(proc.stderr)
+    events = events_until(stream, lambda seen: {"scheduled_run_failed", "scheduled_run_done"} <= set(seen))
     proc.send_signal(signal.SIGTERM)
     code, _ = finished(proc)
     by_event: dict[str, list[dict[str, Any]]] = {}
@@ -184,15 +193,8 @@ def test_sigterm_lets_the_running_job_finish_and_record_its_run_then_exits_0(tmp
     config = write_config(tmp_path / "c.yaml", {"log_level": "info", "state_db_url": f"sqlite:///{tmp_path / 's.db'}"})
     proc = run_sample_process(store, "schedule", config, "--jobs", "sample-store", "--minutely", cwd=tmp_path)
     assert proc.stderr is not None
-    stream, events = lines_of(proc.stderr), []
-    deadline = time.monotonic() + 100  # the first fire is at the next minute
-    while time.monotonic() < deadline and "run_started" not in [e["event"] for e in events]:
-        try:
-            line = stream.get(timeout=1)
-        except queue.Empty:
-            continue
-        if line.startswith("{"):
-            events.append(json.loads(line))
+    stream = lines_of(proc.stderr)
+    events = events_until(stream, lambda seen: "run_started" in seen)
     seen = [e["event"] for e in events]
     assert "run_started" in seen and "scheduled_run_done" not in seen  # the guard: a job is running
     proc.send_signal(signal.SIGTERM)

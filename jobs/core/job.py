@@ -10,9 +10,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, ClassVar, Generic
+from typing import Any, ClassVar, Generic, TypeVar
 
 from jobs.core.context import CfgT, JobContext
+from jobs.core.errors import PermanentError
 from jobs.core.model import Action, Finding, Intent, Inventory, ItemT, Outcome, OutcomeKind, Plan, Settled
 
 
@@ -67,3 +68,14 @@ class BaseJob(ABC, Generic[ItemT, CfgT]):
 
     def record_metrics(self, registry: Any, plan: Plan, outcomes: Sequence[Outcome]) -> None:
         """Add job-specific series to the run's registry; the runner pushes them once."""
+
+
+A = TypeVar("A", bound=Action)
+
+
+def typed_action(action: Action, kind: type[A]) -> A:
+    """The action as the typed one its kind promises (a job's handler table maps each kind to a
+    handler of one Action subclass); anything else is a bug in the plan, never retried."""
+    if not isinstance(action, kind):
+        raise PermanentError(f"{action.kind} action for {action.resource} is not a {kind.__name__}")
+    return action

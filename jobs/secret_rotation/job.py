@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from jobs.core.clients.vault import section_client
 from jobs.core.context import JobContext
 from jobs.core.delivery import send_to_person
-from jobs.core.errors import ConfigError, PermanentError
-from jobs.core.job import BaseJob
+from jobs.core.errors import ConfigError
+from jobs.core.job import BaseJob, typed_action
 from jobs.core.model import Action, Finding, Inventory, Outcome, OutcomeKind, Plan, Severity
 from jobs.core.permissions import Permissions
 from jobs.core.state.notices import record_warning, warnings_sent
@@ -76,23 +76,23 @@ class Job(BaseJob[Tracked, SecretRotationSettings]):
         HANDLERS[action.kind](self, action)
 
     def _rotate(self, action: Action) -> None:
-        a = _typed(action, Rotate)
+        a = typed_action(action, Rotate)
         outcome = self.rotator(a).rotate(a.path, a.secret_type, a.version)
         log.info("rotated", extra={"fields": {"path": a.path, "outcome": outcome}})
 
     def _resume(self, action: Action) -> None:
-        a = _typed(action, Resume)
+        a = typed_action(action, Resume)
         outcome, unchanged = self.rotator(a).resume(a.path, a.secret_type, a.entries)
         log.info("resumed", extra={"fields": {"path": a.path, "outcome": outcome}})
         if unchanged and a.rotate_after:
             self._rotate(action)
 
     def _reconcile(self, action: Action) -> None:
-        a = _typed(action, Reconcile)
+        a = typed_action(action, Reconcile)
         self.kv().set_custom(a.path, a.custom)
 
     def _notify(self, action: Action) -> None:
-        a = _typed(action, Notice)
+        a = typed_action(action, Notice)
         lines = [f"- {e['path']} ({e['type']}): {e['reason']}" for e in a.entries]
         message = Message(
             severity="warning",
@@ -169,15 +169,6 @@ HANDLERS: Final[dict[str, Callable[[Job, Action], None]]] = {
     "reconcile": Job._reconcile,
     "notify": Job._notify,
 }
-
-A = TypeVar("A", bound=RotationAction)
-
-
-def _typed(action: Action, kind: type[A]) -> A:
-    """The action as the typed one its kind promises; anything else is a bug, never retried."""
-    if not isinstance(action, kind):
-        raise PermanentError(f"{action.kind} action for {action.resource} is not a {kind.__name__}")
-    return action
 
 
 def permissions(cfg: SecretRotationSettings) -> Permissions:

@@ -10,11 +10,11 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from jobs.core.delivery import send_to_person
 from jobs.core.errors import PermanentError, TransientError
-from jobs.core.job import BaseJob
+from jobs.core.job import BaseJob, typed_action
 from jobs.core.model import Action, Intent, Inventory, Outcome, OutcomeKind, Plan, Settled
 from jobs.core.state.notices import record_warning, warnings_sent
 from jobs.ttl_teardown import plan as planning
@@ -114,10 +114,10 @@ class Job(BaseJob[Item, TtlTeardownSettings]):
     def _delete(self, action: Action) -> None:
         from jobs.ttl_teardown.providers.sources import delete
 
-        delete(self.cfg, self.ctx, _typed(action, Deletion).target)
+        delete(self.cfg, self.ctx, typed_action(action, Deletion).target)
 
     def _mail(self, action: Action) -> None:
-        mail = _typed(action, OwnerMail)
+        mail = typed_action(action, OwnerMail)
         send_to_person(self.ctx.settings, owner_message(mail, self.cfg))
         for entry in mail.entries:  # only once delivered: an undelivered warning counts for nothing
             record_warning(self.ctx.state, self.id, entry["id"], entry["key"], mail.at, {"owner": mail.owner})
@@ -178,16 +178,6 @@ HANDLERS: Final[dict[str, Callable[[Job, Action], None]]] = {
     "warn": Job._mail,
     "notify_violations": Job._mail,
 }
-
-
-A = TypeVar("A", bound=TtlAction)
-
-
-def _typed(action: Action, kind: type[A]) -> A:
-    """The action as the typed one its kind promises; anything else is a bug, never retried."""
-    if not isinstance(action, kind):
-        raise PermanentError(f"{action.kind} action for {action.resource} is not a {kind.__name__}")
-    return action
 
 
 def with_history(

@@ -42,8 +42,8 @@ def test_list_json_gives_each_jobs_id_module_destructive_and_schedules_with_args
     ttl = listed["ttl-teardown"]
     assert (ttl["module"], ttl["destructive"], ttl["available"]) == ("jobs.ttl_teardown", True, True)
     assert ttl["schedules"] == [
-        {"cron": "0 2 * * *", "args": {}, "note": "teardown"},
-        {"cron": "0 * * * *", "args": {"warn_only": True}, "note": "hourly pre-alerts"},
+        {"cron": "0 2 * * *", "args": {}, "note": "teardown", "shards": 1},
+        {"cron": "0 * * * *", "args": {"warn_only": True}, "note": "hourly pre-alerts", "shards": 1},
     ]
     assert listed["certificate-checker"]["destructive"] is False
 

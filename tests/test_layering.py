@@ -48,6 +48,8 @@ LAYERS = [
     "resolve",
     "settings_doc",
     "audit",
+    # deployment generators: the table, the settings and the declared permissions
+    "deploy",
     # the run
     "intents",
     "delivery",

@@ -28,6 +28,8 @@ SEVERITY_CHOICES: Final = ("critical", "warning", "info")
 COMMANDS: Final[dict[str, str]] = {
     "schedule": "jobs.core.scheduler:command",
     "demo": "jobs.demo:command",
+    "permissions": "jobs.core.deploy.commands:permissions",
+    "generate": "jobs.core.deploy.commands:generate",
 }
 
 
@@ -181,6 +183,16 @@ def main_parser() -> argparse.ArgumentParser:
     audit.add_argument("--since", type=parse_now, metavar="ISO8601", help="only actions at or after this instant")
     audit.add_argument("--json", action="store_true", help="a JSON array on stdout instead of a table")
     audit.add_argument("--config", metavar="PATH")
+    permissions = sub.add_parser("permissions", help="the IAM, RBAC or Vault policy each job needs, from its settings")
+    permissions.add_argument("--job", metavar="ID", help="only this job (prints the bare policy)")
+    permissions.add_argument("--format", required=True, choices=("iam", "rbac", "vault"))
+    permissions.add_argument("--config", metavar="PATH", help="the settings the deployment runs with")
+    permissions.add_argument("--namespace", default="secops", help="rbac: the jobs' namespace (default: secops)")
+    generate = sub.add_parser(
+        "generate", help="write every deployment artifact (cronjobs/, lambda/, monitoring/, docs/)"
+    )
+    generate.add_argument("--root", default=".", metavar="DIR", help="the repository root (default: .)")
+    generate.add_argument("--config", default="config/example.yaml", metavar="PATH", help="settings to generate from")
     db = sub.add_parser("db", help="state database schema")
     db.add_argument("action", choices=("upgrade", "status"))
     db.add_argument("--config", metavar="PATH")

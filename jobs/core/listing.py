@@ -48,7 +48,9 @@ def as_json(jobs: Mapping[str, JobSpec]) -> list[dict[str, Any]]:
             "destructive": spec.destructive,
             "available": spec.available,
             "description": spec.description,
-            "schedules": [{"cron": s.cron, "args": dict(s.args), "note": s.note} for s in spec.schedules],
+            "schedules": [
+                {"cron": s.cron, "args": dict(s.args), "note": s.note, "shards": s.shards} for s in spec.schedules
+            ],
         }
         for spec in jobs.values()
     ]

@@ -35,6 +35,9 @@ class Schedule:
     cron: str
     args: Mapping[str, Any] = field(default_factory=dict)
     note: str = ""
+    #: how many processes split this run (`--shard i/N`): an Indexed Job on Kubernetes, a Step
+    #: Functions Map on Lambda; the one-process scheduler runs the whole job instead
+    shards: int = 1
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,9 @@ class JobSpec:
     settings_class: str = ""  # "package.module:Model", the job's settings section; default: JobSettings
     #: options whose runs yield the run lock to a full run (locking.py): a lesser mode of the job
     yielding_options: tuple[str, ...] = ()
+    #: "package.module:function", (the job's settings section) -> Permissions: what a run with
+    #: those settings needs (jobs.core.deploy turns it into IAM, RBAC and Vault policies)
+    permissions: str = ""
 
     @property
     def module(self) -> str:
@@ -85,8 +91,10 @@ JOBS: Final[dict[str, JobSpec]] = {
             id="certificate-checker",
             description="TLS certificates from files, endpoints, Kubernetes, Vault PKI and ACM: "
             "expiry and chain, hostname and key problems",
-            schedules=(Schedule("0 6 * * *"),),
+            # two processes probe the endpoints (stable hash): an Indexed Job, a Step Functions Map
+            schedules=(Schedule("0 6 * * *", shards=2),),
             settings_class="jobs.certificate_checker.settings:CertificateCheckerSettings",
+            permissions="jobs.certificate_checker.job:permissions",
         ),
         JobSpec(
             id="secret-rotation",
@@ -99,6 +107,7 @@ JOBS: Final[dict[str, JobSpec]] = {
             destructive=True,
             options=(JobOption("force", "rotate every automatic secret now, due or not"),),
             settings_class="jobs.secret_rotation.settings:SecretRotationSettings",
+            permissions="jobs.secret_rotation.job:permissions",
         ),
         JobSpec(
             id="usage-report",
@@ -125,6 +134,7 @@ JOBS: Final[dict[str, JobSpec]] = {
             destructive=True,
             options=(JobOption("warn_only", "send due expiry warnings, delete nothing"),),
             settings_class="jobs.ttl_teardown.settings:TtlTeardownSettings",
+            permissions="jobs.ttl_teardown.grants:permissions",
             yielding_options=("warn_only",),
         ),
     )

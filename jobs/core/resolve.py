@@ -42,8 +42,12 @@ def sections(jobs: Mapping[str, JobSpec]) -> dict[str, type[JobSettings]]:
 
 
 def load_settings(
-    path: str | os.PathLike[str] | None = None, jobs: Mapping[str, JobSpec] = JOBS, **overrides: Any
+    path: str | os.PathLike[str] | None = None,
+    jobs: Mapping[str, JobSpec] = JOBS,
+    *,
+    resolve_references: bool = True,
+    **overrides: Any,
 ) -> Settings:
     """The settings of `jobs` (default: this build's table) from `path` (or $SECOPS_CONFIG),
     the environment and `overrides`; ConfigError naming every bad key."""
-    return read_settings(path, sections(jobs), **overrides)
+    return read_settings(path, sections(jobs), resolve_references=resolve_references, **overrides)

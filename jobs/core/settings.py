@@ -25,6 +25,9 @@ from notifications.settings import NotificationSettings, RepeatHours
 ENV_PREFIX = "SECOPS_"
 log = logging.getLogger("secops.settings")
 _yaml_data: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("yaml_data", default=None)
+#: False while a deployment generator reads settings: references stay as written (a generator
+#: names what a run will read; it has no business reading the secrets themselves)
+_resolving: contextvars.ContextVar[bool] = contextvars.ContextVar("resolving", default=True)
 
 
 class JobSettings(BaseModel):
@@ -117,7 +120,7 @@ class Settings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _resolve_references(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
+        if not isinstance(data, dict) or not _resolving.get():
             return data
         vault_cfg = resolve_tree(data.get("vault") or {}, {})
         return resolve_tree(data, vault_cfg if isinstance(vault_cfg, dict) else {})
@@ -160,18 +163,25 @@ def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def read_settings(
-    path: str | os.PathLike[str] | None, sections: Mapping[str, type[JobSettings]], **overrides: Any
+    path: str | os.PathLike[str] | None,
+    sections: Mapping[str, type[JobSettings]],
+    *,
+    resolve_references: bool = True,
+    **overrides: Any,
 ) -> Settings:
     """Settings with `sections` from `path` (or $SECOPS_CONFIG), the environment and
-    `overrides`; ConfigError if bad. Most callers want resolve.load_settings (the job table's)."""
+    `overrides`; ConfigError if bad. Most callers want resolve.load_settings (the job table's).
+    `resolve_references=False` leaves every `vault:`/`file:` reference as written."""
     path = path or os.environ.get("SECOPS_CONFIG") or None
     token = _yaml_data.set(read_yaml(path) if path else {})
+    resolving = _resolving.set(resolve_references)
     try:
         settings = settings_model(sections)(**overrides)
     except ValidationError as exc:
         raise ConfigError(describe(exc)) from None
     finally:
         _yaml_data.reset(token)
+        _resolving.reset(resolving)
     _register_secret_fields(settings)
     for unknown in unknown_variables(os.environ, type(settings), ENV_PREFIX):
         logs.ensure_configured()

@@ -1,0 +1,71 @@
+"""`python -m jobs permissions`, `manifests` and `generate`: the generators as commands.
+
+An entry point of the CLI's COMMANDS table, loaded only when asked for. Bad input (an unknown
+job, a settings file that does not validate) is one line naming it and exit 2; nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import yaml
+
+from jobs.core.deploy import artifacts, declared, policies
+from jobs.core.errors import ConfigError
+
+FORMATS = ("iam", "rbac", "vault")
+
+
+def permissions(args: argparse.Namespace, stdout: TextIO) -> int:
+    """Each job's policy in one format: `--job` alone prints the bare document, ready for
+    `aws iam put-role-policy`, `kubectl apply -f -` or `bao policy write`."""
+    try:
+        settings = declared.read(args.config)
+        specs = declared.deployable(only=args.job)
+        needs = {spec.id: declared.job_permissions(spec, settings) for spec in specs}
+    except ConfigError as exc:
+        print(f"permissions: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "iam":
+        documents = {job: policies.iam_policy(p) for job, p in needs.items()}
+        chosen = documents[args.job] if args.job else documents
+        stdout.write(json.dumps(chosen, indent=2) + "\n")
+    elif args.format == "vault":
+        stdout.write(
+            "\n".join(policies.vault_policy(p, f"policy {policies.account_name(j)}") for j, p in needs.items())
+        )
+    else:
+        objects = [o for job, p in needs.items() for o in policies.rbac(p, job, args.namespace)]
+        stdout.write(yaml.safe_dump_all(objects, sort_keys=False))
+    return 0
+
+
+def manifests(args: argparse.Namespace, stdout: TextIO) -> int:
+    """The Kubernetes manifests (a kustomize base and overlays) into `--output`."""
+    return _generate({"cronjobs": artifacts.ARTIFACTS["cronjobs"]}, args, stdout, Path(args.output), flat=True)
+
+
+def generate(args: argparse.Namespace, stdout: TextIO) -> int:
+    """Every committed artifact, under `--root` (the repository), from the example settings."""
+    return _generate(artifacts.ARTIFACTS, args, stdout, Path(args.root), flat=False)
+
+
+def _generate(
+    chosen: dict[str, artifacts.Artifact], args: argparse.Namespace, stdout: TextIO, where: Path, flat: bool
+) -> int:
+    try:
+        settings = declared.read(args.config)
+        if flat:  # the one artifact straight into `where`
+            files = {where / rel: text for a in chosen.values() for rel, text in sorted(a.files(settings).items())}
+        else:
+            files = artifacts.render(chosen, settings, where)
+    except ConfigError as exc:
+        print(f"{args.command}: {exc}", file=sys.stderr)
+        return 2
+    written = artifacts.write(files)
+    print(f"{len(files)} files, {len(written)} changed, under {where}", file=stdout)
+    return 0

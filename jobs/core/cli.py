@@ -30,6 +30,7 @@ COMMANDS: Final[dict[str, str]] = {
     "demo": "jobs.demo:command",
     "permissions": "jobs.core.deploy.commands:permissions",
     "generate": "jobs.core.deploy.commands:generate",
+    "manifests": "jobs.core.deploy.commands:manifests",
 }
 
 
@@ -193,6 +194,11 @@ def main_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--root", default=".", metavar="DIR", help="the repository root (default: .)")
     generate.add_argument("--config", default="config/example.yaml", metavar="PATH", help="settings to generate from")
+    manifests = sub.add_parser("manifests", help="write the Kubernetes manifests: a kustomize base and overlays")
+    manifests.add_argument("--output", default="cronjobs", metavar="DIR", help="where (default: cronjobs)")
+    manifests.add_argument(
+        "--config", default="config/example.yaml", metavar="PATH", help="the settings the deployment runs with"
+    )
     db = sub.add_parser("db", help="state database schema")
     db.add_argument("action", choices=("upgrade", "status"))
     db.add_argument("--config", metavar="PATH")

@@ -35,6 +35,11 @@ ARTIFACTS: Final[dict[str, Artifact]] = {
     "permissions": Artifact(
         "docs", "jobs.core.deploy.permissions_doc:files", "docs/permissions.md: every job's IAM, RBAC and Vault policy"
     ),
+    "cronjobs": Artifact(
+        "cronjobs",
+        "jobs.core.deploy.manifests:files",
+        "cronjobs/: a kustomize base (CronJobs, Indexed Jobs for shards, ServiceAccounts, RBAC) and overlays",
+    ),
 }
 
 

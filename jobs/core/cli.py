@@ -195,9 +195,14 @@ def main_parser() -> argparse.ArgumentParser:
     generate.add_argument("--root", default=".", metavar="DIR", help="the repository root (default: .)")
     generate.add_argument("--config", default="config/example.yaml", metavar="PATH", help="settings to generate from")
     manifests = sub.add_parser("manifests", help="write the Kubernetes manifests: a kustomize base and overlays")
-    manifests.add_argument("--output", default="cronjobs", metavar="DIR", help="where (default: cronjobs)")
     manifests.add_argument(
-        "--config", default="config/example.yaml", metavar="PATH", help="the settings the deployment runs with"
+        "--output", default="cronjobs", metavar="DIR", help="the folder to write (default: cronjobs)"
+    )
+    manifests.add_argument(
+        "--config",
+        default="config/example.yaml",
+        metavar="PATH",
+        help="the settings the deployment runs with: its RBAC and ConfigMap (default: config/example.yaml)",
     )
     db = sub.add_parser("db", help="state database schema")
     db.add_argument("action", choices=("upgrade", "status"))

@@ -25,6 +25,9 @@ class Artifact:
     folder: str  # relative to the repository root
     generator: str  # "module:function", (Settings) -> {relative path: text}
     description: str
+    #: every file under `folder` is generated: a file the generator no longer writes (a job
+    #: removed from the table) is deleted by `generate` and flagged by the tests
+    owned: bool = False
 
     def files(self, settings: Settings) -> dict[str, str]:
         found: dict[str, str] = load_attr(self.generator)(settings)
@@ -39,6 +42,7 @@ ARTIFACTS: Final[dict[str, Artifact]] = {
         "cronjobs",
         "jobs.core.deploy.manifests:files",
         "cronjobs/: a kustomize base (CronJobs, Indexed Jobs for shards, ServiceAccounts, RBAC) and overlays",
+        owned=True,
     ),
 }
 
@@ -46,6 +50,16 @@ ARTIFACTS: Final[dict[str, Artifact]] = {
 def render(names: Mapping[str, Artifact], settings: Settings, root: Path) -> dict[Path, str]:
     """Every file of `names` under `root`, by its full path."""
     return {root / a.folder / rel: text for a in names.values() for rel, text in sorted(a.files(settings).items())}
+
+
+def leftovers(names: Mapping[str, Artifact], files: Mapping[Path, str], root: Path) -> list[Path]:
+    """Files in an owned folder that the generators no longer write."""
+    found = []
+    for artifact in names.values():
+        folder = root / artifact.folder
+        if artifact.owned and folder.is_dir():
+            found += sorted(p for p in folder.rglob("*") if p.is_file() and p not in files)
+    return found
 
 
 def write(files: Mapping[Path, str]) -> list[Path]:

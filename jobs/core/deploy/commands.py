@@ -67,5 +67,9 @@ def _generate(
         print(f"{args.command}: {exc}", file=sys.stderr)
         return 2
     written = artifacts.write(files)
-    print(f"{len(files)} files, {len(written)} changed, under {where}", file=stdout)
+    removed = [] if flat else artifacts.leftovers(chosen, files, where)
+    for path in removed:
+        path.unlink()
+    gone = f", {len(removed)} no longer generated removed" if removed else ""
+    print(f"{len(files)} files, {len(written)} changed{gone}, under {where}", file=stdout)
     return 0

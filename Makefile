@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 
-.PHONY: demo test lint format typecheck bench docs system-deps clean
+.PHONY: demo test lint format typecheck bench docs system-deps clean image
 
 # The first install takes a few minutes: say so before it starts, and let pip show each
 # package as it goes (a silent 3-minute pause reads as a hang).
@@ -72,6 +72,19 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/certificate_checker.py
 	C7N_VENV=.bench/c7n-venv $(PY) bench/ttl_teardown.py
 	$(PY) bench/secret_rotation.py
+
+# The image (Dockerfile): buildah, no Docker engine needed. BASE: any image with python3 >= 3.11
+# and its venv module; BUILD_FLAGS: extra `buildah bud` flags, e.g. `-v` mounts of a private pip
+# configuration (mounted for the build only, never copied into the image).
+BASE        ?= python:3.11-slim-bookworm
+EXTRAS      ?= all
+VERSION     ?= $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+IMAGE       ?= localhost/secops-jobs:$(VERSION)
+SOURCE      ?=
+BUILD_FLAGS ?=
+image:
+	buildah bud --isolation chroot --build-arg BASE=$(BASE) --build-arg EXTRAS=$(EXTRAS) \
+	  --build-arg VERSION=$(VERSION) --build-arg SOURCE=$(SOURCE) $(BUILD_FLAGS) -t $(IMAGE) .
 
 docs: $(VENV)/.installed-dev
 	$(PY) scripts/update_readme.py

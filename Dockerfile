@@ -1,0 +1,58 @@
+# secops-jobs: one image for every job (CronJob, `python -m jobs schedule`, ad-hoc runs).
+#
+#   buildah bud --isolation chroot -t secops-jobs .        # or: docker build -t secops-jobs .
+#   --build-arg BASE=...     any Debian-like image with python3 >= 3.11 and its venv module
+#   --build-arg EXTRAS=...   the pyproject extras to install (comma-separated; default: all)
+#
+# Stage 1 builds wheels of the project and every dependency, then installs only those wheels (no
+# index) into /opt/venv; stage 2 is the bare base plus that venv and the user: it runs no command,
+# so nothing of the builder (its pip configuration, mounted with `-v` for the build, not even
+# the mount points) reaches the image. The runtime writes nothing outside /tmp and the state
+# volume /var/lib/secops, so it runs with a read-only root filesystem. Relative defaults
+# (`sqlite:///./secops-state.db`, the `./secops-outbox.jsonl` outbox) land in the volume because it
+# is the working directory; no SECOPS_ variable is set here, since the environment would
+# override the operator's config file.
+ARG BASE=python:3.11-slim-bookworm
+
+FROM ${BASE} AS build
+ARG EXTRAS=all
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
+# python3, not python: a Debian base has no `python` name; the venv gives both.
+RUN python3 -m venv /opt/build && /opt/build/bin/pip install -q --upgrade pip wheel
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY jobs ./jobs
+COPY notifications ./notifications
+RUN /opt/build/bin/pip wheel -q --wheel-dir /wheels ".[${EXTRAS}]"
+# The runtime venv gets no pip: the build venv's pip installs into it (`--python`), from the
+# wheels alone (PIP_CONFIG_FILE=/dev/null: no index or find-links of the builder's pip config).
+# The user is written into passwd/group directly: a minimal base has no useradd.
+RUN python3 -m venv --without-pip /opt/venv \
+    && PIP_CONFIG_FILE=/dev/null /opt/build/bin/pip --python /opt/venv/bin/python install -q \
+       --no-index --find-links /wheels "secops-jobs[${EXTRAS}]" \
+    && echo "secops:x:10001:10001:secops-jobs:/var/lib/secops:/usr/sbin/nologin" >> /etc/passwd \
+    && echo "secops:x:10001:" >> /etc/group \
+    && mkdir -p /var/lib/secops \
+    && chown 10001:10001 /var/lib/secops \
+    && chmod 0750 /var/lib/secops
+
+FROM ${BASE} AS runtime
+ARG VERSION=0.1.0
+ARG SOURCE=""
+LABEL org.opencontainers.image.title="secops-jobs" \
+      org.opencontainers.image.description="Scheduled security and lifecycle batch jobs for platform teams" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}"
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    HOME=/var/lib/secops
+COPY --from=build /etc/passwd /etc/group /etc/
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build --chown=10001:10001 /var/lib/secops /var/lib/secops
+WORKDIR /var/lib/secops
+VOLUME ["/var/lib/secops"]
+USER 10001:10001
+ENTRYPOINT ["python", "-m", "jobs"]
+CMD ["list"]

@@ -66,8 +66,11 @@ def base_tarball() -> Path:
         return tar
     partial = CACHE / f"partial-{RUN_ID}.tar"
     packages = "--include=python3,python3-venv,ca-certificates"
-    sh("mmdebstrap", "--quiet", "--variant=apt", packages, "--format=tar", "bookworm", str(partial))
-    partial.replace(tar)
+    try:
+        sh("mmdebstrap", "--quiet", "--variant=apt", packages, "--format=tar", "bookworm", str(partial))
+        partial.replace(tar)
+    finally:
+        partial.unlink(missing_ok=True)
     for old in CACHE.glob("bookworm-*.tar"):
         if old != tar:
             old.unlink(missing_ok=True)

@@ -58,8 +58,14 @@ def event_request(event: Mapping[str, Any], jobs: Mapping[str, JobSpec] = JOBS) 
     return str(job), args
 
 
-#: Lambda function URL routes (a URL request has `rawPath` and `requestContext.http`)
-ROUTES: Final[dict[str, str]] = {"/snooze": "jobs.ttl_teardown.snooze_route:respond"}
+
+def routes(jobs: Mapping[str, JobSpec] = JOBS) -> dict[str, str]:
+    """Function URL path -> "module:function", from the jobs' `routes` (a URL request has
+    `rawPath` and `requestContext.http`)."""
+    return {path: target for spec in jobs.values() for path, target in spec.routes}
+
+
+ROUTES: Final[dict[str, str]] = routes()
 
 
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:

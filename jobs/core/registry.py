@@ -54,6 +54,10 @@ class JobSpec:
     #: "package.module:function", (the job's settings section) -> Permissions: what a run with
     #: those settings needs (jobs.core.deploy turns it into IAM, RBAC and Vault policies)
     permissions: str = ""
+    #: HTTP routes this job serves on its Lambda function URL: (path, "module:function"), the
+    #: function taking the URL event and returning the response (the template gives such a
+    #: job's function a URL; jobs.core.aws_lambda dispatches on the path)
+    routes: tuple[tuple[str, str], ...] = ()
 
     @property
     def module(self) -> str:
@@ -136,6 +140,7 @@ JOBS: Final[dict[str, JobSpec]] = {
             settings_class="jobs.ttl_teardown.settings:TtlTeardownSettings",
             permissions="jobs.ttl_teardown.grants:permissions",
             yielding_options=("warn_only",),
+            routes=(("/snooze", "jobs.ttl_teardown.snooze_route:respond"),),
         ),
     )
 }

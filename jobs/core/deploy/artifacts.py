@@ -44,6 +44,9 @@ ARTIFACTS: Final[dict[str, Artifact]] = {
         "cronjobs/: a kustomize base (CronJobs, Indexed Jobs for shards, ServiceAccounts, RBAC) and overlays",
         owned=True,
     ),
+    "lambda": Artifact(
+        "lambda", "jobs.core.deploy.sam:files", "lambda/template.yaml: the SAM template, a function per job, schedules"
+    ),
 }
 
 

@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 
-.PHONY: demo test lint format typecheck bench docs system-deps clean image
+.PHONY: demo test lint format typecheck bench docs system-deps clean image lambda-package
 
 # The first install takes a few minutes: say so before it starts, and let pip show each
 # package as it goes (a silent 3-minute pause reads as a hang).
@@ -86,8 +86,13 @@ image:
 	buildah bud --isolation chroot --build-arg BASE=$(BASE) --build-arg EXTRAS=$(EXTRAS) \
 	  --build-arg VERSION=$(VERSION) --build-arg SOURCE=$(SOURCE) $(BUILD_FLAGS) -t $(IMAGE) .
 
+# The Lambda zip for lambda/template.yaml (`sam deploy`): wheels for Lambda's platform, not this
+# machine's. CONFIG=secops.yaml bundles a settings file (deploy with ConfigFile=secops.yaml).
+lambda-package: $(VENV)/.installed-all
+	$(PY) scripts/lambda_package.py --output lambda/build/secops-jobs-lambda.zip $(if $(CONFIG),--config $(CONFIG))
+
 docs: $(VENV)/.installed-dev
 	$(PY) scripts/update_readme.py
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache secops-state.db secops-outbox.jsonl
+	rm -rf $(VENV) demo-output lambda/build .pytest_cache .mypy_cache .ruff_cache secops-state.db secops-outbox.jsonl

@@ -58,7 +58,6 @@ def event_request(event: Mapping[str, Any], jobs: Mapping[str, JobSpec] = JOBS) 
     return str(job), args
 
 
-
 def routes(jobs: Mapping[str, JobSpec] = JOBS) -> dict[str, str]:
     """Function URL path -> "module:function", from the jobs' `routes` (a URL request has
     `rawPath` and `requestContext.http`)."""

@@ -1,32 +1,46 @@
-"""Declared grants turned into what the real services enforce, to prove them complete: an
-OpenBao token holding exactly a declared Vault policy, an IAM user holding exactly the declared
-actions (moto with IAM enforcement), and every declaration with one capability taken away."""
+"""The generated policies put where real services enforce them, to prove them sufficient: the
+text `python -m jobs permissions` prints, an OpenBao token holding exactly that Vault policy, an
+IAM user holding exactly that IAM document (moto with IAM enforcement), the fake Kubernetes API
+authorising as the generated Role/ClusterRole bindings say; and every declaration with one
+capability taken away, rendered by the same generator."""
 
 from __future__ import annotations
 
+import io
 import json
+import urllib.request
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, TypeVar
 
-from jobs.core.permissions import AwsGrant, KubernetesGrant, VaultGrant
-from tests.services import Vault
+import pytest
+
+from jobs.core.cli import main
+from jobs.core.deploy import declared, policies
+from jobs.core.permissions import AwsGrant, KubernetesGrant, Permissions, VaultGrant
+from jobs.core.registry import JOBS
+from tests.services import Moto, Vault
 
 G = TypeVar("G", AwsGrant, KubernetesGrant, VaultGrant)
 
+#: moto checks these actions under another name than AWS's
+MOTO_SPELLING = {"tag:GetResources": "tagging:GetResources"}
 
-def vault_policy(grants: Sequence[VaultGrant]) -> str:
-    return "\n".join(f'path "{g.path}" {{\n  capabilities = {json.dumps(list(g.capabilities))}\n}}' for g in grants)
+
+def generated(fmt: str, job_id: str, config: str | Path) -> str:
+    """What `python -m jobs permissions --format FMT --job ID --config FILE` prints: the very
+    text a deployment hands to `bao policy write`, `aws iam put-role-policy` or `kubectl apply`."""
+    out = io.StringIO()
+    code = main(["permissions", "--format", fmt, "--job", job_id, "--config", str(config)], out)
+    assert code == 0, f"permissions --job {job_id} --config {config} exited {code}"
+    return out.getvalue()
 
 
-def vault_token(vault: Vault, grants: Sequence[VaultGrant]) -> Vault:
-    """The same server with a token that holds only `grants` (not even the `default` policy)."""
-    client = vault.client()
-    name = f"declared-{uuid.uuid4().hex[:8]}"
-    client.sys.create_or_update_policy(name, vault_policy(grants) or 'path "nothing/" { capabilities = ["deny"] }')
-    token = client.auth.token.create(policies=[name], no_default_policy=True, ttl="30m")["auth"]["client_token"]
-    return Vault(vault.url, str(token))
+def needs(job_id: str, config: str | Path) -> Permissions:
+    """The declaration the generator renders for that job and settings file."""
+    return declared.job_permissions(JOBS[job_id], declared.read(config))
 
 
 def one_less(grants: Sequence[G]) -> Iterator[tuple[str, list[G]]]:
@@ -48,10 +62,101 @@ def _where(grant: Any) -> str:
     return f"{grant.api_group or 'core'}/{','.join(grant.resources)} {grant.namespace or '*'}"
 
 
-def iam_policy(grants: Sequence[AwsGrant]) -> str:
-    """moto authorises the action only (ACM requests are checked against resource `*`), so
-    each statement allows its actions on `*`: the resource patterns are not proven here."""
-    statements = [{"Effect": "Allow", "Action": list(g.actions), "Resource": "*"} for g in grants]
-    return json.dumps(
-        {"Version": "2012-10-17", "Statement": statements or [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}
+# -- Vault / OpenBao -------------------------------------------------------------------------------
+def vault_token(vault: Vault, policy: str) -> Vault:
+    """The same server with a token that holds only `policy` (not even the `default` policy)."""
+    client = vault.client()
+    name = f"generated-{uuid.uuid4().hex[:8]}"
+    client.sys.create_or_update_policy(name, policy)
+    token = client.auth.token.create(policies=[name], no_default_policy=True, ttl="30m")["auth"]["client_token"]
+    return Vault(vault.url, str(token))
+
+
+def vault_less(needed: Permissions, drop: int) -> str:
+    """The generated Vault policy of `needed` with its `drop`-th capability taken away."""
+    return policies.vault_policy(replace(needed, vault=tuple(list(one_less(needed.vault))[drop][1])))
+
+
+# -- AWS under moto's IAM enforcement --------------------------------------------------------------
+def reset_auth(moto: Moto, unauthenticated: str) -> None:
+    """After `unauthenticated` more requests ("inf": never), moto checks every request against IAM."""
+    request = urllib.request.Request(
+        f"{moto.endpoint}/moto-api/reset-auth", unauthenticated.encode(), {"Content-Type": "text/plain"}, method="POST"
     )
+    urllib.request.urlopen(request, timeout=10).close()
+
+
+def moto_gaps(document: dict[str, Any]) -> dict[str, Any] | None:
+    """What moto needs besides the generated document to let through what it allows on AWS,
+    derived from the document (an action taken out of it is gone from this too): moto checks
+    every request but S3's against resource `*`, so an ARN-scoped statement can never match
+    there (the ARNs are checked separately, with moto's evaluator and the real ARN); and it
+    checks some actions under its own name."""
+    statements = [s for s in document["Statement"] if s["Effect"] == "Allow"]
+    widened = sorted({a for s in statements if s["Resource"] != "*" for a in s["Action"] if not a.startswith("s3:")})
+    spelled = sorted({MOTO_SPELLING[a] for s in statements for a in s["Action"] if a in MOTO_SPELLING})
+    gaps = [{"Effect": "Allow", "Action": actions, "Resource": "*"} for actions in (widened, spelled) if actions]
+    return {"Version": policies.IAM_VERSION, "Statement": gaps} if gaps else None
+
+
+def as_iam_user(moto: Moto, monkeypatch: pytest.MonkeyPatch, user: str, document: str) -> None:
+    """An IAM user holding exactly the policy `document` (plus moto_gaps), made in moto's last
+    unauthenticated calls; from then on every request, the job's, is that user's."""
+    from jobs.core.clients.aws import aws_client
+
+    gaps = moto_gaps(json.loads(document))
+    reset_auth(moto, "4" if gaps else "3")
+    iam = aws_client("iam", "us-east-1")
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="generated", PolicyDocument=document)
+    if gaps:
+        iam.put_user_policy(UserName=user, PolicyName="moto-gaps", PolicyDocument=json.dumps(gaps))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+
+
+def iam_allows(document: dict[str, Any], action: str, arn: str) -> bool:
+    """moto's own policy evaluator on the real ARN: what AWS would decide for that resource."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    return bool(IAMPolicy(json.dumps(document)).is_action_permitted(action, arn) == PermissionResult.PERMITTED)
+
+
+def iam_less(needed: Permissions, drop: int) -> str:
+    """The generated IAM document of `needed` with its `drop`-th action taken away."""
+    return json.dumps(policies.iam_policy(replace(needed, aws=tuple(list(one_less(needed.aws))[drop][1]))))
+
+
+# -- Kubernetes ------------------------------------------------------------------------------------
+def rbac_rules(objects: Sequence[dict[str, Any]], job_id: str, namespace: str) -> list[KubernetesGrant]:
+    """What the job's ServiceAccount may do, read back from generated RBAC objects as the API
+    server's authorizer reads them: every binding naming the account grants its role's rules,
+    a RoleBinding only in its own namespace. For the fake API's `rbac`."""
+    account = {"kind": "ServiceAccount", "name": policies.account_name(job_id), "namespace": namespace}
+    roles = {
+        (o["kind"], o["metadata"]["name"], o["metadata"].get("namespace", "")): o
+        for o in objects
+        if o["kind"] in ("Role", "ClusterRole")
+    }
+    rules = []
+    for binding in (o for o in objects if o["kind"] in ("RoleBinding", "ClusterRoleBinding")):
+        if account not in binding["subjects"]:
+            continue
+        where = binding["metadata"]["namespace"] if binding["kind"] == "RoleBinding" else ""
+        ref = binding["roleRef"]
+        role = roles[(ref["kind"], ref["name"], where if ref["kind"] == "Role" else "")]
+        rules += [
+            KubernetesGrant(
+                group, tuple(r["resources"]), tuple(r["verbs"]), "", where, tuple(r.get("resourceNames", ()))
+            )
+            for r in role["rules"]
+            for group in r["apiGroups"]
+        ]
+    return rules
+
+
+def rbac_less(needed: Permissions, job_id: str, namespace: str, drop: int) -> list[KubernetesGrant]:
+    """The generated RBAC of `needed` with its `drop`-th verb taken away, as the authorizer reads it."""
+    fewer = replace(needed, kubernetes=tuple(list(one_less(needed.kubernetes))[drop][1]))
+    return rbac_rules(policies.rbac(fewer, job_id, namespace), job_id, namespace)

@@ -26,7 +26,6 @@ def permissions(cfg: TtlTeardownSettings) -> Permissions:
         for kind in cfg.kubernetes.kinds:
             declared += KINDS[kind].permissions()
     if cfg.audit.s3_bucket:
-        prefix = cfg.audit.s3_prefix.lstrip("/")
-        resource = f"arn:aws:s3:::{cfg.audit.s3_bucket}/{prefix}*"
+        resource = f"arn:aws:s3:::{cfg.audit.s3_bucket}/{cfg.audit.s3_prefix}*"  # the key is prefix + date/run
         declared += Permissions((AwsGrant(("s3:PutObject",), resource, "write the run's audit to S3"),))
     return declared

@@ -1,13 +1,16 @@
-"""The grants the rotation job declares are what it needs: a token holding exactly the declared
-Vault policy rotates, one capability less does not; a Kubernetes Secret target is rotated under
-exactly its declared RBAC rules, one verb less fails; every target kind declares its grants."""
+"""The policies generated for the rotation job are what it needs: a token holding exactly the
+Vault policy `python -m jobs permissions --format vault` prints rotates, one capability less does
+not; a Kubernetes Secret target is rotated under exactly the generated RBAC (the fake API
+authorising as its Role bindings say), one verb less fails; every target kind declares its grants."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from jobs.core.permissions import Permissions
 from jobs.secret_rotation.job import permissions
@@ -15,33 +18,32 @@ from jobs.secret_rotation.settings import SecretRotationSettings
 from jobs.secret_rotation.targets import TARGETS
 from jobs.secret_rotation.targets import permissions as target_permissions
 from tests.fakes.kubernetes import FakeKubernetes
-from tests.grants import one_less, vault_token
+from tests.grants import generated, needs, one_less, rbac_less, rbac_rules, vault_less, vault_token
+from tests.helpers import write_config
 from tests.secret_rotation.kit import current, folder, put, run, settings
 from tests.secret_rotation.test_consumers import cluster
 from tests.services import Vault
 
 OLD = "declared-grants-old-value-1"
+JOB = "secret-rotation"
 
 
 def rotation(openbao: Vault, tmp_path: Path, drop: int | None = None) -> tuple[dict[str, Any], str]:
-    """A due api_key with a file target, rotated with a token holding the declared policy (with
+    """A due api_key with a file target, rotated with a token holding the generated policy (with
     its `drop`-th capability removed); returns the result and the secret's current value after."""
     base = folder()
     path = f"{base}/key"
     put(openbao, path, {"api_key": OLD}, type="api_key")
     targets = [{"secret": path, "kind": "file", "path": str(tmp_path / f"{base.rsplit('/', 1)[1]}.env")}]
-    declared = permissions(
-        SecretRotationSettings.model_validate(settings(openbao, [f"{base}/"], targets)["secret_rotation"])
+    config = write_config(tmp_path / "deployment.yaml", settings(openbao, [f"{base}/"], targets))
+    token = vault_token(
+        openbao, generated("vault", JOB, config) if drop is None else vault_less(needs(JOB, config), drop)
     )
-    grants = list(declared.vault)
-    if drop is not None:
-        grants = list(one_less(grants))[drop][1]
-    token = vault_token(openbao, grants)
     result = run(tmp_path, settings(token, [f"{base}/"], targets), "--apply")
     return result, current(openbao, path)["api_key"]
 
 
-def test_a_token_with_exactly_the_declared_vault_policy_rotates_a_secret(openbao: Vault, tmp_path: Path) -> None:
+def test_a_token_with_exactly_the_generated_vault_policy_rotates_a_secret(openbao: Vault, tmp_path: Path) -> None:
     result, value = rotation(openbao, tmp_path)
     assert result["status"] == "success" and [a["outcome"] for a in result["actions"]] == ["done"], result
     assert value != OLD
@@ -63,9 +65,10 @@ DROPS = [name for name, _ in one_less(list(permissions(SecretRotationSettings())
 
 
 @pytest.mark.parametrize("drop", range(len(DROPS)), ids=DROPS)
-def test_one_declared_vault_capability_less_and_the_rotation_fails(drop: int, openbao: Vault, tmp_path: Path) -> None:
+def test_one_generated_vault_capability_less_and_the_rotation_fails(drop: int, openbao: Vault, tmp_path: Path) -> None:
     result, value = rotation(openbao, tmp_path, drop=drop)
     assert result["status"] != "success", result
+    assert "permission denied" in json.dumps(result), result
     assert value == OLD  # nothing rotated, nothing half-done
 
 
@@ -85,15 +88,16 @@ def kubernetes_rotation(
         "restart": ["deployment/portal-web"],
     }
     config = settings(openbao, [f"{base}/"], [target])
-    rules = list(
-        target_permissions(SecretRotationSettings.model_validate(config["secret_rotation"]).targets[0]).kubernetes
-    )
-    kubernetes_api.rbac = rules if drop is None else list(one_less(rules))[drop][1]
+    deployment = write_config(tmp_path / "deployment.yaml", config)
+    if drop is None:
+        kubernetes_api.rbac = rbac_rules(list(yaml.safe_load_all(generated("rbac", JOB, deployment))), JOB, "secops")
+    else:
+        kubernetes_api.rbac = rbac_less(needs(JOB, deployment), JOB, "secops", drop)
     result = run(tmp_path, config, "--apply", clients={"kubernetes": api})
     return result, current(openbao, path)["client_secret"]
 
 
-def test_a_kubernetes_secret_target_rotates_under_exactly_its_declared_rbac_rules(
+def test_a_kubernetes_secret_target_rotates_under_exactly_the_generated_rbac(
     openbao: Vault, kubernetes_api: FakeKubernetes, tmp_path: Path
 ) -> None:
     result, value = kubernetes_rotation(openbao, kubernetes_api, tmp_path, None)
@@ -101,11 +105,15 @@ def test_a_kubernetes_secret_target_rotates_under_exactly_its_declared_rbac_rule
     assert value != OLD
 
 
-K8S_DROPS = ["secrets get", "secrets update", "deployments get", "deployments patch"]
+PORTAL = {"secret": "apps/portal", "kind": "kubernetes_secret", "namespace": "portal", "name": "portal-oauth",
+          "restart": ["deployment/portal-web"]}  # fmt: skip
+K8S_DROPS = [
+    n for n, _ in one_less(list(permissions(SecretRotationSettings.model_validate({"targets": [PORTAL]})).kubernetes))
+]
 
 
 @pytest.mark.parametrize("drop", range(len(K8S_DROPS)), ids=K8S_DROPS)
-def test_one_declared_rbac_verb_less_and_the_kubernetes_rotation_fails(
+def test_one_generated_rbac_verb_less_and_the_kubernetes_rotation_fails(
     drop: int, openbao: Vault, kubernetes_api: FakeKubernetes, tmp_path: Path
 ) -> None:
     result, value = kubernetes_rotation(openbao, kubernetes_api, tmp_path, drop)

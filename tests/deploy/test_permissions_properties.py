@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from jobs.core.deploy import policies
 from jobs.core.errors import ConfigError
 from jobs.core.permissions import AwsGrant, KubernetesGrant, Permissions, VaultGrant
+from tests.grants import PATH_LINE, rbac_rules, read_vault_policy
 
 PROFILE = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -70,7 +71,7 @@ def test_an_empty_declaration_allows_nothing_anywhere() -> None:
     ]
     assert policies.rbac(Permissions(), "job", "secops") == [policies.rbac(Permissions(), "job", "secops")[0]]
     assert policies.rbac(Permissions(), "job", "secops")[0]["kind"] == "ServiceAccount"
-    assert vault_rules(policies.vault_policy(Permissions())) == {}
+    assert read_vault_policy(policies.vault_policy(Permissions())) == {}
 
 
 # -- RBAC ------------------------------------------------------------------------------------------
@@ -78,25 +79,13 @@ Allowed = set[tuple[str, str, str, str, tuple[str, ...]]]
 
 
 def rbac_allows(objects: list[dict[str, Any]], namespace: str, job: str) -> Allowed:
-    """(namespace or "" for all, group, resource, verb, names) for every rule a binding of the
-    job's ServiceAccount gives it; also checks each role is bound to exactly that account."""
-    account = {"kind": "ServiceAccount", "name": policies.account_name(job), "namespace": namespace}
-    roles = {
-        (o["kind"], o["metadata"].get("namespace", "")): o for o in objects if o["kind"] in ("Role", "ClusterRole")
-    }
-    bound = {
-        (o["roleRef"]["kind"], o["metadata"].get("namespace", ""))
-        for o in objects
-        if o["kind"].endswith("Binding") and o["subjects"] == [account]
-    }
-    assert bound == set(roles), (bound, set(roles))
+    """(namespace or "" for all, group, resource, verb, names) for every rule the bindings of the
+    job's ServiceAccount give it, read back as the authorizer reads them."""
     return {
-        (where, group, res, verb, tuple(rule.get("resourceNames", ())))
-        for (_, where), role in roles.items()
-        for rule in role["rules"]
-        for group in rule["apiGroups"]
-        for res in rule["resources"]
-        for verb in rule["verbs"]
+        (g.namespace, g.api_group, r, v, g.names)
+        for g in rbac_rules(objects, job, namespace)
+        for r in g.resources
+        for v in g.verbs
     }
 
 
@@ -130,29 +119,6 @@ def test_a_namespace_kubernetes_cannot_hold_is_refused_by_name(namespace: str) -
 
 
 # -- Vault -----------------------------------------------------------------------------------------
-PATH_LINE = re.compile(r'path "(?P<path>[^"\\{}$%#\s]+)" \{')
-CAPS_LINE = re.compile(r"  capabilities = (?P<caps>\[[^\]]*\])")
-
-
-def vault_rules(text: str) -> dict[str, list[str]]:
-    """The policy read back strictly: only comment lines, `path "P" {`, its capabilities, `}`;
-    a line of any other shape (a purpose that escaped its comment) fails the read."""
-    rules: dict[str, list[str]] = {}
-    current = None
-    for line in text.split("\n")[:-1]:
-        if line.startswith("# "):
-            continue
-        if found := PATH_LINE.fullmatch(line):
-            current = found["path"]
-            assert current not in rules, f"two blocks for {current}"
-        elif (found := CAPS_LINE.fullmatch(line)) and current is not None:
-            rules[current] = json.loads(found["caps"])
-        else:
-            assert line == "}" and current in rules, f"not a policy line: {line!r}"
-    assert text.endswith("\n")
-    return rules
-
-
 def writable(path: str) -> bool:
     """What HCL holds verbatim between quotes on one line (the spec, not the code's list)."""
     return bool(PATH_LINE.fullmatch(f'path "{path}" {{')) and path.isprintable()
@@ -174,14 +140,14 @@ def test_each_vault_path_gets_exactly_the_union_declared_on_it_or_is_refused_by_
         assert any(repr(p) in str(refused.value) for p in unsafe), str(refused.value)
         return
     text = policies.vault_policy(Permissions(vault=tuple(grants)), title)
-    assert vault_rules(text) == {p: sorted(c) for p, c in declared.items()}
+    assert read_vault_policy(text) == {p: sorted(c) for p, c in declared.items()}
     assert policies.vault_policy(Permissions(vault=tuple(data.draw(st.permutations(grants)))), title) == text
 
 
 def test_a_purpose_that_tries_to_end_its_comment_stays_a_comment() -> None:
     sneaky = VaultGrant("secret/data/a", ("read",), 'x\npath "sys/*" { capabilities = ["sudo"] }\u2028#')
     text = policies.vault_policy(Permissions(vault=(sneaky,)), "t\r\nitle")
-    assert vault_rules(text) == {"secret/data/a": ["read"]}
+    assert read_vault_policy(text) == {"secret/data/a": ["read"]}
 
 
 def test_an_unknown_capability_is_refused_by_path() -> None:
@@ -198,5 +164,5 @@ def test_ten_thousand_grants_render_quickly_and_completely() -> None:
     objects = policies.rbac(Permissions(kubernetes=kube), "job", "secops")
     text = policies.vault_policy(Permissions(vault=vault))
     assert time.monotonic() - started < 10
-    assert len(allowed_pairs(document)) == 10_000 and len(vault_rules(text)) == 10_000
+    assert len(allowed_pairs(document)) == 10_000 and len(read_vault_policy(text)) == 10_000
     assert len(rbac_allows(objects, "secops", "job")) == 10_000

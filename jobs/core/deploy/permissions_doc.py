@@ -106,7 +106,13 @@ the same generator: the run then fails, naming what was denied.
   Role/ClusterRole bindings say: the certificate checker lists TLS Secrets (in named namespaces
   and in all), rotation replaces a Secret and restarts its Deployment, ttl-teardown lists, reads,
   deletes and annotates every kind; for ttl-teardown every request is also mapped to its rule,
-  and every rule is used (the three `test_permissions.py`).
+  and every rule is used (the three `test_permissions.py`). For secret rotation, OpenBao's audit
+  log holds the policy complete both ways: every request is allowed by a rule, and every granted
+  capability is used.
+- **The printed documents** (`tests/deploy/test_permissions_cli.py`): moto's IAM accepts each
+  `--format iam --job` document as a role policy (`put-role-policy`), the `--format rbac` stream
+  validates against the Kubernetes 1.27 and 1.32 schemas (kubernetes-validate, strict), and the
+  real `bao policy write NAME -` takes the `--format vault` text.
 - **The renderers** (hypothesis, `tests/deploy/test_permissions_properties.py`): nothing is
   widened (what a document allows, read back from it, is exactly what was declared), the output
   is the same bytes in any input order, an empty declaration allows nothing, IAM Sids are unique

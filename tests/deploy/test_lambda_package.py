@@ -1,7 +1,7 @@
 """The zip `make lambda-package` builds runs on its own: unpacked into a read-only folder (as
 /var/task is) and imported by an interpreter that sees nothing else (`-I -S`: no site-packages,
 no PYTHONPATH), its `handler.handler` runs a scheduled event and a Map state's shard event
-against moto and returns the result. The wheels are built for Lambda (CPython 3.11,
+against moto and returns the result, writing nothing into the package. The wheels are built for Lambda (CPython 3.11,
 manylinux2014 x86_64), which this machine can run; elsewhere the test skips."""
 
 from __future__ import annotations
@@ -91,9 +91,12 @@ def invoke(root: Path, event: dict[str, Any], moto: services.Moto, scratch: Path
         "SECOPS_CONFIG": str(root / "secops.yaml"),
         "SECOPS_STATE_DB_URL": f"sqlite:///{scratch / 'state.db'}",
     }
-    command = [sys.executable, "-I", "-S", "-c", BOOTSTRAP, str(root), json.dumps(event)]
+    # -B: Lambda cannot write bytecode into /var/task (and root here would, whatever chmod says)
+    command = [sys.executable, "-I", "-S", "-B", "-c", BOOTSTRAP, str(root), json.dumps(event)]
+    before = sorted(root.rglob("*"))
     done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(root.rglob("*")) == before, "the run wrote into the package (read-only on Lambda; root ignores chmod)"
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 

@@ -18,6 +18,7 @@ import yaml
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
+from jobs.core import aws_lambda
 from jobs.core.deploy import declared, sam
 from jobs.core.deploy.artifacts import EXAMPLE_CONFIG
 from jobs.core.errors import ConfigError
@@ -192,3 +193,19 @@ def test_a_cron_the_scheduler_cannot_express_is_one_line_naming_it() -> None:
     jobs = {**JOBS, broken.id: broken}
     with pytest.raises(ConfigError, match=r"cron '0 4 1 \* 1': restricts both day-of-month and day-of-week"):
         sam.template(declared.read(None, jobs), jobs)
+
+
+def url_event(path: str) -> dict[str, Any]:
+    return {"rawPath": path, "rawQueryString": "", "requestContext": {"http": {"method": "GET", "path": path}}}
+
+
+def test_function_url_routes_come_from_the_job_table_and_the_handler_dispatches_on_them(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert aws_lambda.routes({**JOBS, EXTRA.id: EXTRA})["/extra-hook"] == "jobs.ttl_teardown.snooze_route:respond"
+    assert aws_lambda.ROUTES == {"/snooze": "jobs.ttl_teardown.snooze_route:respond"}
+    monkeypatch.setenv("SECOPS_STATE_DB_URL", f"sqlite:///{tmp_path / 'state.db'}")
+    monkeypatch.delenv("SECOPS_CONFIG", raising=False)
+    assert aws_lambda.handler(url_event("/gitlab-push"), None)["statusCode"] == 404  # no job serves it (yet)
+    answer = aws_lambda.handler(url_event("/snooze"), None)  # ttl-teardown's route, reached through the table
+    assert answer["statusCode"] == 404 and "Snooze links are not enabled" in answer["body"]

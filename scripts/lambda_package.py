@@ -1,7 +1,7 @@
 """Build the Lambda deployment zip (`make lambda-package`): the project and its `all` extras as
 wheels for Lambda's platform (CPython 3.11, manylinux2014 x86_64: Amazon Linux 2's glibc 2.26),
-`handler.py` and the shipped price list (config/pricing.yaml) at the root, and the settings
-file when one is given (as `secops.yaml`).
+`handler.py` at the root, and the settings file when one is given (as `secops.yaml`). Data the
+code reads (the shipped price list) is package data, inside the wheel.
 
     python scripts/lambda_package.py [--output lambda/build/secops-jobs-lambda.zip] [--config FILE]
 
@@ -27,9 +27,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PLATFORM = ["--platform", "manylinux2014_x86_64", "--implementation", "cp", "--python-version", "3.11"]
 SOURCES = ("jobs", "notifications", "pyproject.toml", "README.md")
-#: data the code reads beside its packages, not in the wheel: the shipped price list
-#: (jobs/ttl_teardown/cost.py: SHIPPED, the site root's config/pricing.yaml)
-DATA = ("config/pricing.yaml",)
 #: dropped from the installed tree (relative paths, or any folder of that name)
 DROPPED_PATHS = ("bin", "kubernetes/aio")
 DROPPED_FOLDERS = ("__pycache__", "tests", "test")
@@ -49,9 +46,6 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="secops-lambda-") as scratch:
         tree = install(Path(scratch))
         shutil.copy2(ROOT / "lambda" / "handler.py", tree / "handler.py")
-        for relative in DATA:
-            (tree / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / relative, tree / relative)
         if args.config is not None:
             shutil.copy2(args.config, tree / "secops.yaml")
         prune(tree)

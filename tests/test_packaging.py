@@ -37,4 +37,8 @@ def test_the_wheel_builds_without_a_deprecation_and_declares_its_license(tmp_pat
     [wheel] = (tmp_path / "dist").glob("secops_jobs-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         metadata = next(archive.read(n).decode() for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        names = set(archive.namelist())
     assert "License-Expression: Apache-2.0" in metadata.splitlines()
+    # what the code reads at run time is in the wheel, so an installed copy (the image, the
+    # Lambda zip) has it: the shipped price list ttl-teardown loads by default
+    assert "jobs/ttl_teardown/pricing.yaml" in names

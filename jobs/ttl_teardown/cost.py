@@ -1,7 +1,7 @@
 """Dollars avoided by a deletion: hourly on-demand price times the hours the resource would
 otherwise have kept running, up to a horizon (default 30 days).
 
-Prices come from `config/pricing.yaml` (EC2 instance types, RDS classes, EBS per GB-month
+Prices come from `jobs/ttl_teardown/pricing.yaml` (EC2 instance types, RDS classes, EBS per GB-month
 by volume type, S3 per GB-month); an unknown price is reported as unknown, never as 0.
 """
 
@@ -38,7 +38,9 @@ class Pricing:
             raise ConfigError(f"{source}: prices must be numbers by name ({exc})") from None
 
 
-SHIPPED = Path(__file__).resolve().parents[2] / "config" / "pricing.yaml"
+#: package data (pyproject: tool.setuptools.package-data), so a wheel, the image and the Lambda
+#: zip carry it; a path beside the repository would exist only in a checkout
+SHIPPED = Path(__file__).with_name("pricing.yaml")
 
 
 def load_pricing(path: str | Path | None) -> Pricing:

@@ -1,7 +1,7 @@
 """Refreshing on-demand prices from the AWS Price List API, cached in the state DB for a week.
 
 Only the instance types and database classes actually in the inventory are asked for;
-anything the API does not answer keeps the price from `config/pricing.yaml`.
+anything the API does not answer keeps the price from `jobs/ttl_teardown/pricing.yaml`.
 """
 
 from __future__ import annotations

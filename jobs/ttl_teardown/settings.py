@@ -92,7 +92,8 @@ class KubernetesSettings(_Strict):
 
 class CostSettings(_Strict):
     pricing_file: str | None = Field(
-        None, description="on-demand prices for cost avoided; default: config/pricing.yaml as shipped"
+        None,
+        description="on-demand prices for cost avoided; default: the shipped jobs/ttl_teardown/pricing.yaml",
     )
     horizon_days: float = Field(30.0, gt=0, description="hours a resource would otherwise have run")
     refresh: bool = Field(False, description="refresh prices from the AWS Price List API (cached in the state DB)")

@@ -68,7 +68,7 @@ def task_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with zipfile.ZipFile(package) as archive:
         names = archive.namelist()
         archive.extractall(root)
-    assert {"handler.py", "secops.yaml", "config/pricing.yaml", "jobs/core/aws_lambda.py"} <= set(names)
+    assert {"handler.py", "secops.yaml", "jobs/ttl_teardown/pricing.yaml", "jobs/core/aws_lambda.py"} <= set(names)
     assert not [n for n in names if "__pycache__" in n or n.startswith(("tests/", "kubernetes/aio/"))]
     assert package.stat().st_size < 250e6
     for path in [root, *root.rglob("*")]:

@@ -8,7 +8,7 @@ import pytest
 
 from jobs.core.errors import ConfigError
 from jobs.ttl_teardown.catalog import ORDER, hourly, rank
-from jobs.ttl_teardown.cost import Pricing, Sizing, avoided, load_pricing
+from jobs.ttl_teardown.cost import SHIPPED, Pricing, Sizing, avoided, load_pricing
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,7 +23,7 @@ def test_dependents_go_before_what_they_depend_on() -> None:
 
 
 def test_the_shipped_price_list_loads() -> None:
-    pricing = load_pricing(ROOT / "config" / "pricing.yaml")
+    pricing = load_pricing(SHIPPED)
     assert pricing.ec2_hourly["t3.micro"] == 0.0104
     assert pricing.ebs_gb_month["gp3"] == 0.08
 
@@ -42,7 +42,7 @@ def test_the_shipped_price_list_loads() -> None:
     ],
 )
 def test_cost_avoided_over_the_default_30_day_horizon(kind: str, sizing: Sizing, dollars: float | None) -> None:
-    pricing = load_pricing(ROOT / "config" / "pricing.yaml")
+    pricing = load_pricing(SHIPPED)
     assert avoided(hourly(kind, sizing, pricing), 30) == dollars
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from jobs.core.model import Plan
 from jobs.ttl_teardown import plan as planning
 from jobs.ttl_teardown import snooze
-from jobs.ttl_teardown.cost import Sizing, load_pricing
+from jobs.ttl_teardown.cost import SHIPPED, Sizing, load_pricing
 from jobs.ttl_teardown.job import with_history
 from jobs.ttl_teardown.model import Item
 from jobs.ttl_teardown.plan import Context, violation_key
@@ -18,7 +18,7 @@ from tests.ttl_teardown.test_rules import EXPIRES, GOOD, NOW
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = b"snooze-key-for-tests-0123456789"
-PRICING = load_pricing(ROOT / "config" / "pricing.yaml")
+PRICING = load_pricing(SHIPPED)
 
 
 def item(name: str, kind: str = "ec2:instance", sizing: Sizing | None = None, **tags: str) -> Item:

@@ -17,16 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize("name", sorted(artifacts.ARTIFACTS))
 def test_the_committed_artifact_is_what_the_generator_writes(name: str) -> None:
-    settings = declared.read(ROOT / artifacts.EXAMPLE_CONFIG)
-    files = artifacts.render({name: artifacts.ARTIFACTS[name]}, settings, ROOT)
-    assert files, f"{name} generates no file"
-    stale = [str(p.relative_to(ROOT)) for p, text in files.items() if not p.is_file() or p.read_text() != text]
+    artifact = artifacts.ARTIFACTS[name]
+    placed = artifacts.place(artifact, declared.read(ROOT / artifacts.EXAMPLE_CONFIG), ROOT / artifact.folder)
+    assert placed.files, f"{name} generates no file"
+    stale = [str(p.relative_to(ROOT)) for p, text in placed.files.items() if not p.is_file() or p.read_text() != text]
     assert stale == [], f"stale: run `python -m jobs generate` and commit {stale}"
-    extra = [str(p.relative_to(ROOT)) for p in artifacts.leftovers({name: artifacts.ARTIFACTS[name]}, files, ROOT)]
+    extra = [str(p.relative_to(ROOT)) for p in placed.leftovers]
     assert extra == [], f"no longer generated: run `python -m jobs generate` and commit the removal of {extra}"
-    folder = ROOT / artifacts.ARTIFACTS[name].folder
-    generated = {p for p in files if p.parent == folder or folder in p.parents}
-    assert generated == set(files)
 
 
 def generate(root: Path, config: Path) -> tuple[int, str]:
@@ -45,28 +42,26 @@ def test_generate_writes_every_artifact_into_an_empty_root_and_rewrites_nothing_
         assert (tmp_path / artifact.folder).is_dir()
 
 
-def test_generate_removes_a_file_an_owned_folder_no_longer_gets_and_leaves_other_folders_alone(
+def test_regenerating_removes_what_the_owned_folder_no_longer_gets_and_keeps_the_operators_files(
     tmp_path: Path,
 ) -> None:
+    """A job removed from the table leaves no CronJob behind; an overlay the operator edited or
+    added, and a file beside a shared artifact (lambda/handler.py), are never touched."""
     config = ROOT / artifacts.EXAMPLE_CONFIG
-    owned = next(a.folder for a in artifacts.ARTIFACTS.values() if a.owned)
-    shared = next(a.folder for a in artifacts.ARTIFACTS.values() if not a.owned)
-    (tmp_path / owned / "base").mkdir(parents=True)
-    (tmp_path / shared).mkdir(parents=True, exist_ok=True)
-    gone, kept = tmp_path / owned / "base" / "removed-job.yaml", tmp_path / shared / "handwritten.md"
-    gone.write_text("kind: CronJob\n")
-    kept.write_text("# mine\n")
+    assert generate(tmp_path, config)[0] == 0
+    cronjobs = artifacts.ARTIFACTS["cronjobs"]
+    base = tmp_path / cronjobs.folder
+    gone = base / (cronjobs.owned or "") / "jobs" / "removed-job.yaml"
+    edited = next(p for p in sorted(base.rglob("*.yaml")) if cronjobs.is_seed(str(p.relative_to(base))))
+    added = base / cronjobs.seeds[0] / "staging" / "kustomization.yaml"
+    shared = next(a.folder for a in artifacts.ARTIFACTS.values() if a.owned is None)
+    mine = tmp_path / shared / "handwritten.md"
+    for path, text in ((gone, "kind: CronJob\n"), (edited, "# my overlay\n"), (added, "resources: []\n"),
+                       (mine, "# mine\n")):  # fmt: skip
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
     code, out = generate(tmp_path, config)
     assert code == 0 and "1 no longer generated removed" in out, out
-    assert not gone.exists() and kept.read_text() == "# mine\n"
-
-
-def test_a_settings_file_that_does_not_validate_is_one_line_and_nothing_written(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("ttl_teardown: {max_ttl_days: -1}\n")
-    assert generate(tmp_path / "out", bad)[0] == 2
-    err = capsys.readouterr().err
-    assert "max_ttl_days" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "out").exists()
+    assert not gone.exists()
+    assert edited.read_text() == "# my overlay\n" and added.read_text() == "resources: []\n"
+    assert mine.read_text() == "# mine\n"

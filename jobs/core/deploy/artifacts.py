@@ -8,7 +8,6 @@ the checkout, so no committed artifact is a file nobody ran.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -25,13 +24,57 @@ class Artifact:
     folder: str  # relative to the repository root
     generator: str  # "module:function", (Settings) -> {relative path: text}
     description: str
-    #: every file under `folder` is generated: a file the generator no longer writes (a job
-    #: removed from the table) is deleted by `generate` and flagged by the tests
-    owned: bool = False
+    #: the sub-folder of `folder` ("" for all of it) holding only generated files: a file the
+    #: generator no longer writes there (a job removed from the table) is deleted when it
+    #: regenerates, and flagged by the tests. None: people's own files live there too
+    #: (lambda/handler.py, docs/), so nothing is ever deleted
+    owned: str | None = None
+    #: sub-folders written only where a file is missing: examples the operator edits (the
+    #: overlays), which regenerating must never overwrite
+    seeds: tuple[str, ...] = ()
 
     def files(self, settings: Settings) -> dict[str, str]:
         found: dict[str, str] = load_attr(self.generator)(settings)
         return found
+
+    def is_seed(self, relative: str) -> bool:
+        return any(relative.startswith(seed.rstrip("/") + "/") for seed in self.seeds)
+
+
+@dataclass(frozen=True)
+class Placed:
+    """What regenerating one artifact under a folder would do, before anything is written."""
+
+    files: dict[Path, str]
+    seeds: frozenset[Path]  # written only when missing
+    leftovers: tuple[Path, ...]  # in the owned sub-folder, no longer generated: to delete
+
+
+def place(artifact: Artifact, settings: Settings, base: Path) -> Placed:
+    """The artifact's files under `base` (the repository's `folder`, or `manifests --output`)."""
+    generated = artifact.files(settings)
+    files = {base / rel: text for rel, text in sorted(generated.items())}
+    seeds = frozenset(base / rel for rel in generated if artifact.is_seed(rel))
+    owned = base / artifact.owned if artifact.owned is not None else None
+    left: tuple[Path, ...] = ()
+    if owned is not None and owned.is_dir():
+        left = tuple(sorted(p for p in owned.rglob("*") if p.is_file() and p not in files))
+    return Placed(files, seeds, left)
+
+
+def apply(placed: Placed) -> tuple[list[Path], list[Path]]:
+    """Write the files that differ (a regenerated tree keeps its timestamps) except seeds that
+    exist, delete the leftovers; the paths written and removed."""
+    written = []
+    for path, text in placed.files.items():
+        if path.is_file() and (path in placed.seeds or path.read_text(encoding="utf-8") == text):
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    for path in placed.leftovers:
+        path.unlink()
+    return written, list(placed.leftovers)
 
 
 ARTIFACTS: Final[dict[str, Artifact]] = {
@@ -42,36 +85,10 @@ ARTIFACTS: Final[dict[str, Artifact]] = {
         "cronjobs",
         "jobs.core.deploy.manifests:files",
         "cronjobs/: a kustomize base (CronJobs, Indexed Jobs for shards, ServiceAccounts, RBAC) and overlays",
-        owned=True,
+        owned="base",
+        seeds=("overlays",),
     ),
     "lambda": Artifact(
         "lambda", "jobs.core.deploy.sam:files", "lambda/template.yaml: the SAM template, a function per job, schedules"
     ),
 }
-
-
-def render(names: Mapping[str, Artifact], settings: Settings, root: Path) -> dict[Path, str]:
-    """Every file of `names` under `root`, by its full path."""
-    return {root / a.folder / rel: text for a in names.values() for rel, text in sorted(a.files(settings).items())}
-
-
-def leftovers(names: Mapping[str, Artifact], files: Mapping[Path, str], root: Path) -> list[Path]:
-    """Files in an owned folder that the generators no longer write."""
-    found = []
-    for artifact in names.values():
-        folder = root / artifact.folder
-        if artifact.owned and folder.is_dir():
-            found += sorted(p for p in folder.rglob("*") if p.is_file() and p not in files)
-    return found
-
-
-def write(files: Mapping[Path, str]) -> list[Path]:
-    """Write those that differ (a regenerated tree keeps its timestamps); the paths written."""
-    written = []
-    for path, text in files.items():
-        if path.is_file() and path.read_text(encoding="utf-8") == text:
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written

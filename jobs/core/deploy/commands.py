@@ -59,19 +59,18 @@ def generate(args: argparse.Namespace, stdout: TextIO) -> int:
 def _generate(
     chosen: dict[str, artifacts.Artifact], args: argparse.Namespace, stdout: TextIO, where: Path, flat: bool
 ) -> int:
+    """`flat`: the one artifact straight into `where`, else each into its folder under it.
+    Everything is rendered before anything is written: a bad input leaves the tree as it was."""
     try:
         settings = declared.read(args.config)
-        if flat:  # the one artifact straight into `where`
-            files = {where / rel: text for a in chosen.values() for rel, text in sorted(a.files(settings).items())}
-        else:
-            files = artifacts.render(chosen, settings, where)
+        plans = [artifacts.place(a, settings, where if flat else where / a.folder) for a in chosen.values()]
     except ConfigError as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)
         return 2
-    written = artifacts.write(files)
-    removed = [] if flat else artifacts.leftovers(chosen, files, where)
-    for path in removed:
-        path.unlink()
-    gone = f", {len(removed)} no longer generated removed" if removed else ""
-    print(f"{len(files)} files, {len(written)} changed{gone}, under {where}", file=stdout)
+    written, removed, total = 0, 0, 0
+    for placed in plans:
+        changed, gone = artifacts.apply(placed)
+        written, removed, total = written + len(changed), removed + len(gone), total + len(placed.files)
+    gone_text = f", {removed} no longer generated removed" if removed else ""
+    print(f"{total} files, {written} changed{gone_text}, under {where}", file=stdout)
     return 0

@@ -75,7 +75,7 @@ def upgraded(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[StateStore
     store = StateStore(release_db(request.param, tmp_path, request))
     assert store.current_version() == 4
     before = table_rows(store)
-    assert store.upgrade(NOW) == [5]
+    assert store.upgrade(NOW) == [5, 6]
     return store, before
 
 
@@ -83,12 +83,15 @@ def test_a_release_4_database_upgrades_to_the_owners_tables_without_touching_a_r
     upgraded: tuple[StateStore, dict[str, list[tuple[Any, ...]]]],
 ) -> None:
     store, before = upgraded
-    assert store.current_version() == SCHEMA_VERSION == 5
+    assert store.current_version() == SCHEMA_VERSION == 6
     with store.engine.connect() as conn:
         assert version_of(conn, "ttl-teardown") == 2
         assert version_of(conn, "secret-rotation") == 2
         assert inspect(conn).has_table("secops_counters")
-    assert table_rows(store) == before
+    after = table_rows(store)
+    width = {t: len(rows[0]) for t, rows in before.items() if rows}
+    assert {t: [r[: width.get(t, 0)] for r in rows] for t, rows in after.items()} == before
+    assert {r[width["secops_runs"] :] for r in after["secops_runs"]} == {(None,)}  # migration 6: mode, full runs
     assert all(before[t] for t in TABLES), [t for t in TABLES if not before[t]]  # the fixture fills every table
 
 

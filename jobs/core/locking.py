@@ -26,8 +26,7 @@ POLL_SECONDS = 2.0
 
 def lock_mode(spec: JobSpec, job_args: Mapping[str, Any]) -> str | None:
     """The yielding options this run has on, e.g. "warn_only"; None for a full run."""
-    on = [name for name in spec.yielding_options if job_args.get(name)]
-    return ",".join(on) or None
+    return spec.mode(job_args)
 
 
 def take_lock(

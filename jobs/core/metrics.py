@@ -22,8 +22,14 @@ SEVERITIES = ("critical", "warning", "info", "ok")
 
 
 class RunMetrics:
-    def __init__(self, job_id: str) -> None:
+    """`mode`: the yielding options the run has on (JobSpec.mode). A lesser run (warn-only)
+    pushes to a group of its own (grouping key `mode`, which Prometheus sees as a label), so it
+    never replaces the full run's gauges: its success is not the full run's, and the alert
+    rules tell them apart by `mode`."""
+
+    def __init__(self, job_id: str, mode: str | None = None) -> None:
         self.job_id = job_id
+        self.mode = mode
         self.registry = CollectorRegistry()
 
     def record(
@@ -35,6 +41,7 @@ class RunMetrics:
         last_success: datetime | None,
         findings_by_severity: Mapping[str, int],
         counters_only: bool = False,
+        guardrail_tripped: bool = False,
     ) -> None:
         """`counters_only` for a skipped run: pushadd replaces whole families, so a skipped
         run must not even declare the gauges of the run that holds the lock.
@@ -56,6 +63,9 @@ class RunMetrics:
         )
         self._gauge("security_job_state_db_up", "1 if the last run could use its state DB").set(
             int(run_counts is not None)
+        )
+        self._gauge("security_job_guardrail_tripped", "1 if a guardrail stopped the last run before it acted").set(
+            int(guardrail_tripped)
         )
         if run_counts is None:
             return
@@ -84,7 +94,7 @@ class RunMetrics:
                     pushgateway_url,
                     job=self.job_id,
                     registry=self.registry,
-                    grouping_key={"shard": shard},
+                    grouping_key={"shard": shard, **({"mode": self.mode} if self.mode else {})},
                     timeout=timeout,
                 )
             except OSError as exc:  # URLError, refused, timeout: all OSError

@@ -91,7 +91,9 @@ class RunBooks:
         if self.state is None or self.state_error:
             return  # it failed once already: not another retry budget
         try:
-            runs.record_run(self.state, _run_row(result), [_finding_row(result, f) for f in result.findings])
+            runs.record_run(
+                self.state, _run_row(result, self.metrics.mode), [_finding_row(result, f) for f in result.findings]
+            )
         except StateUnavailable as exc:
             kept = RunStatus.FAILURE if result.status is RunStatus.FAILURE else RunStatus.PARTIAL
             self.state_failed(exc, kept)
@@ -102,8 +104,9 @@ class RunBooks:
         counts, last_success = None, None
         if self.state is not None and self.state_error is None:
             try:
-                counts = runs.run_counts(self.state, result.job, result.shard)
-                last_success = runs.last_success(self.state, result.job, result.shard)
+                mode = self.metrics.mode
+                counts = runs.run_counts(self.state, result.job, result.shard, mode)
+                last_success = runs.last_success(self.state, result.job, result.shard, mode)
             except StateUnavailable as exc:
                 log.error("state_db_unavailable", extra={"fields": {"error": redact.scrub(str(exc))}})
         try:
@@ -114,6 +117,7 @@ class RunBooks:
                 last_success=last_success,
                 findings_by_severity={k: v for k, v in result.summary.items() if isinstance(v, int)},
                 counters_only=not self.full_metrics,
+                guardrail_tripped=any(e.source == "guardrail" for e in result.errors),
             )
             s = self.settings
             self.metrics.publish(result.shard, s.pushgateway_url, s.pushgateway_timeout_seconds, s.metrics_textfile)
@@ -138,8 +142,9 @@ class RunBooks:
             log.exception("state_alert_failed")
 
 
-def _run_row(result: RunResult) -> dict[str, Any]:
+def _run_row(result: RunResult, mode: str | None) -> dict[str, Any]:
     return {
+        "mode": mode,
         "run_id": result.run_id,
         "job_id": result.job,
         "shard": result.shard,

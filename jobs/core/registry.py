@@ -59,6 +59,13 @@ class JobSpec:
     #: job's function a URL; jobs.core.aws_lambda dispatches on the path)
     routes: tuple[tuple[str, str], ...] = ()
 
+    def mode(self, args: Mapping[str, Any]) -> str | None:
+        """The yielding options a run with `args` has on, e.g. "warn_only"; None for a full run.
+        The lock (locking.py), the run history and the metrics' grouping key all use it, so a
+        lesser run never stands in for the full one (its success is not the teardown's)."""
+        on = [name for name in self.yielding_options if args.get(name)]
+        return ",".join(on) or None
+
     @property
     def module(self) -> str:
         return "jobs." + self.section

@@ -25,7 +25,7 @@ from jobs.core.delivery import alert_guardrail, send_alerts
 from jobs.core.errors import ConfigError, GuardrailTripped, StateUnavailable
 from jobs.core.intents import AuditLog, reconcile
 from jobs.core.job import BaseJob
-from jobs.core.locking import lock_mode, take_lock
+from jobs.core.locking import take_lock
 from jobs.core.logs import log_context
 from jobs.core.metrics import RunMetrics
 from jobs.core.model import (
@@ -76,7 +76,7 @@ def run_job(spec: JobSpec, settings: Settings, options: RunOptions, rt: Runtime 
     job_cfg = settings.job_settings(spec.section, spec.destructive)
     dry_run = options.dry_run if options.dry_run is not None else bool(job_cfg.dry_run)
     result = _empty(spec, run_id, now, shard, dry_run, RunStatus.SUCCESS)
-    books = RunBooks(settings, result, options.fail_on, RunMetrics(spec.id))
+    books = RunBooks(settings, result, options.fail_on, RunMetrics(spec.id, spec.mode(options.job_args)))
     with log_context(job=spec.id, run_id=run_id):
         try:
             state = books.open_state()
@@ -99,7 +99,7 @@ def _locked(
     spec: JobSpec, settings: Settings, options: RunOptions, rt: Runtime, state: StateStore, books: RunBooks
 ) -> None:
     result = books.result
-    mode = lock_mode(spec, options.job_args)
+    mode = books.metrics.mode
     skipped = take_lock(state, spec.id, result.shard, result.run_id, mode, settings, rt.sleep)
     if skipped:
         log.warning("run_skipped", extra={"fields": {"reason": skipped, "mode": mode}})

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, func, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from jobs.core.state.base import Base, Store
 from jobs.core.state.durability import durable
@@ -24,6 +25,9 @@ class Run(Base):
     dry_run: Mapped[bool] = mapped_column(Boolean)
     exit_code: Mapped[int] = mapped_column(Integer)
     summary: Mapped[dict[str, Any]]
+    #: the yielding options the run had on (JobSpec.mode), e.g. "warn_only"; NULL for a full run
+    #: (migration 6): a lesser run's success is not the full run's
+    mode: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class FindingRow(Base):
@@ -53,17 +57,27 @@ def record_run(state: Store, run: dict[str, Any], findings: list[dict[str, Any]]
 
 
 @durable
-def run_counts(state: Store, job_id: str, shard: str) -> dict[str, int]:
+def run_counts(state: Store, job_id: str, shard: str, mode: str | None = None) -> dict[str, int]:
+    """Runs of the job, shard and mode (None: full runs) by status."""
     with state.session() as s:
         rows = s.execute(
-            select(Run.status, func.count()).where(Run.job_id == job_id, Run.shard == shard).group_by(Run.status)
+            select(Run.status, func.count())
+            .where(Run.job_id == job_id, Run.shard == shard, _of_mode(mode))
+            .group_by(Run.status)
         )
         return {status: int(count) for status, count in rows}
 
 
 @durable
-def last_success(state: Store, job_id: str, shard: str) -> datetime | None:
+def last_success(state: Store, job_id: str, shard: str, mode: str | None = None) -> datetime | None:
+    """When the last successful run of the job, shard and mode (None: full runs) completed."""
     with state.session() as s:
         return s.scalar(
-            select(func.max(Run.completed_at)).where(Run.job_id == job_id, Run.shard == shard, Run.status == "success")
+            select(func.max(Run.completed_at)).where(
+                Run.job_id == job_id, Run.shard == shard, Run.status == "success", _of_mode(mode)
+            )
         )
+
+
+def _of_mode(mode: str | None) -> ColumnElement[bool]:
+    return Run.mode.is_(None) if mode is None else Run.mode == mode

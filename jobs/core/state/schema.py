@@ -64,6 +64,7 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "lock holders and resource locks", _lock_holders),
     Migration(4, "audit intents and lock modes", _intents),
     Migration(5, "jobs' own migrations and action counters", create(OwnerVersion, CounterRow)),
+    Migration(6, "run modes", lambda bind: add_columns(bind, Run.__tablename__, {"mode": "VARCHAR(64)"})),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -24,6 +24,7 @@ LAYERS = [
     "yamlfile",
     "environment",
     "permissions",
+    "alerting",
     "schema",
     "model",
     "retry",

@@ -53,7 +53,10 @@ def test_a_yielding_run_finding_the_lock_held_is_skipped_at_warning_and_counted(
     # counted in the lesser mode's own group: a skipped warn-only run is not the full run's history
     labels = 'instance="",job="sample-store",job_name="sample-store",mode="verbose_mode",shard="all"'
     assert f'security_job_runs_total{{{labels},status="skipped"}} 1' in metrics
-    assert 'security_job_runs_total{instance="",job="sample-store",job_name="sample-store",shard="all",status="success"} 1' in metrics
+    assert (
+        'security_job_runs_total{instance="",job="sample-store",job_name="sample-store",shard="all",status="success"} 1'
+        in metrics
+    )
 
 
 def test_two_full_runs_still_exclude_each_other(tmp_path: Path) -> None:

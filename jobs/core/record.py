@@ -101,17 +101,19 @@ class RunBooks:
 
     def _publish(self) -> None:
         result = self.result
-        counts, last_success = None, None
+        counts, last_success, durations = None, None, None
         if self.state is not None and self.state_error is None:
             try:
                 mode = self.metrics.mode
                 counts = runs.run_counts(self.state, result.job, result.shard, mode)
                 last_success = runs.last_success(self.state, result.job, result.shard, mode)
+                durations = runs.durations(self.state, result.job, result.shard, mode)
             except StateUnavailable as exc:
                 log.error("state_db_unavailable", extra={"fields": {"error": redact.scrub(str(exc))}})
         try:
             self.metrics.record(
                 run_counts=counts,
+                run_durations=durations,
                 started_at=result.started_at,
                 duration_seconds=result.duration_seconds,
                 last_success=last_success,

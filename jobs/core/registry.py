@@ -58,6 +58,10 @@ class JobSpec:
     #: function taking the URL event and returning the response (the template gives such a
     #: job's function a URL; jobs.core.aws_lambda dispatches on the path)
     routes: tuple[tuple[str, str], ...] = ()
+    #: "package.module:function", (the job's settings section) -> [jobs.core.alerting.Alert]:
+    #: alert rules on the series only this job emits (jobs.core.deploy.alert_rules adds the
+    #: ones every job gets)
+    alerts: str = ""
 
     def mode(self, args: Mapping[str, Any]) -> str | None:
         """The yielding options a run with `args` has on, e.g. "warn_only"; None for a full run.
@@ -106,6 +110,7 @@ JOBS: Final[dict[str, JobSpec]] = {
             schedules=(Schedule("0 6 * * *", shards=2),),
             settings_class="jobs.certificate_checker.settings:CertificateCheckerSettings",
             permissions="jobs.certificate_checker.job:permissions",
+            alerts="jobs.certificate_checker.alerts:alerts",
         ),
         JobSpec(
             id="secret-rotation",
@@ -119,6 +124,7 @@ JOBS: Final[dict[str, JobSpec]] = {
             options=(JobOption("force", "rotate every automatic secret now, due or not"),),
             settings_class="jobs.secret_rotation.settings:SecretRotationSettings",
             permissions="jobs.secret_rotation.job:permissions",
+            alerts="jobs.secret_rotation.alerts:alerts",
         ),
         JobSpec(
             id="usage-report",
@@ -146,6 +152,7 @@ JOBS: Final[dict[str, JobSpec]] = {
             options=(JobOption("warn_only", "send due expiry warnings, delete nothing"),),
             settings_class="jobs.ttl_teardown.settings:TtlTeardownSettings",
             permissions="jobs.ttl_teardown.grants:permissions",
+            alerts="jobs.ttl_teardown.alerts:alerts",
             yielding_options=("warn_only",),
             routes=(("/snooze", "jobs.ttl_teardown.snooze_route:respond"),),
         ),

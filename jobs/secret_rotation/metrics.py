@@ -1,5 +1,6 @@
 """secret-rotation series: secrets by type and status (this run), rotations done by type
-(all runs, the counters the audit keeps), and rotations that failed this run."""
+(all runs, the counters the audit keeps), rotations that failed this run, and secrets still
+overdue once the run is over (what SecretRotationOverdue alerts on)."""
 
 from __future__ import annotations
 
@@ -46,3 +47,31 @@ def record(registry: Any, plan: Plan, outcomes: Sequence[Outcome], state: StateS
     )
     for kind, count in failed.items():
         failures.labels(kind).set(count)
+    overdue = Gauge(
+        "security_secrets_overdue",
+        "Secrets past their max age and still not rotated when the last run ended, by type",
+        ["type"],
+        registry=registry,
+    )
+    for kind, count in _overdue(plan, outcomes).items():
+        overdue.labels(kind).set(count)
+
+
+#: past their age whatever the run did: a human must rotate it, or its rotation was rolled back
+_LEFT_OVERDUE = frozenset({"manual_overdue", "backing_off"})
+
+
+def _overdue(plan: Plan, outcomes: Sequence[Outcome]) -> Counter[str]:
+    """By type, every type of the run present (0 once resolved): the secrets past their age
+    that nothing rotated, because the type is rotated by hand, the last rotation was rolled
+    back, the run was a dry run, or this rotation failed."""
+    rotated = {
+        o.action.resource for o in outcomes if o.action.kind in ("rotate", "resume") and o.outcome is OutcomeKind.DONE
+    }
+    found: Counter[str] = Counter()
+    for f in plan.findings:
+        if f.type != "secret_rotation":
+            continue
+        kind, status = str(f.details.get("type") or "none"), f.details.get("status")
+        found[kind] += status in _LEFT_OVERDUE or (status == "due" and f.resource not in rotated)
+    return found

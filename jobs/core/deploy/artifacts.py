@@ -91,4 +91,13 @@ ARTIFACTS: Final[dict[str, Artifact]] = {
     "lambda": Artifact(
         "lambda", "jobs.core.deploy.sam:files", "lambda/template.yaml: the SAM template, a function per job, schedules"
     ),
+    "monitoring": Artifact(
+        "monitoring",
+        "jobs.core.deploy.monitoring:files",
+        "Prometheus alert rules and their promtool tests, an Alertmanager example, Grafana dashboards",
+        owned=True,
+    ),
+    "runbooks": Artifact(
+        "docs/runbooks", "jobs.core.deploy.runbooks:files", "docs/runbooks: one page per alert", owned=True
+    ),
 }

@@ -79,5 +79,18 @@ def last_success(state: Store, job_id: str, shard: str, mode: str | None = None)
         )
 
 
+@durable
+def durations(state: Store, job_id: str, shard: str, mode: str | None = None) -> list[float]:
+    """The wall time of every run of the job, shard and mode but the skipped ones: the duration
+    histogram is rebuilt from them, so it keeps counting across runs as a counter must."""
+    with state.session() as s:
+        rows = s.execute(
+            select(Run.started_at, Run.completed_at).where(
+                Run.job_id == job_id, Run.shard == shard, Run.status != "skipped", _of_mode(mode)
+            )
+        )
+        return [(done - start).total_seconds() for start, done in rows]
+
+
 def _of_mode(mode: str | None) -> ColumnElement[bool]:
     return Run.mode.is_(None) if mode is None else Run.mode == mode

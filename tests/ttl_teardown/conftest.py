@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ import pytest
 
 from jobs.core.clients.aws import aws_client
 from tests import services
-from tests.ttl_teardown.fleet import REGION, T0, tags
+from tests.ttl_teardown.fleet import REGION, launch_fleet
 
 
 @pytest.fixture
@@ -21,28 +20,5 @@ def fleet(moto: services.Moto, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     moto.reset()
     ec2 = aws_client("ec2", REGION)
-    image = ec2.describe_images()["Images"][0]["ImageId"]
-
-    def launch(name: str, **tag_args: Any) -> str:
-        answer = ec2.run_instances(
-            ImageId=image,
-            MinCount=1,
-            MaxCount=1,
-            InstanceType="t3.micro",
-            TagSpecifications=[
-                {"ResourceType": "instance", "Tags": [*tags(**tag_args), {"Key": "Name", "Value": name}]}
-            ],
-        )
-        return str(answer["Instances"][0]["InstanceId"])
-
-    created = T0 - timedelta(days=1)
-    ids = {
-        "doomed": launch("doomed", created=created),
-        "prod": launch("prod", created=created, environment="prod"),
-        "restricted": launch("restricted", created=created, **{"data-class": "restricted"}),
-        "opted-out": launch("opted-out", created=created, **{"auto-teardown": "false"}),
-        "whitelisted": launch("whitelisted", created=created, critical="true"),
-        "long": launch("long", created=created, ttl="90d"),
-    }
-    ids.update({f"fresh{n}": launch(f"fresh{n}", created=T0, ttl="30d") for n in range(6)})
+    ids = launch_fleet(ec2)
     yield {"ids": ids, "ec2": ec2, "dir": tmp_path}

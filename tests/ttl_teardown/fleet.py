@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,37 @@ def tags(created: datetime, ttl: str = "2d", **extra: str) -> list[dict[str, str
         **extra,
     }
     return [{"Key": k, "Value": v} for k, v in base.items()]
+
+
+def launch_fleet(ec2: Any) -> dict[str, str]:
+    """The EC2 instances the job tests start from, name → id: `doomed` (expired at T0 + 1 day),
+    one of each kind that must stay (prod, restricted, opted out, whitelisted), `long` (a ttl
+    over the maximum) and six fresh ones."""
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+
+    def launch(name: str, **tag_args: Any) -> str:
+        answer = ec2.run_instances(
+            ImageId=image,
+            MinCount=1,
+            MaxCount=1,
+            InstanceType="t3.micro",
+            TagSpecifications=[
+                {"ResourceType": "instance", "Tags": [*tags(**tag_args), {"Key": "Name", "Value": name}]}
+            ],
+        )
+        return str(answer["Instances"][0]["InstanceId"])
+
+    created = T0 - timedelta(days=1)
+    ids = {
+        "doomed": launch("doomed", created=created),
+        "prod": launch("prod", created=created, environment="prod"),
+        "restricted": launch("restricted", created=created, **{"data-class": "restricted"}),
+        "opted-out": launch("opted-out", created=created, **{"auto-teardown": "false"}),
+        "whitelisted": launch("whitelisted", created=created, critical="true"),
+        "long": launch("long", created=created, ttl="90d"),
+    }
+    ids.update({f"fresh{n}": launch(f"fresh{n}", created=T0, ttl="30d") for n in range(6)})
+    return ids
 
 
 def ttl_config(directory: Path, **section: Any) -> str:

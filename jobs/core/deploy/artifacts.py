@@ -95,9 +95,9 @@ ARTIFACTS: Final[dict[str, Artifact]] = {
         "monitoring",
         "jobs.core.deploy.monitoring:files",
         "Prometheus alert rules and their promtool tests, an Alertmanager example, Grafana dashboards",
-        owned=True,
+        owned="",
     ),
     "runbooks": Artifact(
-        "docs/runbooks", "jobs.core.deploy.runbooks:files", "docs/runbooks: one page per alert", owned=True
+        "docs/runbooks", "jobs.core.deploy.runbooks:files", "docs/runbooks: one page per alert", owned=""
     ),
 }

@@ -21,6 +21,7 @@ LAYERS = [
     "redact",
     "digits",
     "cadence",
+    "crontab",
     "yamlfile",
     "environment",
     "permissions",

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
 import signal
 import sys
 import threading
@@ -27,10 +26,12 @@ from typing import TextIO
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.exc import SQLAlchemyError
 
-from jobs.core import logs, redact
+from jobs.core import crontab, logs, redact
 from jobs.core.errors import ConfigError, StateUnavailable
 from jobs.core.invoke import RunRequest, invoke, request_from_options
 from jobs.core.model import iso
@@ -99,21 +100,36 @@ def alert_failure(settings: Settings, spec: JobSpec, name: str, code: int, statu
         log.error("scheduled_run_alert_failed", extra={"fields": {"job": spec.id, "channel": channel, "error": error}})
 
 
-_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+def cron_trigger(expression: str) -> BaseTrigger:
+    """A five-field cron line in UTC, firing when the Kubernetes CronJob controller would.
 
-
-def cron_trigger(expression: str) -> CronTrigger:
-    """A five-field cron line in UTC with cron's weekday numbers (0 and 7 = Sunday).
-
-    APScheduler 3 numbers weekdays from Monday = 0, even in `from_crontab`, so
-    "0 2 * * 0" would fire on Mondays: weekday numbers are turned into names first.
+    The line is read by jobs.core.crontab (as every generator reads it) and handed to APScheduler
+    as explicit value lists, never as text: APScheduler 3 numbers weekdays from Monday = 0 even in
+    `from_crontab` ("0 2 * * 0" would fire on Mondays), reads `0-7` or `*/2` in its own way, and
+    requires both day fields to match where cron fires on a day matching either (so a line
+    restricting both is two triggers, OR-ed). ValueError naming the line for a bad one.
     """
-    fields = expression.split()
-    if len(fields) != 5:
-        raise ValueError(f"cron {expression!r}: expected five fields")
-    minute, hour, day, month, weekday = fields
-    weekday = re.sub(r"\d+", lambda m: _WEEKDAYS[int(m.group()) % 7], weekday)
-    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=weekday, timezone="UTC")
+    cron = crontab.parse(expression)
+
+    def trigger(days: str, weekdays: str) -> CronTrigger:
+        return CronTrigger(
+            minute=_listed(cron.minutes),
+            hour=_listed(cron.hours),
+            day=days,
+            month=_listed(cron.months),
+            day_of_week=weekdays,
+            timezone="UTC",
+        )
+
+    days = _listed(cron.days) if cron.day_restricted else "*"
+    weekdays = ",".join(crontab.WEEKDAYS[w] for w in sorted(cron.weekdays)) if cron.weekday_restricted else "*"
+    if cron.either_day:
+        return OrTrigger([trigger(days, "*"), trigger("*", weekdays)])
+    return trigger(days, weekdays)
+
+
+def _listed(values: frozenset[int]) -> str:
+    return ",".join(str(v) for v in sorted(values))
 
 
 def select_jobs(jobs: Mapping[str, JobSpec], settings: Settings, only: Sequence[str] | None) -> dict[str, JobSpec]:

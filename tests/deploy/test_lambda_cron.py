@@ -66,11 +66,7 @@ def field(draw: st.DrawFn, name: str) -> str:
         a = draw(st.integers(low, high))
         b = draw(st.integers(a, high))
         step = draw(st.integers(1, high - low + 2))
-        forms = [str(a), f"{a}-{b}"]
-        if name != "weekday":
-            forms += [f"{a}-{b}/{step}", f"*/{step}"]
-        elif a == 0:  # weekday ranges from Sunday and weekday steps: see LOCAL_SCHEDULER_MISREADS
-            forms = [str(a)]
+        forms = [str(a), f"{a}-{b}", f"{a}-{b}/{step}", f"*/{step}", f"{a}/{step}"]
         items.append(draw(st.sampled_from(forms)))
     return ",".join(items)
 
@@ -129,11 +125,9 @@ def test_exactly_one_day_field_is_a_question_mark_and_the_year_is_any(cron: str)
     assert sorted([fields[2] == "?", fields[4] == "?"]) == [False, True]
 
 
-#: where the local scheduler is no oracle, so these are held to cron's own reading here:
-#: jobs.core.scheduler.cron_trigger turns every weekday number into a name, a step's included,
-#: and APScheduler reads `mon-fri/wed` as `mon-fri` (refuses `*/tue`); `0-7` becomes `sun-sun`,
-#: Sundays only, and `0-5` `sun-fri`, refused (APScheduler's Sunday is 6)
-LOCAL_SCHEDULER_MISREADS = [
+#: weekday steps and ranges from Sunday, where APScheduler's own reading of the text differs
+#: (Monday = 0, `0-7`, `*/2`): the local scheduler hands it value lists, so it agrees with cron
+WEEKDAY_FORMS = [
     ("0 0 * * 1-5/2", "cron(0 0 ? * MON,WED,FRI *)"),
     ("0 0 * * */2", "cron(0 0 ? * SUN,TUE,THU,SAT *)"),
     ("0 0 * * 0-6/3", "cron(0 0 ? * SUN,WED,SAT *)"),
@@ -142,10 +136,18 @@ LOCAL_SCHEDULER_MISREADS = [
 ]
 
 
+@pytest.mark.parametrize("cron", [cron for cron, _ in WEEKDAY_FORMS])
+@given(start=instants)
+def test_weekday_steps_and_ranges_from_sunday_fire_at_the_same_minutes_locally_and_on_aws(
+    cron: str, start: datetime
+) -> None:
+    assert_same_minutes(cron, start)
+
+
 @pytest.mark.parametrize(
     ("cron", "expected"),
     [
-        *LOCAL_SCHEDULER_MISREADS,
+        *WEEKDAY_FORMS,
         ("0 6 * * *", "cron(0 6 * * ? *)"),
         ("0 2 * * 0", "cron(0 2 ? * SUN *)"),
         ("0 3 1 * *", "cron(0 3 1 * ? *)"),
@@ -153,6 +155,8 @@ LOCAL_SCHEDULER_MISREADS = [
         ("*/15 8-18 * * 1-5", "cron(0,15,30,45 8-18 ? * MON-FRI *)"),
         ("0 0 * * 5-7", "cron(0 0 ? * SUN,FRI-SAT *)"),
         ("30 4 1,15 jan,jul *", "cron(30 4 1,15 1,7 ? *)"),
+        ("0 0 ? * 1", "cron(0 0 ? * MON *)"),  # `?` is "any", as the CronJob controller reads it
+        ("5/10 * * * *", "cron(5,15,25,35,45,55 * * * ? *)"),  # `n/step`: from n to the end
     ],
 )
 def test_known_lines_read_as_aws_documents_them(cron: str, expected: str) -> None:
@@ -162,8 +166,8 @@ def test_known_lines_read_as_aws_documents_them(cron: str, expected: str) -> Non
 @pytest.mark.parametrize(
     "cron",
     ["0 4 1 * 1", "0 4 */2 * MON", "0 4 1-7 * 1-5", "* * * *", "0 0 * * * *", "60 * * * *", "0 24 * * *",
-     "0 0 0 * *", "0 0 * 13 *", "0 0 * * 8", "0 0 L * *", "0 0 ? * 1", "0 0 * * 1#2", "5-1 * * * *",
-     "*/0 * * * *", "1,,2 * * * *", "0 0 * * MON-", "5/10 * * * *"],
+     "0 0 0 * *", "0 0 * 13 *", "0 0 * * 8", "0 0 L * *", "0 0 * * 1#2", "5-1 * * * *",
+     "*/0 * * * *", "1,,2 * * * *", "0 0 * * MON-"],
 )  # fmt: skip
 def test_a_line_aws_cannot_express_or_cron_cannot_read_is_refused_naming_it(cron: str) -> None:
     with pytest.raises(ConfigError) as caught:

@@ -7,10 +7,8 @@ guessed: every firing over one Gregorian cycle (400 years, after which dates and
 exactly), wrapping round to the cycle's first firing. Several crons of the same kind of run are
 one schedule: a success of any of them resets the clock, so their firings are merged.
 
-Cron semantics are those of the Kubernetes CronJob controller (robfig/cron), which is what fires
-the deployed jobs: five fields, names for months and weekdays, 0 and 7 both Sunday, `N/s` meaning
-`N-max/s`; when both day-of-month and day-of-week are restricted (neither starts with a bare `*`
-or `?`; a stepped `*/2` counts as restricted) a day matching either fires. Pure: no clock.
+Cron lines are read by jobs.core.crontab, as the Kubernetes CronJob controller (robfig/cron) that
+fires the deployed jobs reads them, and as the local scheduler's triggers are built. Pure: no clock.
 """
 
 from __future__ import annotations
@@ -23,81 +21,12 @@ from functools import cache
 from itertools import pairwise
 from typing import Final
 
+from jobs.core.crontab import Cron, parse
+
 #: 400 Gregorian years: the calendar, weekdays included, repeats exactly after this many days
 CYCLE_DAYS: Final = 146_097
 CYCLE_START: Final = date(2000, 1, 1)
 _DAY_MINUTES: Final = 1440
-_MONTHS: Final = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_WEEKDAYS: Final = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-
-
-@dataclass(frozen=True)
-class Cron:
-    """One parsed cron line: the minutes of the day it fires at and the calendar days it fires on."""
-
-    times: tuple[int, ...]  # minutes after midnight, sorted
-    days: frozenset[int]  # day-of-month 1..31
-    months: frozenset[int]  # 1..12
-    weekdays: frozenset[int]  # 0..6, Sunday = 0
-    either_day: bool  # both day fields restricted: a day matching either fires
-
-    def fires_on(self, month: int, day: int, weekday: int) -> bool:
-        if month not in self.months:
-            return False
-        if self.either_day:
-            return day in self.days or weekday in self.weekdays
-        return day in self.days and weekday in self.weekdays
-
-
-def parse(cron: str) -> Cron:
-    """ValueError naming the cron and the bad field."""
-    fields = cron.split()
-    if len(fields) != 5:
-        raise ValueError(f"cron {cron!r}: expected five fields, got {len(fields)}")
-    minute, hour, day, month, weekday = fields
-    try:
-        minutes = _field(minute, 0, 59, ())
-        hours = _field(hour, 0, 23, ())
-        days = _field(day, 1, 31, ())
-        months = _field(month, 1, 12, _MONTHS, offset=1)
-        weekdays = frozenset(w % 7 for w in _field(weekday, 0, 7, _WEEKDAYS))
-    except ValueError as exc:
-        raise ValueError(f"cron {cron!r}: {exc}") from None
-    times = tuple(sorted(h * 60 + m for h in hours for m in minutes))
-    return Cron(times, days, months, weekdays, not (_star(day) or _star(weekday)))
-
-
-def _star(text: str) -> bool:
-    """robfig/cron's star: a bare `*` or `?` (a step turns it into a restriction)."""
-    return text in ("*", "?")
-
-
-def _field(text: str, low: int, high: int, names: Sequence[str], offset: int = 0) -> frozenset[int]:
-    values: set[int] = set()
-    for part in text.split(","):
-        span, _, step_text = part.partition("/")
-        step = _number(step_text, names, 0) if step_text else 1
-        if step < 1:
-            raise ValueError(f"step {step_text!r} must be at least 1")
-        if span in ("*", "?"):
-            start, end = low, high
-        else:
-            first, dash, last = span.partition("-")
-            start = _number(first, names, offset)
-            end = _number(last, names, offset) if dash else (high if step_text else start)
-        if not low <= start <= end <= high:
-            raise ValueError(f"{part!r} is outside {low}-{high} or reversed")
-        values.update(range(start, end + 1, step))
-    return frozenset(values)
-
-
-def _number(text: str, names: Sequence[str], offset: int) -> int:
-    lowered = text.lower()
-    if lowered in names:
-        return names.index(lowered) + offset
-    if not text.isascii() or not text.isdigit():
-        raise ValueError(f"{text!r} is not a number")
-    return int(text)
 
 
 def _key(month: int, day: int, weekday: int) -> int:

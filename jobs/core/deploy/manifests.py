@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from jobs.core import crontab
 from jobs.core.deploy import declared, kustomize, pods, policies
 from jobs.core.deploy.configmap import config_text
 from jobs.core.errors import ConfigError
@@ -97,10 +98,16 @@ def note_slug(note: str) -> str:
 
 
 def check_cron(spec: JobSpec, schedule: Schedule) -> None:
-    """Five fields, no time zone of its own (the CronJob says Etc/UTC), a shard count ≥ 1."""
-    fields = schedule.cron.split()
-    if len(fields) != 5 or "TZ=" in schedule.cron:
+    """A line the CronJob controller reads (jobs.core.crontab, which every generator and the
+    local scheduler share), no time zone of its own (the CronJob says Etc/UTC), shards ≥ 1."""
+    if "TZ=" in schedule.cron:
         raise ConfigError(f"job {spec.id}: schedule {schedule.cron!r}: a CronJob needs five cron fields, in UTC")
+    try:
+        crontab.parse(schedule.cron)
+    except ValueError as exc:
+        raise ConfigError(
+            f"job {spec.id}: schedule {schedule.cron!r}: a CronJob needs five cron fields: {exc}"
+        ) from None
     if schedule.shards < 1:
         raise ConfigError(f"job {spec.id}: schedule {schedule.cron!r}: shards must be at least 1")
 

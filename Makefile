@@ -57,8 +57,13 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy
 
+# pytest-xdist workers: more than the 2 cores pay, as many tests wait on a subprocess, a server
+# or the next minute. --dist loadgroup keeps a module's shared fixture on one worker
+# (tests/conftest.py). A developer's plain `pytest` runs serially; `-p no:xdist` works too.
+TEST_WORKERS ?= 4
+
 test: $(VENV)/.installed-dev system-deps lint typecheck
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .

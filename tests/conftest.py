@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -19,6 +22,79 @@ from tests.fakes.slack import FakeSlack
 # a counterexample, never on how long an example took (deadline, too_slow).
 settings.register_profile("secops", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("secops")
+
+
+# -- parallel runs (`make test`: pytest -n N --dist loadgroup) ------------------------------------
+# Each worker starts its own services (tests/services.py: free ports, private data dirs), so no
+# test shares a server with another worker's. What must not be split is a test module's
+# module-scoped fixture (the demo run, an image build): split over workers it is made once per
+# worker. pytest 9.2 ignores the nodeid suffix pytest-xdist's own `loadgroup` groups by, so the
+# grouping is ours: a module that defines such a fixture (or uses `pytest.mark.xdist_group`) is
+# one unit of work, every other test is a unit of its own.
+SHARED_FIXTURE = re.compile(r"@pytest\.fixture\(\s*scope=[\"'](module|package|session)[\"']|pytest\.mark\.xdist_group")
+
+
+@functools.cache
+def shares_a_fixture(module: Path) -> bool:
+    """The test module defines a fixture its tests share (read from the source, as the xdist
+    controller, which collects nothing, has to decide too)."""
+    return module.suffix == ".py" and bool(SHARED_FIXTURE.search(module.read_text()))
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if shares_a_fixture(config.rootpath / module) else nodeid
+
+    return SharedFixtureScheduling(config, log)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked `slow` and the modules sharing a fixture go first, so the longest waits
+    overlap the rest of the suite instead of trailing at its end on one worker."""
+    items.sort(key=lambda item: not (item.get_closest_marker("slow") or shares_a_fixture(item.path)))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _lean_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Before any test starts moto (in this process or a child): see services.lean_moto_amis."""
+    import os
+
+    before = os.environ.get("MOTO_AMIS_PATH")
+    services.lean_moto_amis(tmp_path_factory.mktemp("moto"))
+    yield
+    if before is None:
+        os.environ.pop("MOTO_AMIS_PATH", None)
+    else:
+        os.environ["MOTO_AMIS_PATH"] = before
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_botocore_loader() -> Iterator[None]:
+    """`aws_client` makes a boto3 Session per client, and each Session parses its service's model
+    JSON again (ec2's: ~0.5 s; the suite makes hundreds of clients). In the tests every Session
+    shares one loader, the parsed read-only models botocore already shares within a Session;
+    credentials, endpoints and config stay per Session, as the code makes them."""
+    try:
+        import botocore.loaders
+        import botocore.session
+    except ImportError:
+        yield
+        return
+    loader = botocore.loaders.create_loader()
+
+    def register(session: botocore.session.Session) -> None:
+        session._components.lazy_register_component("data_loader", lambda: loader)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session.Session, "_register_data_loader", register)
+        yield
 
 
 @pytest.fixture(scope="session")

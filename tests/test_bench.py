@@ -1,7 +1,8 @@
-"""Each bench runs in `--quick` mode and prints its figure beside a same-run anchor.
+"""Each bench runs in `--quick` mode, one round, and prints its figure beside a same-run anchor.
 
 Smoke runs only: they say the benches still run against today's code (imports, settings,
-result shapes), never how fast anything is.
+result shapes), never how fast anything is, so one round of each side is enough (a second
+round runs the same code again and only tightens a figure nobody reads here).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 def quick(name: str, timeout: float = 240) -> list[str]:
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / name), "--quick"],
+        [sys.executable, str(ROOT / "bench" / name), "--quick", "--rounds", "1"],
         cwd=ROOT,
         capture_output=True,
         text=True,

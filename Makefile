@@ -60,10 +60,11 @@ typecheck: $(VENV)/.installed-dev
 # pytest-xdist workers: more than the 2 cores pay, as many tests wait on a subprocess, a server
 # or the next minute. --dist loadgroup keeps a module's shared fixture on one worker
 # (tests/conftest.py). A developer's plain `pytest` runs serially; `-p no:xdist` works too.
+# --durations: CI shows the slowest tests, the ones that decide whether it stays under 20 minutes.
 TEST_WORKERS ?= 4
 
 test: $(VENV)/.installed-dev system-deps lint typecheck
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .

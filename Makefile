@@ -75,6 +75,7 @@ bench: $(VENV)/.installed-dev
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-blackbox-exporter >/dev/null)
 	@[ -x .bench/c7n-venv/bin/custodian ] || ($(PYTHON) -m venv .bench/c7n-venv && .bench/c7n-venv/bin/pip install -q c7n)
 	$(PY) bench/startup.py
+	$(PY) bench/aws_clients.py
 	$(PY) bench/certificate_checker.py
 	C7N_VENV=.bench/c7n-venv $(PY) bench/ttl_teardown.py
 	$(PY) bench/secret_rotation.py

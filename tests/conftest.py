@@ -75,28 +75,6 @@ def _lean_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         os.environ["MOTO_AMIS_PATH"] = before
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _one_botocore_loader() -> Iterator[None]:
-    """`aws_client` makes a boto3 Session per client, and each Session parses its service's model
-    JSON again (ec2's: ~0.5 s; the suite makes hundreds of clients). In the tests every Session
-    shares one loader, the parsed read-only models botocore already shares within a Session;
-    credentials, endpoints and config stay per Session, as the code makes them."""
-    try:
-        import botocore.loaders
-        import botocore.session
-    except ImportError:
-        yield
-        return
-    loader = botocore.loaders.create_loader()
-
-    def register(session: botocore.session.Session) -> None:
-        session._components.lazy_register_component("data_loader", lambda: loader)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(botocore.session.Session, "_register_data_loader", register)
-        yield
-
-
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[services.Postgres]:
     with services.postgres_server() as server:

@@ -44,6 +44,12 @@ def test_the_startup_bench_prints_each_command_against_both_floors() -> None:
     assert any("/ import sqlalchemy:" in line for line in lines)
 
 
+@pytest.mark.timeout(120)
+def test_the_aws_clients_bench_prints_one_loader_against_a_loader_per_client() -> None:
+    lines = ratios(quick("aws_clients.py"))
+    assert [line for line in lines if line.startswith("ratio aws_client / plain boto3 sessions:")]
+
+
 @pytest.mark.timeout(240)
 def test_the_certificate_bench_prints_file_reading_against_a_bare_cryptography_loop() -> None:
     lines = ratios(quick("certificate_checker.py"))

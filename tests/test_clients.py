@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from jobs.core.clients import aws
 from jobs.core.clients.aws import MAX_ATTEMPTS, aws_client
 from jobs.core.clients.vault import vault_client
 from tests import services
@@ -27,6 +28,27 @@ def test_aws_clients_follow_aws_endpoint_url_to_moto(moto: services.Moto, monkey
     config = ec2.meta.config
     assert config.retries == {"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS + 1}  # retries + first call
     assert (config.connect_timeout, config.read_timeout) == (2, 30)  # a dead endpoint costs seconds
+
+
+def test_clients_share_the_parsed_models_yet_each_reads_the_environment_when_it_is_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One model loader per process (a run makes a client per service and region), but the
+    endpoint and credentials are still those of the environment at the time of each client."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "first")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "first-secret")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+    first = aws_client("ec2", "eu-west-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "second")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:2")
+    second = aws_client("ec2", "us-east-1")
+    assert first.meta.service_model is not None and second.meta.service_model is not None
+    assert first.meta.service_model.api_version == second.meta.service_model.api_version
+    assert (first.meta.endpoint_url, second.meta.endpoint_url) == ("http://127.0.0.1:1", "http://127.0.0.1:2")
+    assert first._request_signer._credentials.access_key == "first"
+    assert second._request_signer._credentials.access_key == "second"
+    loaders = {id(aws._botocore_session().get_component("data_loader")) for _ in range(3)}
+    assert len(loaders) == 1
 
 
 def test_vault_client_needs_an_address_and_a_token() -> None:

@@ -159,9 +159,12 @@ def test_the_metrics_of_a_long_audit_history_read_the_counters_not_the_history(
 
 
 def test_parallel_actions_lose_no_increment(store: StateStore) -> None:
+    """Eight writers on one SQLite file wait for each other's locks: with the fixture's 1 s budget
+    (kept short for the outage tests) a loaded machine ran out of it; runs wait 60 s by default."""
     from concurrent.futures import ThreadPoolExecutor
 
-    audit = AuditLog(store, JOB, "run-1", "test", lambda: NOW)
+    patient = StateStore(store.engine.url.render_as_string(hide_password=False), retry_seconds=30)
+    audit = AuditLog(patient, JOB, "run-1", "test", lambda: NOW)
 
     def act(i: int) -> None:
         action = deletion(i)

@@ -85,6 +85,7 @@ def test_a_job_whose_code_is_not_in_the_build_gets_nothing(tmp_path: Path) -> No
         ({"schedules": (Schedule("0 1 * * *", note="Daily"), Schedule("0 2 * * *", note="daily!"))}, "distinct notes"),
         ({"schedules": (Schedule("0 0 1 * * *"),)}, "five cron fields"),
         ({"schedules": (Schedule("60 0 * * *"),)}, "minute '60' is outside 0-59"),
+        ({"schedules": (Schedule("0 2 * * 7"),)}, "takes day-of-week 0-6"),
         ({"schedules": (Schedule("CRON_TZ=Europe/Paris 0 1 * * *"),)}, "in UTC"),
         ({"schedules": (Schedule("0 1 * * *", {"fast": True}),)}, "passes 'fast', not an option"),
     ],

@@ -108,6 +108,8 @@ def check_cron(spec: JobSpec, schedule: Schedule) -> None:
         raise ConfigError(
             f"job {spec.id}: schedule {schedule.cron!r}: a CronJob needs five cron fields: {exc}"
         ) from None
+    if problem := crontab.kubernetes_problem(schedule.cron):
+        raise ConfigError(f"job {spec.id}: {problem}")
     if schedule.shards < 1:
         raise ConfigError(f"job {spec.id}: schedule {schedule.cron!r}: shards must be at least 1")
 

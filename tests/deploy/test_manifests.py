@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from jobs.core.cli import main
-from jobs.core.deploy import declared, manifests, pods, policies
+from jobs.core.deploy import artifacts, declared, manifests, pods, policies
 from jobs.core.registry import JOBS
 from jobs.core.scheduler import cron_trigger
 from tests.deploy import kube
@@ -248,4 +248,7 @@ def test_the_manifests_command_writes_the_generated_folder(tmp_path: Path) -> No
     written = {
         str(p.relative_to(tmp_path / "k8s")): p.read_text() for p in (tmp_path / "k8s").rglob("*") if p.is_file()
     }
+    index = f"{artifacts.ARTIFACTS['cronjobs'].owned}/{artifacts.INDEX}"
+    listed = written.pop(index).splitlines()[-1]  # the index of what it wrote, for the next run
+    assert f"{artifacts.ARTIFACTS['cronjobs'].owned}/{listed}" in written
     assert written == manifests.files(declared.read(kube.EXAMPLE))

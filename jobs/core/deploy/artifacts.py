@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from jobs.core.errors import ConfigError
 from jobs.core.registry import load_attr
 from jobs.core.settings import Settings
 
@@ -50,16 +51,52 @@ class Placed:
     leftovers: tuple[Path, ...]  # in the owned sub-folder, no longer generated: to delete
 
 
+#: in each owned folder: the files the last generation wrote there, the only ones it may delete
+INDEX: Final = ".generated"
+_INDEX_HEADER: Final = (
+    "# Written by `python -m jobs generate` / `manifests`: the files below, relative to this folder,\n"
+    "# are generated. Regenerating deletes one only when it is listed here and no longer generated.\n"
+)
+
+
 def place(artifact: Artifact, settings: Settings, base: Path) -> Placed:
-    """The artifact's files under `base` (the repository's `folder`, or `manifests --output`)."""
+    """The artifact's files under `base` (the repository's `folder`, or `manifests --output`);
+    ConfigError, before anything is written, for a path that would write through a symlink or
+    into something that is not a folder."""
     generated = artifact.files(settings)
     files = {base / rel: text for rel, text in sorted(generated.items())}
     seeds = frozenset(base / rel for rel in generated if artifact.is_seed(rel))
-    owned = base / artifact.owned if artifact.owned is not None else None
     left: tuple[Path, ...] = ()
-    if owned is not None and owned.is_dir():
-        left = tuple(sorted(p for p in owned.rglob("*") if p.is_file() and p not in files))
+    if artifact.owned is not None:
+        owned = base / artifact.owned
+        current = sorted(p.relative_to(owned).as_posix() for p in files if owned in p.parents)
+        files[owned / INDEX] = _INDEX_HEADER + "".join(f"{rel}\n" for rel in current)
+        left = tuple(owned / rel for rel in _listed(owned) if rel not in current and (owned / rel).is_file())
+    for path in [*files, *left]:
+        _refuse_unsafe(path, base)
     return Placed(files, seeds, left)
+
+
+def _listed(owned: Path) -> list[str]:
+    """What the last generation wrote in `owned`: relative, inside it, and nothing else."""
+    index = owned / INDEX
+    if not index.is_file() or index.is_symlink():
+        return []
+    lines = [line.strip() for line in index.read_text(encoding="utf-8").splitlines()]
+    return [rel for rel in lines if rel and not rel.startswith("#") and ".." not in Path(rel).parts
+            and not Path(rel).is_absolute()]  # fmt: skip
+
+
+def _refuse_unsafe(path: Path, base: Path) -> None:
+    if base.is_symlink() or (base.exists() and not base.is_dir()):
+        raise ConfigError(f"{base}: not a folder (or a symlink): nothing written")
+    here = base
+    for part in path.relative_to(base).parts:
+        here = here / part
+        if here.is_symlink():
+            raise ConfigError(f"{here}: a symlink; generated files are never written or deleted through one")
+        if here != path and here.exists() and not here.is_dir():
+            raise ConfigError(f"{here}: not a folder, so {path.relative_to(base)} cannot be written: nothing written")
 
 
 def apply(placed: Placed) -> tuple[list[Path], list[Path]]:

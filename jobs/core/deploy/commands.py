@@ -68,9 +68,13 @@ def _generate(
         print(f"{args.command}: {exc}", file=sys.stderr)
         return 2
     written, removed, total = 0, 0, 0
-    for placed in plans:
-        changed, gone = artifacts.apply(placed)
-        written, removed, total = written + len(changed), removed + len(gone), total + len(placed.files)
+    try:
+        for placed in plans:
+            changed, gone = artifacts.apply(placed)
+            written, removed, total = written + len(changed), removed + len(gone), total + len(placed.files)
+    except OSError as exc:  # checked before writing; what is left (a full disk, no permission) is named
+        print(f"{args.command}: cannot write {exc.filename or where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     gone_text = f", {removed} no longer generated removed" if removed else ""
     print(f"{total} files, {written} changed{gone_text}, under {where}", file=stdout)
     return 0

@@ -108,13 +108,28 @@ def test_the_slug_of_a_note() -> None:
     [
         ("notifications: {slack: {webhook_url: 'https://hooks.slack.com/services/T0/B0/abc'}}\n", "webhook_url"),
         ("pushgateway_url: 'https://secops:hunter2-but-longer@push:9091'\n", "pushgateway_url"),
+        # what urlsplit reads as no password, and SQLAlchemy and libpq as one
+        *(
+            (f"state_db_url: '{url}'\n", "state_db_url")
+            for url in (
+                "postgresql://secops:#hunter2@db.internal/secops",
+                "postgresql://secops:/hunter2@db.internal/secops",
+                "postgresql://secops:hu?nter2@db.internal/secops",
+                "postgresql://secops:hunter2@[db/secops",
+                "postgresql://secops@db/secops?sslmode=require&password=hunter2",
+            )
+        ),
     ],
 )
 def test_a_literal_secret_is_refused_and_nothing_is_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], settings: str, key: str
 ) -> None:
     config = tmp_path / "settings.yaml"
-    config.write_text("state_db_url: postgresql://secops@db:5432/secops\n" + settings)
+    config.write_text(
+        settings
+        if settings.startswith("state_db_url")
+        else "state_db_url: postgresql://secops@db:5432/secops\n" + settings
+    )
     out = tmp_path / "out"
     assert main(["manifests", "--output", str(out), "--config", str(config)], io.StringIO()) == 2
     err = capsys.readouterr().err

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 from pydantic import SecretStr
@@ -59,11 +58,23 @@ def _literals(node: Any, key: str) -> Iterator[str]:
             yield from _literals(value, f"{key}[{index}]")
 
 
+#: query parameters that carry a credential (libpq's `password`, and the usual others)
+_SECRET_PARAMETERS = frozenset({"password", "passwd", "pwd", "pass", "secret", "token", "api_key", "apikey", "key"})
+
+
 def _has_password(text: str) -> bool:
-    try:
-        return bool(urlsplit(text).password)
-    except ValueError:
-        return False
+    """Whether a URL may carry a credential, read the safe way: the userinfo runs to the *last*
+    `@` (a password may hold `#`, `/`, `?`, which urlsplit reads as the end of the host, while
+    SQLAlchemy and libpq take them as part of the password), and any `:` in it may be one; a
+    credential-like query parameter counts too. A false alarm is one line; a leak is a secret
+    in every pod's ConfigMap."""
+    rest = text.partition("://")[2]
+    userinfo, at, _ = rest.rpartition("@")
+    if at and ":" in userinfo:
+        return True
+    query = text.partition("?")[2].partition("#")[0]
+    pairs = (item.partition("=") for item in query.split("&"))
+    return any(name.strip().lower() in _SECRET_PARAMETERS and value for name, _, value in pairs)
 
 
 def _revealed(node: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from jobs.core.settings import JobSettings
 from jobs.secret_rotation.generate import Alphabet
@@ -64,6 +64,22 @@ class PostgresTarget(_Target):
     connect_timeout_seconds: int = Field(5, ge=1)
 
 
+#: how a restart entry may name its kind → the kind (as the Kubernetes client's methods spell it)
+WORKLOAD_KINDS = {
+    **dict.fromkeys(("deployment", "deploy"), "deployment"),
+    **dict.fromkeys(("statefulset", "stateful_set", "sts"), "stateful_set"),
+    **dict.fromkeys(("daemonset", "daemon_set", "ds"), "daemon_set"),
+}
+
+
+def workload(text: str) -> tuple[str, str]:
+    """`deployment/<name>` (and its short forms) → (kind, name); ValueError naming the entry."""
+    kind, _, name = text.partition("/")
+    if kind.lower() not in WORKLOAD_KINDS or not name or "/" in name:
+        raise ValueError(f"restart {text!r} is not deployment/<name>, statefulset/<name> or daemonset/<name>")
+    return WORKLOAD_KINDS[kind.lower()], name
+
+
 class KubernetesSecretTarget(_Target):
     kind: Literal["kubernetes_secret"]
     namespace: str
@@ -72,6 +88,14 @@ class KubernetesSecretTarget(_Target):
     restart: list[str] = Field(
         default_factory=list, description="deployment/<name>, statefulset/<name> or daemonset/<name> to restart"
     )
+
+    @field_validator("restart")
+    @classmethod
+    def _workloads(cls, entries: list[str]) -> list[str]:
+        """Checked as the settings load (exit 2 naming the entry), not at the first rotation."""
+        for entry in entries:
+            workload(entry)
+        return entries
 
 
 class KeycloakClientTarget(_Target):

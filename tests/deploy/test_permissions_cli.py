@@ -205,3 +205,35 @@ def test_bao_policy_write_takes_the_printed_vault_policy(openbao: services.Vault
                               text=True, timeout=60, check=False)  # fmt: skip
         assert code == 0 and done.returncode == 0, done.stderr
         assert openbao.client().sys.read_policy(name)["data"]["rules"] == text
+
+
+@pytest.mark.parametrize(
+    ("restart", "resource"),
+    [("daemonset/fluentd", "daemonsets"), ("ds/fluentd", "daemonsets"), ("sts/db", "statefulsets")],
+)
+def test_every_spelling_of_a_restart_the_settings_advertise_is_permitted(
+    tmp_path: Path, restart: str, resource: str
+) -> None:
+    config = tmp_path / "s.yaml"
+    config.write_text(
+        "secret_rotation: {vault: {paths: [apps/]}, targets: [{secret: apps/x, kind: kubernetes_secret, "
+        f"namespace: billing, name: creds, restart: ['{restart}']}}]}}\n"
+    )
+    out = io.StringIO()
+    assert main(["permissions", "--format", "rbac", "--job", "secret-rotation", "--config", str(config)], out) == 0
+    rules = [r for o in yaml.safe_load_all(out.getvalue()) if o["kind"] == "Role" for r in o["rules"]]
+    assert any(resource in r["resources"] and restart.partition("/")[2] in r.get("resourceNames", []) for r in rules)
+
+
+@pytest.mark.parametrize("restart", ["deployment/", "cronjob/x", "deployment/a/b", "x"])
+def test_a_restart_entry_no_workload_has_is_refused_as_the_settings_load(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], restart: str
+) -> None:
+    config = tmp_path / "s.yaml"
+    config.write_text(
+        "secret_rotation: {targets: [{secret: apps/x, kind: kubernetes_secret, namespace: billing, name: creds, "
+        f"restart: ['{restart}']}}]}}\n"
+    )
+    assert main(["permissions", "--format", "rbac", "--config", str(config)], io.StringIO()) == 2
+    err = capsys.readouterr().err
+    assert restart in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -15,6 +15,7 @@ from typing import Any
 from jobs.core.clients.kubernetes import api_call, kubernetes_api
 from jobs.core.errors import PermanentError, RetryLater, TransientError
 from jobs.core.permissions import KubernetesGrant, Permissions
+from jobs.secret_rotation.settings import workload
 from jobs.secret_rotation.targets import Data
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
@@ -119,15 +120,10 @@ class KubernetesSecret:
 
 
 def _workload(text: str, target: str) -> tuple[str, str]:
-    kind, _, name = text.partition("/")
-    kind = {"deploy": "deployment", "sts": "stateful_set", "statefulset": "stateful_set", "ds": "daemon_set"}.get(
-        kind.lower(), kind.lower()
-    )
-    if kind not in RESOURCES or not name:
-        raise PermanentError(
-            f"{target}: restart {text!r} is not deployment/<name>, statefulset/<name> or daemonset/<name>"
-        )
-    return kind, name
+    try:
+        return workload(text)
+    except ValueError as exc:
+        raise PermanentError(f"{target}: {exc}") from None
 
 
 def _ready(workload: Any) -> bool:

@@ -138,6 +138,19 @@ def test_a_literal_secret_is_refused_and_nothing_is_written(
     assert not out.exists()
 
 
+@pytest.mark.parametrize("url", ["sqlite:////state.db", "sqlite:////tmp/x.db", "sqlite:////etc/secops-jobs/s.db",
+                                 "sqlite:////etc/s.db"])  # fmt: skip
+def test_a_sqlite_state_db_whose_volume_would_cover_the_pods_own_mounts_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    config = tmp_path / "settings.yaml"
+    config.write_text(f"state_db_url: '{url}'\n")
+    assert main(["manifests", "--output", str(tmp_path / "out"), "--config", str(config)], io.StringIO()) == 2
+    err = capsys.readouterr().err
+    assert "state volume" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_sqlite_state_db_gets_a_volume_and_a_relative_one_is_refused(tmp_path: Path) -> None:
     config = tmp_path / "settings.yaml"
     config.write_text("state_db_url: sqlite:////var/lib/secops/state.db\n")

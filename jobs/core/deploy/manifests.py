@@ -124,7 +124,14 @@ def state_directory(url: str) -> str | None:
             f"state_db_url {url!r}: a CronJob's SQLite state needs an absolute path on the state volume "
             "(sqlite:////var/lib/secops/state.db), or PostgreSQL"
         )
-    return path[1:].rpartition("/")[0] or "/"
+    folder = path[1:].rpartition("/")[0] or "/"
+    taken = ("/tmp", pods.CONFIG_DIR)  # noqa: S108 - the pod's own mounts: no volume on or above them
+    if folder == "/" or any(f"{t}/".startswith(f"{folder.rstrip('/')}/") for t in taken):
+        raise ConfigError(
+            f"state_db_url {url!r}: the state volume would be mounted at {folder}, on or above the pod's own "
+            f"{' or '.join(taken)}: put the file in a folder of its own (sqlite:////var/lib/secops/state.db)"
+        )
+    return folder
 
 
 def image_tag() -> str:

@@ -96,3 +96,15 @@ def test_nothing_is_written_through_a_symlink_or_into_a_file_and_the_message_is_
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
     assert sorted(str(p) for p in tmp_path.rglob("*")) == before  # nothing written anywhere
     assert (victim / "important.txt").read_text() == "keep\n"
+
+
+def test_a_secops_variable_in_the_shell_is_named_when_it_shapes_what_is_generated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SECOPS_SECRET_ROTATION__DRY_RUN", "true")
+    assert generate(tmp_path, ROOT / artifacts.EXAMPLE_CONFIG)[0] == 0
+    err = capsys.readouterr().err
+    assert "SECOPS_SECRET_ROTATION__DRY_RUN" in err and len(err.strip().splitlines()) == 1
+    monkeypatch.delenv("SECOPS_SECRET_ROTATION__DRY_RUN")
+    assert generate(tmp_path / "quiet", ROOT / artifacts.EXAMPLE_CONFIG)[0] == 0
+    assert "SECOPS_" not in capsys.readouterr().err

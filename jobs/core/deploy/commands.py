@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -17,6 +18,7 @@ import yaml
 from jobs.core.deploy import artifacts, declared, policies
 from jobs.core.errors import ConfigError
 from jobs.core.permissions import Permissions
+from jobs.core.settings import ENV_PREFIX, Settings
 
 FORMATS = ("iam", "rbac", "vault")
 
@@ -26,7 +28,7 @@ def permissions(args: argparse.Namespace, stdout: TextIO) -> int:
     `aws iam put-role-policy`, `kubectl apply -f -` or `bao policy write`. Rendered in full
     before anything is written, so a grant that cannot be rendered leaves no half a policy."""
     try:
-        settings = declared.read(args.config)
+        settings = _read(args)
         specs = declared.deployable(only=args.job)
         needs = {spec.id: declared.job_permissions(spec, settings) for spec in specs}
         text = _render(args.format, needs, args.job, args.namespace)
@@ -62,7 +64,7 @@ def _generate(
     """`flat`: the one artifact straight into `where`, else each into its folder under it.
     Everything is rendered before anything is written: a bad input leaves the tree as it was."""
     try:
-        settings = declared.read(args.config)
+        settings = _read(args)
         plans = [artifacts.place(a, settings, where if flat else where / a.folder) for a in chosen.values()]
     except ConfigError as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)
@@ -78,3 +80,15 @@ def _generate(
     gone_text = f", {removed} no longer generated removed" if removed else ""
     print(f"{total} files, {written} changed{gone_text}, under {where}", file=stdout)
     return 0
+
+
+def _read(args: argparse.Namespace) -> Settings:
+    """The settings, and one line naming every SECOPS_* variable they took: a developer's shell
+    would otherwise change a deployment's RBAC, ConfigMap or policies without a word."""
+    settings = declared.read(args.config)
+    taken = sorted(name for name in os.environ if name.startswith(ENV_PREFIX) and name != "SECOPS_CONFIG")
+    if taken:
+        print(
+            f"{args.command}: note: {', '.join(taken)} from the environment override the settings file", file=sys.stderr
+        )
+    return settings

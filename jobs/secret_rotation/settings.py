@@ -22,6 +22,16 @@ class VaultKvSettings(_Strict):
     paths: list[str] = Field(default_factory=lambda: ["apps/"], description="folders whose secrets are managed")
     timeout_seconds: float = Field(10.0, gt=0, description="per request")
 
+    @field_validator("paths")
+    @classmethod
+    def _literal_folders(cls, paths: list[str]) -> list[str]:
+        """Folders, read literally: a `+` or `*` would be a wildcard in the generated Vault policy
+        (wider than what is managed) and `..` is no folder (`""` is the whole mount)."""
+        for path in paths:
+            if "+" in path or "*" in path or ".." in path.split("/"):
+                raise ValueError(f"{path!r}: a folder of the mount is named literally (no '+', '*' or '..')")
+        return paths
+
 
 class RotationPolicy(_Strict):
     max_age_days: float = Field(gt=0)

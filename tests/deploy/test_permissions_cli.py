@@ -237,3 +237,14 @@ def test_a_restart_entry_no_workload_has_is_refused_as_the_settings_load(
     assert main(["permissions", "--format", "rbac", "--config", str(config)], io.StringIO()) == 2
     err = capsys.readouterr().err
     assert restart in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("folder", ["+/db/", "apps/*", "../", "apps/../sys/"])
+def test_a_managed_folder_that_would_be_a_vault_wildcard_is_refused_as_the_settings_load(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], folder: str
+) -> None:
+    config = tmp_path / "s.yaml"
+    config.write_text(f"secret_rotation: {{vault: {{paths: ['{folder}']}}}}\n")
+    assert main(["permissions", "--format", "vault", "--config", str(config)], io.StringIO()) == 2
+    err = capsys.readouterr().err
+    assert folder in err and len(err.strip().splitlines()) == 1

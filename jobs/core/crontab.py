@@ -109,7 +109,7 @@ def _field(cron: str, text: str, spec: tuple[str, int, int, Sequence[str], int, 
             else:
                 first, dash, last = span.partition("-")
                 start = _number(first, names, first_name)
-                end = _number(last, names, first_name) if dash else (open_end if slash else start)
+                end = _number(last, names, first_name) if dash else (max(open_end, start) if slash else start)
         except ValueError:
             raise ValueError(f"cron {cron!r}: {name} {item!r} is not a number, a name, a range or a step") from None
         if step < 1 or not low <= start <= end <= high:

@@ -93,3 +93,29 @@ def test_the_scheduler_fires_next_at_the_first_minute_the_reading_selects(line: 
                 return
         day += timedelta(days=1)
     assert fired is None or fired > day
+
+
+@pytest.mark.parametrize(
+    ("line", "weekdays", "day_any", "weekday_any"),
+    [
+        ("0 0 * * 1/2", {1, 3, 5}, True, False),  # an open weekday range ends on Saturday, not on 7
+        ("0 0 * * 7/1", {0}, True, False),  # one starting at 7 is Sunday
+        ("0 0 1 * */1", set(range(7)), False, True),  # a step of 1 keeps a star a star
+        ("0 0 */1 * 1", {1}, True, False),
+        ("0 0 1 * *,1", set(range(7)), False, True),  # any item that is a star makes the field "any"
+        ("0 0 * * */2", {0, 2, 4, 6}, True, False),
+    ],
+)
+def test_fields_read_as_the_cronjob_controller_reads_them(
+    line: str, weekdays: set[int], day_any: bool, weekday_any: bool
+) -> None:
+    cron = crontab.parse(line)
+    assert set(cron.weekdays) == weekdays
+    assert (not cron.day_restricted, not cron.weekday_restricted) == (day_any, weekday_any)
+
+
+@pytest.mark.parametrize("line", ["0 0 * * 7", "0 0 * * 0-7", "0 0 * * 5-7,1", "0 0 * * 7/1"])
+def test_a_seven_for_sunday_reads_locally_and_is_named_before_a_cronjob_refuses_it(line: str) -> None:
+    assert 0 in crontab.parse(line).weekdays
+    assert "0-6" in (crontab.kubernetes_problem(line) or "")
+    assert crontab.kubernetes_problem("0 0 * * 0,6") is None

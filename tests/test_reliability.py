@@ -143,13 +143,18 @@ def test_a_pagerduty_event_answered_503_is_tried_retry_attempts_times(pagerduty:
     assert len(pagerduty.calls("POST", "/v2/enqueue")) == 3
 
 
+def managed_db_password(openbao: Vault, postgres: Postgres, password: str) -> tuple[str, str]:
+    """A fresh folder holding one db_password secret whose role logs in with `password`."""
+    base = folder()
+    path = f"{base}/db"
+    put(openbao, path, {"username": make_role(postgres, password), "password": password}, type="db_password")
+    return base, path
+
+
 def test_a_vault_read_that_keeps_failing_in_a_rotation_is_tried_by_call_with_retry_alone(
     openbao: Vault, postgres: Postgres, tmp_path: Path
 ) -> None:
-    base = folder()
-    path = f"{base}/db"
-    role = make_role(postgres, "before-the-outage-1")
-    put(openbao, path, {"username": role, "password": "before-the-outage-1"}, type="db_password")
+    base, path = managed_db_password(openbao, postgres, "before-the-outage-1")
     target = {"secret": path, "kind": "postgres", "dsn": postgres.url(), "connect_timeout_seconds": 2}
     with vault_outage(int(openbao.url.rsplit(":", 1)[1])) as proxy:
         config = settings(openbao, [f"{base}/"], [target])
@@ -188,10 +193,7 @@ def test_a_kubernetes_list_answered_429_is_retried_by_the_client_s_pool_alone(
 def test_a_consumer_that_keeps_refusing_its_check_is_tried_by_the_rotation_alone(
     openbao: Vault, postgres: Postgres, tmp_path: Path
 ) -> None:
-    base = folder()
-    path = f"{base}/db"
-    role = make_role(postgres, "before-the-outage-2")
-    put(openbao, path, {"username": role, "password": "before-the-outage-2"}, type="db_password")
+    base, path = managed_db_password(openbao, postgres, "before-the-outage-2")
     with outage_proxy(postgres.port) as proxy:
         dsn = f"postgresql://{postgres.admin}@127.0.0.1:{proxy.port}/postgres?sslmode=disable&gssencmode=disable"
         target = {"secret": path, "kind": "postgres", "dsn": dsn, "connect_timeout_seconds": 2}

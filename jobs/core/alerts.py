@@ -46,7 +46,7 @@ def decide_alerts(
     so a source that failed to answer never reads as "everything fixed"."""
     current: dict[str, Finding] = {}
     for finding in findings:
-        if finding.severity is Severity.OK:
+        if finding.severity is Severity.OK or finding.accepted:
             continue
         held = current.get(finding.alert_key)
         if held is None or finding.severity.rank > held.severity.rank:

@@ -85,6 +85,8 @@ def add_run_options(parser: argparse.ArgumentParser, spec: JobSpec) -> None:
     for option in spec.options:
         if option.kind == "flag":
             parser.add_argument(option.flag, dest=f"opt_{option.name}", action="store_true", help=option.help)
+        elif option.kind == "values":
+            parser.add_argument(option.flag, dest=f"opt_{option.name}", action="append", help=option.help)
         else:
             parser.add_argument(
                 option.flag, dest=f"opt_{option.name}", choices=option.choices or None, help=option.help
@@ -119,7 +121,7 @@ def request(spec: JobSpec, args: argparse.Namespace) -> RunRequest:
         now=args.now,
         fail_on=Severity(args.fail_on) if args.fail_on else None,
         shard=Shard.parse(args.shard) if args.shard else None,
-        job_args={k: v for k, v in values.items() if v not in (None, False)},
+        job_args={k: v for k, v in values.items() if v not in (None, False, [])},
     )
     return RunRequest(spec, options, args.config)
 

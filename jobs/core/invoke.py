@@ -17,7 +17,7 @@ from typing import Final
 from jobs.core import logs
 from jobs.core.errors import ConfigError, UsageError
 from jobs.core.model import RunResult, Severity, parse_instant
-from jobs.core.registry import JOBS, JobSpec
+from jobs.core.registry import JOBS, JobOption, JobSpec
 from jobs.core.resolve import load_settings
 from jobs.core.runner import run_job
 from jobs.core.runtime import RunOptions, Runtime, Shard
@@ -72,7 +72,7 @@ def request_from_options(
         fail_on=Severity(fail_on) if fail_on else None,
         shard=Shard.parse(shard) if shard else None,
         job_args={
-            o.name: True if o.kind == "flag" else _value(spec, given, o.name, o.choices)
+            o.name: _option(spec, given, o)
             for o in spec.options
             if (_is_given(spec, given, o.name) if o.kind == "flag" else o.name in given)
         },
@@ -113,6 +113,24 @@ def _value(spec: JobSpec, given: Mapping[str, object], name: str, choices: tuple
         allowed = ", ".join(repr(c) for c in choices)
         raise UsageError(spec.id, f"argument {_flag(name)}: invalid choice: {text!r} (choose from {allowed})")
     return text
+
+
+def _option(spec: JobSpec, given: Mapping[str, object], option: JobOption) -> object:
+    """A given job option's value as the command line would parse it."""
+    if option.kind == "flag":
+        return True
+    if option.kind == "values":
+        return _values(spec, given, option.name)
+    return _value(spec, given, option.name, option.choices)
+
+
+def _values(spec: JobSpec, given: Mapping[str, object], name: str) -> list[str]:
+    """A repeatable option (`--repo A --repo B`): a list of texts, or one text for one value."""
+    value = given[name]
+    items = value if isinstance(value, list | tuple) else [value]
+    if not items or any(item is True or item is None or isinstance(item, bool) for item in items):
+        raise UsageError(spec.id, f"argument {_flag(name)}: expected one argument")
+    return [str(item) for item in items]
 
 
 def _now(spec: JobSpec, given: Mapping[str, object]) -> datetime | None:

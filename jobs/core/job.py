@@ -14,7 +14,18 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from jobs.core.context import CfgT, JobContext
 from jobs.core.errors import PermanentError
-from jobs.core.model import Action, Finding, Intent, Inventory, ItemT, Outcome, OutcomeKind, Plan, Settled
+from jobs.core.model import (
+    Action,
+    Finding,
+    Intent,
+    Inventory,
+    ItemT,
+    Outcome,
+    OutcomeKind,
+    Plan,
+    RunResult,
+    Settled,
+)
 
 
 class BaseJob(ABC, Generic[ItemT, CfgT]):
@@ -65,6 +76,11 @@ class BaseJob(ABC, Generic[ItemT, CfgT]):
 
     def after_apply(self, run_id: str, outcomes: Sequence[Outcome]) -> None:
         """After acting (never in a dry run): export an audit trail, clean up. Errors are recorded."""
+
+    def publish(self, result: RunResult) -> None:
+        """Write the reports the run's options ask for (SARIF, an SBOM, a baseline file) from the
+        finished result. Runs in dry runs too: a report is what a dry run is for, not state a
+        later run trusts. Errors are recorded on the result, never lost."""
 
     def record_metrics(self, registry: Any, plan: Plan, outcomes: Sequence[Outcome]) -> None:
         """Add job-specific series to the run's registry; the runner pushes them once."""

@@ -58,6 +58,12 @@ class Finding:
     details: Mapping[str, Any] = field(default_factory=dict)
 
     @property
+    def accepted(self) -> bool:
+        """A finding the operator accepted (in the run's baseline): reported, but it neither
+        trips the `--fail-on` gate nor alerts; only what is new since the baseline does."""
+        return self.details.get("baselined") is True
+
+    @property
     def alert_key(self) -> str:
         """Identity across runs: the same problem on the same resource."""
         return f"{self.type}:{self.resource}"

@@ -30,7 +30,7 @@ def exit_code(result: RunResult, fail_on: Severity | None) -> int:
     if result.status in (RunStatus.FAILURE, RunStatus.PARTIAL):
         return 1
     if fail_on is not None and any(
-        f.severity is not Severity.OK and f.severity.rank >= fail_on.rank for f in result.findings
+        f.severity is not Severity.OK and f.severity.rank >= fail_on.rank and not f.accepted for f in result.findings
     ):
         return 4
     return 0

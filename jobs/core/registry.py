@@ -20,7 +20,7 @@ class JobOption:
 
     name: str  # settings-style name, e.g. "force" → --force
     help: str
-    kind: str = "flag"  # "flag" (bool) or "value" (string)
+    kind: str = "flag"  # "flag" (bool), "value" (string) or "values" (repeatable: a list of strings)
     choices: tuple[str, ...] = ()
 
     @property
@@ -139,6 +139,18 @@ JOBS: Final[dict[str, JobSpec]] = {
             id="repo-scanner",
             description="secrets, SAST, vulnerable dependencies and licenses in repositories; SARIF and a CI gate",
             schedules=(Schedule("0 3 * * *"),),
+            options=(
+                JobOption("repo", "scan this checkout or bare repository (repeatable; replaces the targets)", "values"),
+                JobOption("target", "scan only the configured target of this name (repeatable)", "values"),
+                JobOption("since", "scan the commits after REV (a range: CI, webhooks)", "value"),
+                JobOption("sarif", "write the findings as SARIF 2.1.0 to FILE", "value"),
+                JobOption("sbom", "write a CycloneDX SBOM of the dependencies found to FILE", "value"),
+                JobOption("write_baseline", "write the findings' fingerprints to FILE as a baseline", "value"),
+            ),
+            settings_class="jobs.repo_scanner.settings:RepoScannerSettings",
+            permissions="jobs.repo_scanner.grants:permissions",
+            alerts="jobs.repo_scanner.alerts:alerts",
+            routes=(("/gitlab-push", "jobs.repo_scanner.push_route:respond"),),
         ),
         JobSpec(
             id="ttl-teardown",

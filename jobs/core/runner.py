@@ -143,7 +143,17 @@ def _execute(
     else:
         _act(job, plan, rt, audit, result, resolve_missing=not planned.inventory.errors)
     job.record_metrics(metrics.registry, plan, result.outcomes)
+    _publish(job, result)
     result.status = _status(result)
+
+
+def _publish(job: BaseJob[Any, JobSettings], result: RunResult) -> None:
+    """The job's reports (SARIF, SBOM): a failure is the run's error, never a crash."""
+    try:
+        job.publish(result)
+    except Exception as exc:  # the findings are made; a report that cannot be written is recorded
+        log.exception("publish_failed")
+        result.errors.append(RunError("publish", redact.scrub(f"{type(exc).__name__}: {exc}")))
 
 
 def _planned(spec: JobSpec, ctx: JobContext, audit: AuditLog, result: RunResult) -> _Planned | None:

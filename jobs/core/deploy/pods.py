@@ -61,6 +61,12 @@ def job_args(spec: JobSpec, schedule: Schedule) -> list[str]:
             raise ConfigError(f"job {spec.id}: schedule {schedule.cron!r} passes {name!r}, not an option of the job")
         if option.kind == "flag":
             args += [option.flag] if value is True else []
+        elif option.kind == "values":
+            args += [
+                part
+                for item in (value if isinstance(value, list | tuple) else [value])
+                for part in (option.flag, str(item))
+            ]
         else:
             args += [option.flag, str(value)]
     if schedule.shards > 1:

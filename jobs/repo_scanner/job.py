@@ -170,4 +170,3 @@ class Job(BaseJob[RepoScan, RepoScannerSettings]):
         from jobs.repo_scanner.metrics import record
 
         record(registry, plan, self.scans)
-

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from kubernetes import client as k8s
 
 from jobs.ttl_teardown.catalog import ORDER, PRICE_KEYS, QUOTAS
@@ -92,3 +95,41 @@ def test_every_kubernetes_kind_names_its_methods_and_the_rbac_rule_each_operatio
     assert rule.api_group == ("" if spec.api == "core" else spec.api) and rule.resources == (f"{kind}s",)
     assert set(rule.verbs) == {"list", "get", "delete", "patch"} and rule.purpose
     assert spec.permissions().kubernetes == spec.grants
+
+
+_SHAPED = sorted(t for t, s in TYPES.items() if s.short_id)
+
+
+@given(
+    st.sampled_from(_SHAPED).flatmap(
+        lambda t: st.tuples(st.just(t), st.from_regex(TYPES[t].short_id or "", fullmatch=True))
+    )
+)
+def test_an_id_of_a_type_s_own_shape_routes_to_that_type_and_no_other(case: tuple[str, str]) -> None:
+    """`explain`/`extend`/the snooze link read an id through one type's reader: two shapes that
+    overlapped would read the wrong type and answer "not in the inventory" for a live resource."""
+    kind, text = case
+    assert type_of_id(text) == kind
+    assert [t for t in _SHAPED if re.fullmatch(TYPES[t].short_id or "", text)] == [kind]
+
+
+_VARIANTS = st.sampled_from(
+    [
+        str.upper,
+        lambda s: f" {s}",
+        lambda s: f"{s}\n",
+        lambda s: s + "0",
+        lambda s: s[:-1],
+        lambda s: s.replace("0", "\u0660", 1),
+        lambda s: s.replace("-", "\u2010", 1),
+    ]
+)
+
+
+@given(st.sampled_from(_SHAPED).flatmap(lambda t: st.from_regex(TYPES[t].short_id or "", fullmatch=True)), _VARIANTS)
+def test_a_mangled_id_is_not_taken_for_an_id(text: str, mangle: Callable[[str], str]) -> None:
+    """A near-miss (case, whitespace, a digit too many or too few, Arabic-Indic digits, a Unicode
+    hyphen) is looked up as a name, across the whole inventory, never routed to a type's reader."""
+    mangled = mangle(text)
+    assume(mangled != text)  # an id without a 0 has no Arabic-Indic variant
+    assert type_of_id(mangled) is None

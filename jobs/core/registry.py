@@ -143,6 +143,7 @@ JOBS: Final[dict[str, JobSpec]] = {
                 JobOption("repo", "scan this checkout or bare repository (repeatable; replaces the targets)", "values"),
                 JobOption("target", "scan only the configured target of this name (repeatable)", "values"),
                 JobOption("since", "scan the commits after REV (a range: CI, webhooks)", "value"),
+                JobOption("until", "... up to REV, not the branch tips (a push's last commit)", "value"),
                 JobOption("sarif", "write the findings as SARIF 2.1.0 to FILE", "value"),
                 JobOption("sbom", "write a CycloneDX SBOM of the dependencies found to FILE", "value"),
                 JobOption("write_baseline", "write the findings' fingerprints to FILE as a baseline", "value"),
@@ -151,6 +152,9 @@ JOBS: Final[dict[str, JobSpec]] = {
             permissions="jobs.repo_scanner.grants:permissions",
             alerts="jobs.repo_scanner.alerts:alerts",
             routes=(("/gitlab-push", "jobs.repo_scanner.push_route:respond"),),
+            # a run of some repositories or commits (CI, a push) never stands in for the daily
+            # one: its own metrics group and run history, and it yields the lock
+            yielding_options=("repo", "target", "since", "until"),
         ),
         JobSpec(
             id="ttl-teardown",

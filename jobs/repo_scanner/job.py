@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -87,7 +88,12 @@ class Job(BaseJob[RepoScan, RepoScannerSettings]):
         unknown = sorted(only - set(found))
         if unknown:
             raise ConfigError(f"--target {', '.join(unknown)}: no such target (known: {', '.join(sorted(found))})")
-        return [t for n, t in found.items() if (not only or n in only) and self.ctx.owns(n)]
+        until = args.get("until")  # a push's last commit: the range ends there, not at the tips
+        return [
+            replace(t, until=t.until or until) if until else t
+            for n, t in found.items()
+            if (not only or n in only) and self.ctx.owns(n)
+        ]
 
     def scan(self, target: ScanTarget) -> RepoScan:
         """One repository: checked out, every enabled scanner, then history. A failure to check

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Literal
+from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from jobs.core.settings import JobSettings
 from notifications.settings import RepeatHours
@@ -99,11 +99,30 @@ class ScannersSettings(_Strict):
     gitleaks: GitleaksScannerSettings = Field(default_factory=GitleaksScannerSettings)
 
 
-class PushSettings(_Strict):
-    """The `/gitlab-push` route: webhooks that scan the pushed range."""
+#: a webhook secret shorter than this is refused: anyone could guess or brute-force it
+MIN_PUSH_SECRET: Final = 32
+_REFERENCE = ("vault:", "file:")  # unresolved (the deployment generators read the file so)
 
-    gitlab_token: SecretStr | None = Field(None, description="the X-Gitlab-Token the webhook sends")
-    github_secret: SecretStr | None = Field(None, description="the secret of X-Hub-Signature-256")
+
+class PushSettings(_Strict):
+    """The `/gitlab-push` route: webhooks that scan the pushed range. Each secret is at least
+    32 characters (`python -c "import secrets; print(secrets.token_urlsafe(32))"`): the route
+    is public, and an empty or short one would let anyone start scans."""
+
+    gitlab_token: SecretStr | None = Field(
+        None, description="the X-Gitlab-Token the webhook sends (32+ characters; a vault: reference); none: no GitLab"
+    )
+    github_secret: SecretStr | None = Field(
+        None, description="the secret of X-Hub-Signature-256 (32+ characters; a vault: reference); none: no GitHub"
+    )
+
+    @field_validator("gitlab_token", "github_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        text = value.get_secret_value() if value is not None else None
+        if text is not None and not text.startswith(_REFERENCE) and len(text.strip()) < MIN_PUSH_SECRET:
+            raise ValueError(f"must be at least {MIN_PUSH_SECRET} characters")
+        return value
 
 
 def _repeat_daily_while_critical() -> dict[AlertSeverity, float | None]:

@@ -203,9 +203,13 @@ def test_function_url_routes_come_from_the_job_table_and_the_handler_dispatches_
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     assert aws_lambda.routes({**JOBS, EXTRA.id: EXTRA})["/extra-hook"] == "jobs.ttl_teardown.snooze_route:respond"
-    assert aws_lambda.ROUTES == {"/snooze": "jobs.ttl_teardown.snooze_route:respond"}
+    assert aws_lambda.ROUTES == {
+        "/snooze": "jobs.ttl_teardown.snooze_route:respond",
+        "/gitlab-push": "jobs.repo_scanner.push_route:respond",
+    }
     monkeypatch.setenv("SECOPS_STATE_DB_URL", f"sqlite:///{tmp_path / 'state.db'}")
     monkeypatch.delenv("SECOPS_CONFIG", raising=False)
-    assert aws_lambda.handler(url_event("/gitlab-push"), None)["statusCode"] == 404  # no job serves it (yet)
+    assert aws_lambda.handler(url_event("/no-such-hook"), None)["statusCode"] == 404  # no job serves it
+    assert aws_lambda.handler(url_event("/gitlab-push"), None)["statusCode"] == 405  # repo-scanner's: POST only
     answer = aws_lambda.handler(url_event("/snooze"), None)  # ttl-teardown's route, reached through the table
     assert answer["statusCode"] == 404 and "Snooze links are not enabled" in answer["body"]

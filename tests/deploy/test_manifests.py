@@ -28,6 +28,7 @@ EXPECTED_CRONJOBS = {
     "certificate-checker": ("0 6 * * *", ["run", "certificate-checker", "--shard", "$(JOB_COMPLETION_INDEX)/2"]),
     "secret-rotation-weekly": ("0 2 * * 0", ["run", "secret-rotation"]),
     "secret-rotation-forced-monthly": ("0 3 1 * *", ["run", "secret-rotation", "--force"]),
+    "repo-scanner": ("0 3 * * *", ["run", "repo-scanner"]),
     "ttl-teardown-teardown": ("0 2 * * *", ["run", "ttl-teardown"]),
     "ttl-teardown-hourly-pre-alerts": ("0 * * * *", ["run", "ttl-teardown", "--warn-only"]),
 }
@@ -185,7 +186,7 @@ def test_the_token_is_mounted_only_into_jobs_that_call_the_kubernetes_api(render
         n: kube.pod(c)["automountServiceAccountToken"] for n, c in kube.of_kind(rendered["base"], "CronJob").items()
     }
     assert mounted == {"certificate-checker": True, "secret-rotation-weekly": True, "secret-rotation-forced-monthly": True,
-                       "ttl-teardown-teardown": False, "ttl-teardown-hourly-pre-alerts": False}  # fmt: skip
+                       "repo-scanner": False, "ttl-teardown-teardown": False, "ttl-teardown-hourly-pre-alerts": False}  # fmt: skip
 
 
 def test_destructive_jobs_are_not_retried_and_a_retry_never_follows_a_configuration_error(

@@ -31,6 +31,7 @@ from jobs.core.deploy import dashboards
 from jobs.core.registry import JOBS
 from jobs.core.runtime import Runtime
 from jobs.demo.issuing import issue
+from jobs.demo.planting import new_repo
 from tests import services
 from tests.deploy.test_monitoring import ROOT, rules_of
 from tests.helpers import run_cli, write_config
@@ -165,6 +166,15 @@ def rotation_run(stack: Stack, workdir: Path, openbao: services.Vault) -> None:
     run(stack, "rotation", "secret-rotation", workdir, {"secret_rotation": section}, "--apply")
 
 
+def scanner_run(stack: Stack, workdir: Path) -> None:
+    """A daily repo-scanner run of one repository: its findings, durations and coverage series
+    (its dependency scanner has no OSV database: it did not run, which its alert says)."""
+    repo = new_repo(workdir / "platform-app")
+    repo.commit({"app.py": "print('hello')\n"}, "first")
+    section = {"targets": [{"path": str(repo.root), "name": "platform/app"}], "scanners": {"sast": {"enabled": False}}}
+    run(stack, "scanner", "repo-scanner", workdir, {"repo_scanner": section})
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, moto: services.Moto, openbao: services.Vault) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("monitoring")
@@ -180,6 +190,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, moto: services.Moto, openbao
         teardown_runs(found, workdir, moto)  # while Prometheus makes its first scrapes
         certificate_failure(found, workdir, section)
         rotation_run(found, workdir, openbao)
+        scanner_run(found, workdir)
         yield found
 
 
@@ -259,6 +270,7 @@ def test_each_jobs_own_alert_fires_on_its_real_run(stack: Stack) -> None:
     wanted = {
         ("CertificateExpiringSoon", "warning", certificate),  # 20 days left: inside 30, outside 7
         ("SecretRotationOverdue", "warning", "encryption_key"),
+        ("RepoScannerNotRunning", "warning", ""),
     }
     until(lambda: wanted <= fired(), "the jobs' own alerts")
     assert ("CertificateExpiringSoon", "critical", certificate) not in fired()

@@ -110,6 +110,26 @@ def overview(jobs: list[JobSpec]) -> list[Panel]:
     ]
 
 
+def repositories() -> list[Panel]:
+    """repo-scanner's panels: its daily run's findings per repository (the full run's group,
+    `mode=""`: a CI or push run of one repository would show a partial picture) and how long
+    each repository took."""
+    return [
+        Panel(
+            "Repository findings of the daily scan, by repository and severity",
+            "bargauge",
+            (('sum by (repo, severity) (security_repo_findings{mode=""})', "{{repo}} {{severity}}"),),
+            instant=True,
+        ),
+        Panel(
+            "Repository scan duration",
+            "timeseries",
+            (('max by (repo) (security_repo_scan_duration_seconds{mode=""})', "{{repo}}"),),
+            unit="s",
+        ),
+    ]
+
+
 def lifecycle() -> list[Panel]:
     return [
         Panel(
@@ -215,9 +235,11 @@ def dashboard(uid: str, title: str, panels: list[Panel]) -> dict[str, Any]:
 
 def dashboards(jobs: Mapping[str, JobSpec] = JOBS) -> dict[str, dict[str, Any]]:
     """File name → dashboard."""
+    specs = deployable(jobs)
+    scanner = repositories() if any(spec.id == "repo-scanner" for spec in specs) else []
     return {
         "security-jobs-overview.json": dashboard(
-            "secops-jobs-overview", "Security Jobs Overview", overview(deployable(jobs))
+            "secops-jobs-overview", "Security Jobs Overview", overview(specs) + scanner
         ),
         "resource-lifecycle.json": dashboard("secops-resource-lifecycle", "Resource Lifecycle", lifecycle()),
         "cost-savings.json": dashboard("secops-cost-savings", "Cost Savings", cost()),

@@ -1,0 +1,280 @@
+"""`/gitlab-push` through the real Lambda handler with function-URL events: who may start a
+scan (GitLab's token, GitHub's signature, both compared in constant time), what a caller who
+may not gets (4xx, no run, no detail), and which repositories a valid push can reach (only
+configured ones: never a URL from the payload)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from jobs.core.aws_lambda import handler
+from jobs.demo.planting import Repo, new_repo
+from jobs.repo_scanner.push_route import MAX_BODY
+from tests.helpers import write_config
+
+TOKEN = "gl-" + "k3y" * 12  # 39 characters
+SECRET = "gh-" + "s3cr3t" * 6
+ZERO = "0" * 40
+
+
+def url_event(body: str, headers: dict[str, str], method: str = "POST", b64: bool = False) -> dict[str, Any]:
+    return {
+        "version": "2.0",
+        "rawPath": "/gitlab-push",
+        "rawQueryString": "",
+        "headers": headers,
+        "requestContext": {"http": {"method": method, "path": "/gitlab-push", "sourceIp": "203.0.113.9"}},
+        "body": body,
+        "isBase64Encoded": b64,
+    }
+
+
+def gitlab_push(project: str, before: str, after: str, ref: str = "refs/heads/main", **extra: Any) -> str:
+    payload = {
+        "object_kind": "push",
+        "event_name": "push",
+        "ref": ref,
+        "before": before,
+        "after": after,
+        "project": {
+            "path_with_namespace": project,
+            "default_branch": "main",
+            "git_http_url": "http://203.0.113.66/evil.git",  # never read
+        },
+        **extra,
+    }
+    return json.dumps(payload)
+
+
+def github_push(full_name: str, before: str, after: str, ref: str = "refs/heads/main") -> str:
+    repository = {"full_name": full_name, "default_branch": "main", "clone_url": "http://203.0.113.66/evil.git"}
+    return json.dumps({"ref": ref, "before": before, "after": after, "repository": repository})
+
+
+def signed(body: bytes, secret: str = SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class Site:
+    """A configured deployment: the settings file the function reads, its state DB, one repo."""
+
+    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **push: str) -> None:
+        self.state = tmp_path / "state.db"
+        self.repo: Repo = new_repo(tmp_path / "app")
+        self.first = self.repo.commit({"README.md": "hello\n"}, "first")
+        self.second = self.repo.commit({"app.py": "print('hi')\n"}, "second")
+        settings = {
+            "state_db_url": f"sqlite:///{self.state}",
+            "log_level": "warning",
+            "notifications": {"file": {"path": str(tmp_path / "outbox.jsonl")}},
+            "repo_scanner": {
+                "targets": [{"path": str(self.repo.root), "name": "platform/app"}],
+                "scanners": {"sast": {"enabled": False}},
+                "push": push or {"gitlab_token": TOKEN, "github_secret": SECRET},
+            },
+        }
+        monkeypatch.setenv("SECOPS_CONFIG", write_config(tmp_path / "secops.yaml", settings))
+        monkeypatch.chdir(tmp_path)
+
+    def runs(self) -> list[tuple[str, str | None]]:
+        if not self.state.exists():
+            return []
+        with sqlite3.connect(self.state) as db:
+            return list(db.execute("select status, mode from secops_runs where job_id = 'repo-scanner'"))
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Site:
+    return Site(tmp_path, monkeypatch)
+
+
+def call(event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    answer = handler(event, None)
+    return answer["statusCode"], json.loads(answer["body"])
+
+
+# -- a valid push runs one recorded scan ---------------------------------------------------------------
+def test_a_gitlab_push_of_a_configured_project_runs_one_recorded_scan_of_its_range(site: Site) -> None:
+    body = gitlab_push("platform/app", site.first, site.second)
+    status, answer = call(url_event(body, {"X-Gitlab-Token": TOKEN, "X-Gitlab-Event": "Push Hook"}))
+    assert status == 200, answer
+    assert answer["scanned"] is True and answer["repository"] == "platform/app" and answer["branch"] == "main"
+    assert answer["run_status"] == "success" and set(answer["findings"]) == {"critical", "warning", "info"}
+    assert len(answer["run_id"]) >= 8
+    # a lesser run: its own mode, so it never stands in for the daily run's metrics and lock
+    assert site.runs() == [("success", "target,since,until")]
+
+
+def test_a_github_push_signed_with_the_secret_runs_the_scan(site: Site) -> None:
+    body = github_push("Platform/App", site.first, site.second)  # GitHub and GitLab route case-insensitively
+    headers = {"x-github-event": "push", "x-hub-signature-256": signed(body.encode())}
+    status, answer = call(url_event(body, headers))
+    assert (status, answer["repository"]) == (200, "platform/app")
+
+
+def test_a_base64_body_is_verified_over_its_decoded_bytes(site: Site) -> None:
+    raw = github_push("platform/app", site.first, site.second).encode()
+    headers = {"X-GitHub-Event": "push", "X-Hub-Signature-256": signed(raw)}
+    status, _ = call(url_event(base64.b64encode(raw).decode(), headers, b64=True))
+    assert status == 200
+    wrong = {**headers, "X-Hub-Signature-256": signed(base64.b64encode(raw))}  # over the text: not what was sent
+    assert call(url_event(base64.b64encode(raw).decode(), wrong, b64=True))[0] == 403
+
+
+# -- who may not ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"X-Gitlab-Event": "Push Hook"}, 401),
+        ({"X-Gitlab-Token": ""}, 401),
+        ({"X-Gitlab-Token": TOKEN[:-1]}, 403),  # one character short
+        ({"X-Gitlab-Token": TOKEN + " "}, 403),
+        ({"X-Gitlab-Token": TOKEN.upper()}, 403),
+        ({"X-Gitlab-Token": "é" + TOKEN[1:]}, 403),  # non-ASCII: a wrong token, not a TypeError
+        ({"X-Gitlab-Token": SECRET}, 403),  # GitHub's secret is not GitLab's token
+        ({"X-Hub-Signature-256": "sha256=" + "0" * 64, "X-GitHub-Event": "push"}, 403),
+        ({"X-Hub-Signature-256": "sha1=abc", "X-GitHub-Event": "push"}, 403),
+        ({"X-GitHub-Event": "push"}, 401),
+    ],
+)
+def test_a_missing_or_forged_credential_is_refused_with_no_detail_and_no_run(
+    site: Site, headers: dict[str, str], status: int
+) -> None:
+    body = gitlab_push("platform/app", site.first, site.second)
+    code, answer = call(url_event(body, headers))
+    assert (code, answer) == (status, {"error": "not authorized"})
+    assert site.runs() == []
+
+
+@given(st.text(max_size=80))
+def test_no_token_but_the_configured_one_starts_a_scan(guess: str) -> None:
+    """Any header text (empty, whitespace, non-ASCII, a prefix, the token's case variants):
+    only the exact token passes the check, which is hmac.compare_digest over bytes."""
+    from jobs.repo_scanner import push_route
+
+    cfg = _cfg()
+    headers = {"x-gitlab-token": guess}
+    try:
+        push_route._verify("gitlab", headers, b"{}", cfg)
+        passed = True
+    except push_route.Refused as refused:
+        assert refused.status in (401, 403) and refused.reason == "not authorized"
+        passed = False
+    assert passed == (guess == TOKEN)
+
+
+def _cfg() -> Any:
+    from jobs.repo_scanner.settings import RepoScannerSettings
+
+    return RepoScannerSettings.model_validate({"push": {"gitlab_token": TOKEN, "github_secret": SECRET}})
+
+
+def test_the_token_and_the_signature_are_compared_in_constant_time(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every comparison of a caller's credential goes through hmac.compare_digest, as bytes."""
+    seen: list[tuple[bytes, bytes]] = []
+    real: Callable[[bytes, bytes], bool] = hmac.compare_digest
+
+    def spy(a: bytes, b: bytes) -> bool:
+        seen.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    body = gitlab_push("platform/app", site.first, site.second)
+    assert call(url_event(body, {"X-Gitlab-Token": "wrong-token"}))[0] == 403
+    assert seen == [(b"wrong-token", TOKEN.encode())]
+    raw = github_push("platform/app", site.first, site.second).encode()
+    assert call(url_event(raw.decode(), {"X-Hub-Signature-256": "sha256=" + "a" * 64}))[0] == 403
+    assert seen[1] == (b"sha256=" + b"a" * 64, signed(raw).encode())
+
+
+def test_a_kind_without_a_configured_secret_is_not_served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = Site(tmp_path, monkeypatch, gitlab_token=TOKEN)
+    raw = github_push("platform/app", site.first, site.second)
+    assert call(url_event(raw, {"X-Hub-Signature-256": signed(raw.encode())})) == (
+        404,
+        {"error": "github webhooks are not enabled"},
+    )
+
+
+@pytest.mark.parametrize("token", ["", "short", " " * 40, "x" * 31])
+def test_an_empty_or_short_secret_is_a_configuration_error_and_the_route_is_unavailable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    site = Site(tmp_path, monkeypatch, gitlab_token=token)
+    body = gitlab_push("platform/app", site.first, site.second)
+    assert call(url_event(body, {"X-Gitlab-Token": token})) == (503, {"error": "not configured"})
+    assert site.runs() == []
+
+
+def test_two_spellings_of_the_token_header_that_disagree_are_refused(site: Site) -> None:
+    body = gitlab_push("platform/app", site.first, site.second)
+    assert call(url_event(body, {"X-Gitlab-Token": TOKEN, "x-gitlab-token": "other"}))[0] == 400
+    assert site.runs() == []
+
+
+# -- what a caller sends -------------------------------------------------------------------------------
+@pytest.mark.parametrize("method", ["GET", "PUT", "HEAD", "", "post\n"])
+def test_only_post_is_served(site: Site, method: str) -> None:
+    answer = handler(url_event("", {"X-Gitlab-Token": TOKEN}, method=method), None)
+    assert answer["statusCode"] == 405 and answer["headers"]["Allow"] == "POST"
+
+
+def test_an_event_without_http_context_is_a_4xx_not_a_traceback(site: Site) -> None:
+    event = url_event("{}", {"X-Gitlab-Token": TOKEN})
+    event["requestContext"] = {"http": None}
+    assert handler(event, None)["statusCode"] == 405
+
+
+def test_a_huge_body_is_refused_before_it_is_verified_or_parsed(site: Site) -> None:
+    """A replay of a valid push padded past the cap (plain and base64): 413, no run."""
+    body = gitlab_push("platform/app", site.first, site.second, padding="x" * MAX_BODY)
+    assert call(url_event(body, {"X-Gitlab-Token": TOKEN}))[0] == 413
+    encoded = base64.b64encode(body.encode()).decode()
+    assert call(url_event(encoded, {"X-Gitlab-Token": TOKEN}, b64=True))[0] == 413
+    assert site.runs() == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["{", "[]", "null", '{"object_kind": "push"}', "[" * 100_000, gitlab_push("platform/app", "abc", "def")],
+)
+def test_a_body_that_is_no_push_of_ours_is_a_400(site: Site, body: str) -> None:
+    assert call(url_event(body, {"X-Gitlab-Token": TOKEN}))[0] == 400
+    assert site.runs() == []
+
+
+def test_bad_base64_is_a_400(site: Site) -> None:
+    assert call(url_event("not base64!", {"X-Gitlab-Token": TOKEN}, b64=True))[0] == 400
+
+
+# -- which repositories a push reaches -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    "project", ["platform/other", "app", "evil/platform/app", "platform/app/../app", "platform//app", "../platform/app"]
+)
+def test_a_project_that_is_not_configured_is_a_404_and_nothing_is_cloned(site: Site, project: str) -> None:
+    body = gitlab_push(project, site.first, site.second)
+    assert call(url_event(body, {"X-Gitlab-Token": TOKEN})) == (404, {"error": "unknown project"})
+    assert site.runs() == []
+
+
+def test_a_deleted_branch_or_a_tag_is_accepted_with_nothing_to_scan(site: Site) -> None:
+    deleted = gitlab_push("platform/app", site.second, ZERO, ref="refs/heads/feature")
+    status, answer = call(url_event(deleted, {"X-Gitlab-Token": TOKEN}))
+    assert (status, answer["scanned"]) == (202, False)
+    tag = gitlab_push("platform/app", ZERO, site.second, ref="refs/tags/v1", object_kind="tag_push")
+    assert call(url_event(tag, {"X-Gitlab-Token": TOKEN}))[0] == 202
+    ping = json.dumps({"zen": "hi", "hook_id": 1})
+    assert call(url_event(ping, {"X-GitHub-Event": "ping", "X-Hub-Signature-256": signed(ping.encode())}))[0] == 202
+    assert site.runs() == []

@@ -79,6 +79,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/certificate_checker.py
 	C7N_VENV=.bench/c7n-venv $(PY) bench/ttl_teardown.py
 	$(PY) bench/secret_rotation.py
+	$(PY) bench/repo_scanner.py
 
 # The image (Dockerfile): buildah, no Docker engine needed. BASE: any image with python3 >= 3.11
 # and its venv module; BUILD_FLAGS: extra `buildah bud` flags, e.g. `-v` mounts of a private pip

@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
-def options(doc: str | None, rounds: int) -> argparse.Namespace:
-    """`--quick` (a smoke run: small inputs, two rounds) and `--rounds N`."""
+def options(
+    doc: str | None, rounds: int, more: Callable[[argparse.ArgumentParser], None] | None = None
+) -> argparse.Namespace:
+    """`--quick` (a smoke run: small inputs, two rounds) and `--rounds N`; `more` adds a bench's own."""
     parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    if more is not None:
+        more(parser)
     parser.add_argument("--quick", action="store_true", help="small inputs and 2 rounds: a smoke run, not a figure")
     parser.add_argument("--rounds", type=int, default=None, help=f"rounds of each side (default {rounds}, quick 2)")
     args = parser.parse_args()
@@ -72,3 +78,22 @@ def show(ours: Sample, anchor: Sample, what: str) -> None:
     print(f"  {ours.line()}")
     print(f"  {anchor.line()}")
     print(ratio(ours, anchor, what))
+
+
+def timed(
+    argv: list[str], env: dict[str, str], cwd: Path, timeout: float | None = None
+) -> tuple[subprocess.CompletedProcess[str], dict[str, float]]:
+    """One command under /usr/bin/time: its output and its wall, CPU seconds and peak RSS alone
+    (the time of that process and its children, not of this one)."""
+    stats = cwd / "time.txt"
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "%e %U %S %M", "-o", str(stats), *argv],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+    wall, user, system, rss = stats.read_text().split()[-4:]
+    return proc, {"wall": float(wall), "cpu": float(user) + float(system), "rss_mb": int(rss) / 1024}

@@ -17,7 +17,6 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 REGION = "us-east-1"
@@ -117,20 +116,6 @@ def build_fleet(endpoint: str, instances: int, buckets: int, now: datetime) -> s
             Bucket=name, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in kind_of(n, now)[1].items()]}
         )
     return expired
-
-
-def timed(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, float]]:
-    stats = cwd / "time.txt"
-    proc = subprocess.run(
-        ["/usr/bin/time", "-f", "%e %U %S %M", "-o", str(stats), *argv],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    wall, user, system, rss = stats.read_text().split()[-4:]
-    return proc, {"wall": float(wall), "cpu": float(user) + float(system), "rss_mb": int(rss) / 1024}
 
 
 @contextlib.contextmanager

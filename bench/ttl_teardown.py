@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
-from measure import Sample, options, ratio, refuse, show  # noqa: E402
-from ttl_fleet import REGION, Proxy, build_fleet, kind_of, moto_server, timed  # noqa: E402
+from measure import Sample, options, ratio, refuse, show, timed  # noqa: E402
+from ttl_fleet import REGION, Proxy, build_fleet, kind_of, moto_server  # noqa: E402
 
 FULL = {"planned": 100_000, "instances": 5000, "buckets": 500}
 QUICK = {"planned": 5000, "instances": 100, "buckets": 10}

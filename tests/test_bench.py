@@ -78,3 +78,15 @@ def test_the_rotation_bench_prints_rotations_against_raw_vault_and_file_calls() 
     lines = ratios(quick("secret_rotation.py"))
     assert any(line.startswith("ratio inventory / raw calls:") for line in lines)
     assert any(line.startswith("ratio rotations / raw calls:") for line in lines)
+
+
+@pytest.mark.timeout(300)
+def test_the_secrets_bench_prints_recall_and_throughput_beside_gitleaks_or_says_why_not() -> None:
+    lines = quick("repo_scanner.py", timeout=300)
+    assert any(line.startswith("working tree:") for line in lines), lines
+    assert any(line.strip().startswith("ours (CLI)") for line in lines), lines
+    assert any(line.startswith("history:") for line in lines), lines
+    if (ROOT / ".bench" / "secrets-venv" / "bin" / "detect-secrets").exists():
+        assert any(line.startswith("ratio throughput ours (CLI) / gitleaks:") for line in lines), lines
+    else:
+        assert any(line.startswith("no ratio throughput ours / gitleaks:") for line in lines), lines

@@ -243,6 +243,8 @@ def main() -> None:
             not (args.quick or args.no_detect_secrets),
         )
         worklist("ours (CLI)", scores["ours (CLI)"], corpus.secrets)
+        for name in [n for n in scores if not n.startswith("ours")]:
+            print(f"{name}: elsewhere by rule: {dict(scores[name].elsewhere_rules.most_common(8))}")
         planted = {p.path for p in corpus.secrets + corpus.decoys}
         history_section(corpus.root, work, size["commits"], args.seed, planted, peers)
     finally:

@@ -158,17 +158,21 @@ def build_plan(scans: Sequence[RepoScan], now: datetime, policy: Policy) -> Plan
     return Plan(findings=findings, actions=actions, summary=summary)
 
 
+UPDATED = "dependencies_osv_db_updated"
+
+
 def stale_database(scans: Sequence[RepoScan], now: datetime, max_age_days: int) -> Finding | None:
     """One warning when the OSV database the run matched against is older than allowed: its
     silence about new advisories is not a clean bill."""
-    updated = sorted({str(s.stats["osv_db_updated"]) for s in scans if s.stats.get("osv_db_updated")})
+    # job.run_scanners files each scanner's stats under its name: dependencies_osv_db_updated
+    updated = sorted({str(s.stats[UPDATED]) for s in scans if s.stats.get(UPDATED)})
     if not updated:
         return None
     oldest = datetime.fromisoformat(updated[0].replace("Z", "+00:00"))
     age = (now - oldest).total_seconds() / 86400
     if age <= max_age_days:
         return None
-    location = next(str(s.stats.get("osv_db", "")) for s in scans if s.stats.get("osv_db_updated"))
+    location = next(str(s.stats.get("dependencies_osv_db", "")) for s in scans if s.stats.get(UPDATED))
     return Finding(
         "vulnerability",
         Severity.WARNING,

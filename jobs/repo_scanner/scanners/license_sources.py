@@ -1,7 +1,7 @@
 """Where a dependency's license is declared: the lockfile, else an installed environment.
 
-- `package-lock.json` v2/v3: `packages["node_modules/<name>"].license` (v1 and the Python
-  lockfiles carry no license).
+- the lockfiles, read by the dependencies scanner's parsers: `package-lock.json` v2/v3 carry
+  `license` (v1, yarn.lock, go.sum and the Python lockfiles carry none).
 - `node_modules/<name>/package.json` and `node_modules/@scope/<name>/package.json`:
   `license` (a string, or the legacy `{type}` object) or the legacy `licenses` list (any of
   them: joined with OR).
@@ -58,9 +58,10 @@ class Declared:
     ecosystem: str  # npm | PyPI (OSV's names, as the dependencies scanner's components)
     name: str
     version: str
-    path: str  # the file that says so, repository-relative
+    path: str  # where the dependency is stated (its lockfile, else its installed metadata)
     line: int
     license: str | None
+    source: str = ""  # the file that states the license, when not `path`
 
 
 class SourceError(ValueError):
@@ -85,23 +86,6 @@ def _json(text: str) -> Any:
         return json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise SourceError(f"not JSON: {getattr(exc, 'msg', 'nested too deeply')}") from None
-
-
-def package_lock(text: str, path: str) -> list[Declared]:
-    """The entries of a v2/v3 package-lock.json with their `license` (None when absent)."""
-    data = _json(text)
-    packages = data.get("packages") if isinstance(data, Mapping) else None
-    if not isinstance(packages, Mapping):
-        return []  # v1: no package metadata, no license
-    found: list[Declared] = []
-    for key, entry in packages.items():
-        if not isinstance(key, str) or "node_modules/" not in key or not isinstance(entry, Mapping):
-            continue
-        name = key.rsplit("node_modules/", 1)[1]
-        offset = text.find(json.dumps(key))
-        line = text.count("\n", 0, offset) + 1 if offset >= 0 else 0
-        found.append(Declared("npm", name, str(entry.get("version", "")), path, line, npm_license(entry)))
-    return found
 
 
 def npm_license(manifest: Mapping[str, Any]) -> str | None:

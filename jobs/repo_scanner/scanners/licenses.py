@@ -15,6 +15,7 @@ you to when you distribute it; which license you chose for your own code is your
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from jobs.core.model import RunError
@@ -22,6 +23,8 @@ from jobs.repo_scanner.license_text import FILE_NAMES, identify
 from jobs.repo_scanner.licensing import Judgement, Verdict, judge
 from jobs.repo_scanner.model import Checkout, Hit, ScanReport
 from jobs.repo_scanner.scanners import ScanEnv
+from jobs.repo_scanner.scanners.dependencies import components_of
+from jobs.repo_scanner.scanners.dependencies.component import normalize
 from jobs.repo_scanner.scanners.license_sources import (
     Declared,
     SourceError,
@@ -29,45 +32,61 @@ from jobs.repo_scanner.scanners.license_sources import (
     installed_npm,
     installed_python,
     node_modules,
-    package_lock,
     read_text,
 )
 
 
 def scan(checkout: Checkout, env: ScanEnv) -> ScanReport:
     report = ScanReport()
-    declared = declarations(checkout, report)
+    declared, undetermined = declarations(checkout, env, report)
     settings = env.cfg.scanners.licenses
-    counts = {"allowed": 0, "denied": 0, "unknown": 0, "undetermined": 0}
+    counts = {"allowed": 0, "denied": 0, "unknown": 0}
     for item in declared:
-        if item.license is None and item.path.endswith("package-lock.json"):
-            counts["undetermined"] += 1
-            continue
         judgement = judge(item.license, settings.deny, settings.allow)
         counts[judgement.verdict.name.lower()] += 1
         if judgement.verdict is not Verdict.ALLOWED:
             report.hits.append(hit(item, judgement, env))
-    report.stats.update({"dependencies": len(declared), **counts})
+    report.stats.update({"dependencies": len(declared), **counts, "undetermined": undetermined})
     report.stats["repository"] = own_license(checkout.root, report.errors, checkout.target.name)
     return report
 
 
-def declarations(checkout: Checkout, report: ScanReport) -> list[Declared]:
-    """One declaration per (ecosystem, name, version): the lockfile's over an installed one's
-    when the lockfile states a license."""
+Key = tuple[str, str, str]
+
+
+def _key(ecosystem: str, name: str, version: str) -> Key:
+    return ecosystem, normalize(ecosystem, name), version
+
+
+def declarations(checkout: Checkout, env: ScanEnv, report: ScanReport) -> tuple[list[Declared], int]:
+    """(one declaration per ecosystem, name and version; how many locked dependencies state
+    no license anywhere here). A locked dependency is located at its lockfile line; its
+    license is the lockfile's, else the installed package's. Installed packages no lockfile
+    names are judged too: they are what ships."""
+    scratch = ScanReport()
+    locked = components_of(checkout, scratch)
+    if not env.cfg.scanners.dependencies.enabled:  # else that scanner reports its unreadable lockfiles
+        report.errors.extend(scratch.errors)
     root = checkout.root
-    locks = [root / f for f in checkout.files if f.rsplit("/", 1)[-1] == "package-lock.json"]
-    found: dict[tuple[str, str, str], Declared] = {}
-    for item in _read_all(root, locks, lambda text, rel: package_lock(text, rel), report):
-        found.setdefault((item.ecosystem, item.name, item.version), item)
     installed = _read_all(root, node_modules(root), lambda text, rel: [installed_npm(text, rel)], report)
     installed += _read_all(root, dist_infos(root), lambda text, rel: [installed_python(text, rel)], report)
-    for item in installed:
-        key = (item.ecosystem, item.name, item.version)
-        held = found.get(key)
-        if held is None or held.license is None:
-            found[key] = item
-    return sorted(found.values(), key=lambda d: (d.path, d.line, d.name, d.version))
+    by_key = {_key(d.ecosystem, d.name, d.version): d for d in installed}
+    found: dict[Key, Declared] = {}
+    undetermined: set[Key] = set()
+    for c in locked:
+        key = _key(c.ecosystem, c.name, c.version)
+        there = by_key.get(key)
+        if key in found:
+            continue
+        if c.license is not None:
+            found[key] = Declared(c.ecosystem, c.name, c.version, c.path, c.line, c.license, c.path)
+        elif there is not None:
+            found[key] = Declared(c.ecosystem, c.name, c.version, c.path, c.line, there.license, there.path)
+        else:
+            undetermined.add(key)
+    for key, item in by_key.items():
+        found.setdefault(key, replace(item, source=item.path))
+    return sorted(found.values(), key=lambda d: (d.path, d.line, d.name, d.version)), len(undetermined - set(found))
 
 
 def _read_all(
@@ -105,6 +124,7 @@ def hit(item: Declared, judgement: Judgement, env: ScanEnv) -> Hit:
             "version": item.version,
             "ecosystem": item.ecosystem,
             "license": judgement.expression,
+            "declared_in": item.source or item.path,
             **({"denied": list(judgement.denied)} if denied else {"unknown": list(judgement.unknown)}),
         },
     )

@@ -29,8 +29,9 @@ def checkout(root: Path) -> Checkout:
     return Checkout(ScanTarget("app", path=str(root)), root, files, None, None)
 
 
-def env(**licenses: object) -> ScanEnv:
-    cfg = RepoScannerSettings.model_validate({"scanners": {"licenses": licenses}})
+def env(dependencies: bool = True, **licenses: object) -> ScanEnv:
+    scanners = {"licenses": licenses, "dependencies": {"enabled": dependencies}}
+    cfg = RepoScannerSettings.model_validate({"scanners": scanners})
     return ScanEnv(cfg, Fingerprinter())
 
 
@@ -97,13 +98,6 @@ def test_each_dependency_is_judged_from_the_lockfile_else_the_installed_package(
             "@corp/secret-sauce 2.0.0: license UNLICENSED is not a known SPDX license",
         ),
         (
-            "AGPL-3.0-only",
-            "license:denied",
-            "node_modules/bare/package.json",
-            0,
-            "bare 1.0.0: license AGPL-3.0-only is denied (AGPL-3.0-only)",
-        ),
-        (
             "GPL-3.0-only",
             "license:denied",
             "package-lock.json",
@@ -116,6 +110,13 @@ def test_each_dependency_is_judged_from_the_lockfile_else_the_installed_package(
             "package-lock.json",
             22,
             "both 1.0.0: license MIT AND GPL-3.0-only is denied (GPL-3.0-only)",
+        ),
+        (  # locked without a license: the installed package.json's (legacy `licenses`) counts
+            "AGPL-3.0-only",
+            "license:denied",
+            "package-lock.json",
+            26,
+            "bare 1.0.0: license AGPL-3.0-only is denied (AGPL-3.0-only)",
         ),
     ]
     assert {k: report.stats[k] for k in ("dependencies", "allowed", "denied", "unknown", "undetermined")} == {
@@ -132,8 +133,11 @@ def test_each_dependency_is_judged_from_the_lockfile_else_the_installed_package(
         "version": "1.0.0",
         "ecosystem": "npm",
         "license": "MIT AND GPL-3.0-only",
+        "declared_in": "package-lock.json",
         "denied": ["GPL-3.0-only"],
     }
+    bare = next(h for h in report.hits if h.extra["package"] == "bare")
+    assert bare.extra["declared_in"] == "node_modules/bare/package.json"
 
 
 def test_allow_in_the_settings_clears_a_denied_dependency(tmp_path: Path) -> None:
@@ -154,11 +158,11 @@ def test_unreadable_files_are_errors_naming_them_and_the_rest_is_still_judged(tm
     )
     (root / "node_modules/latin1").mkdir()
     (root / "node_modules/latin1/package.json").write_bytes(b'{"name": "caf\xe9"}')
-    report = scan(checkout(root), env())
+    report = scan(checkout(root), env(dependencies=False))  # else that scanner names the lockfile
     assert [(e.source, e.message) for e in report.errors] == [
         (
-            "licenses:package-lock.json",
-            "package-lock.json: not JSON: Expecting property name enclosed in double quotes",
+            "dependencies:package-lock.json",
+            "unreadable: Expecting property name enclosed in double quotes: line 1 column 15 (char 14)",
         ),
         (
             "licenses:node_modules/broken/package.json",
@@ -167,6 +171,7 @@ def test_unreadable_files_are_errors_naming_them_and_the_rest_is_still_judged(tm
         ("licenses:node_modules/latin1/package.json", "node_modules/latin1/package.json: not UTF-8 text (offset 13)"),
     ]
     assert [(h.rule, h.path) for h in report.hits] == [("SSPL-1.0", "node_modules/ok/package.json")]
+    assert [e.source for e in scan(checkout(root), env()).errors] == [e.source for e in report.errors[1:]]
 
 
 MIT = """MIT License\n\nCopyright (c) 2026 Someone\n\nPermission is hereby granted, free of charge, to any
@@ -223,3 +228,20 @@ def test_an_unknown_license_takes_the_configured_severity(tmp_path: Path) -> Non
         ("warning", "repo:app:package-lock.json:10", "GPL-2.0-only"),
         ("info", "repo:app:package-lock.json:14", "license:unknown"),
     ]
+
+
+def test_a_pinned_python_dependency_takes_its_installed_license_and_an_absent_one_is_counted(tmp_path: Path) -> None:
+    site = ".venv/lib/python3.12/site-packages"
+    classifier = "Classifier: License :: OSI Approved :: GNU Lesser General Public License v3 or later (LGPLv3+)"
+    root = write(
+        tmp_path,
+        {
+            "requirements.txt": "# pinned\nGPL_Py==1.0\nabsent==2.0\n",
+            f"{site}/gpl_py-1.0.dist-info/METADATA": METADATA.format(name="gpl_py", headers=classifier),
+        },
+    )
+    report = scan(checkout(root), env())
+    assert [(h.rule, h.path, h.line, h.extra["declared_in"]) for h in report.hits] == [
+        ("LGPL-3.0-or-later", "requirements.txt", 2, f"{site}/gpl_py-1.0.dist-info/METADATA")
+    ]
+    assert (report.stats["dependencies"], report.stats["undetermined"]) == (1, 1)

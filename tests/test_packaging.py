@@ -42,3 +42,6 @@ def test_the_wheel_builds_without_a_deprecation_and_declares_its_license(tmp_pat
     # what the code reads at run time is in the wheel, so an installed copy (the image, the
     # Lambda zip) has it: the shipped price list ttl-teardown loads by default
     assert "jobs/ttl_teardown/pricing.yaml" in names
+    assert {"python.yaml", "javascript.yaml", "go.yaml"} <= {
+        n.rsplit("/", 1)[1] for n in names if n.startswith("jobs/repo_scanner/rules/semgrep/")
+    }

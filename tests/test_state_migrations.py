@@ -159,9 +159,12 @@ def test_a_fresh_database_gets_every_owner_s_tables_and_empty_counters(
     with store.engine.connect() as conn:
         names = set(inspect(conn).get_table_names())
         owners = conn.execute(text("SELECT owner, version FROM secops_owner_versions ORDER BY owner, version"))
-        assert list(map(tuple, owners)) == [(job, v) for job in ("secret-rotation", "ttl-teardown") for v in (1, 2)]
+        assert list(map(tuple, owners)) == [("repo-scanner", 1)] + [
+            (job, v) for job in ("secret-rotation", "ttl-teardown") for v in (1, 2)
+        ]
         assert conn.scalar(select(text("count(*)")).select_from(text("secops_counters"))) == 0
     assert {*TABLES, "secops_schema_version", "secops_owner_versions", "secops_counters"} <= names
+    assert {"secops_repo_watermarks", "secops_repo_history_hits"} <= names
     assert job_series(store) == [
         'security_resources_expiring{within="24h"} 0.0',
         'security_resources_expiring{within="48h"} 0.0',

@@ -20,6 +20,7 @@ from jobs.core.state.migrations import Migration
 OWNERS: Final[dict[str, str]] = {
     "ttl-teardown": "jobs.ttl_teardown.state",
     "secret-rotation": "jobs.secret_rotation.journal_store",
+    "repo-scanner": "jobs.repo_scanner.state",
 }
 
 

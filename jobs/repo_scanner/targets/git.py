@@ -53,8 +53,12 @@ class TransientGitError(GitError):
 
 def _clean_environment() -> dict[str, str]:
     """The process environment without anything that redirects git (GIT_DIR from a hook, an
-    askpass helper that would prompt), plus what keeps it quiet and predictable."""
+    askpass helper that would prompt), plus what keeps it quiet and predictable. An operator's
+    GIT_SSH_COMMAND (a deploy key) is kept; without one, ssh never asks either."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "SSH_ASKPASS"}
+    env["GIT_SSH_COMMAND"] = os.environ.get(
+        "GIT_SSH_COMMAND", "ssh -o BatchMode=yes"
+    )  # a deploy key's, or none that asks
     env.update(
         GIT_TERMINAL_PROMPT="0",
         GIT_CONFIG_NOSYSTEM="1",
@@ -177,9 +181,12 @@ class Git:
         ]
         for thread in readers:
             thread.start()
+        stopped = False
         try:
             yield proc.stdout
-            proc.stdout.read()  # what the caller left unread, so git can exit
+            stopped = bool(proc.stdout.read(1))  # the caller had what it wanted: git need not finish
+            if stopped:
+                proc.kill()
             code = proc.wait()
         finally:
             timer.cancel()
@@ -188,6 +195,8 @@ class Git:
                 proc.wait()
         for thread in readers:
             thread.join()
+        if stopped:
+            return
         if code < 0:
             raise GitError(f"git {args[0]}: no answer within {self.timeout:g} s")
         if code != 0:

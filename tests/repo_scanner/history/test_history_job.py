@@ -1,0 +1,48 @@
+"""History in whole runs of the job, with the real secrets engine: the watermark moves only
+when a real run records, a later run reads no commit again and still reports what it found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jobs.core.state.engine import StateStore
+from jobs.repo_scanner import history_store
+from tests.repo_scanner.gitrepos import commit, init
+from tests.repo_scanner.history.engines import KEY_1
+from tests.repo_scanner.running import config, scan
+
+
+def history_findings(result: dict[str, object]) -> list[tuple[str, str, str]]:
+    found = result["findings"]
+    assert isinstance(found, list)
+    return sorted((f["resource"], f["severity"], f["details"]["commit"]) for f in found if f["details"].get("commit"))
+
+
+def test_a_leak_removed_from_the_tree_is_reported_from_history_run_after_run(tmp_path: Path) -> None:
+    repo = init(tmp_path / "app")
+    commit(repo, {"README.md": "app\n"})
+    leak = commit(repo, {"deploy/env.sh": f"export AWS_ACCESS_KEY_ID={KEY_1}\n"})
+    tip = commit(repo, {"deploy/env.sh": "export AWS_ACCESS_KEY_ID=$FROM_VAULT\n"})
+    cfg = config(tmp_path, history=True)
+    state = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
+    dry = scan(cfg, "--repo", str(repo), "--dry-run")
+    assert history_findings(dry) == [("repo:app:deploy/env.sh:1", "warning", leak)]
+    assert history_store.watermarks(state, "app") == {}  # a dry run moves no watermark
+    first = scan(cfg, "--repo", str(repo))
+    assert first["summary"]["repositories"]["app"]["history_commits"] == 3
+    assert history_store.watermarks(state, "app") == {"main": tip}
+    again = scan(cfg, "--repo", str(repo))
+    assert again["summary"]["repositories"]["app"]["history_commits"] == 0
+    assert history_findings(again) == [("repo:app:deploy/env.sh:1", "warning", leak)]  # from the store
+    assert KEY_1 not in str(again) and KEY_1 not in (tmp_path / "state.db").read_bytes().decode("latin-1")
+
+
+def test_since_scans_the_range_in_a_run_without_history_configured(tmp_path: Path) -> None:
+    repo = init(tmp_path / "app")
+    before = commit(repo, {"a.txt": "a\n"})
+    pushed = commit(repo, {"ci.yml": f"aws_access_key_id: {KEY_1}\n"})
+    commit(repo, {"ci.yml": "aws_access_key_id: ${AWS_KEY}\n"})
+    result = scan(config(tmp_path), "--repo", str(repo), "--since", before)
+    assert [f[2] for f in history_findings(result)] == [pushed]
+    assert result["summary"]["repositories"]["app"]["history_commits"] == 2
+    assert history_store.watermarks(StateStore(f"sqlite:///{tmp_path / 'state.db'}"), "app") == {}

@@ -27,7 +27,7 @@ from jobs.core.errors import PermanentError
 from jobs.repo_scanner.model import Checkout, ScanTarget
 from jobs.repo_scanner.settings import RepoScannerSettings
 from jobs.repo_scanner.targets.git import Git
-from jobs.repo_scanner.targets.remote import fetched
+from jobs.repo_scanner.targets.remote import REMOTE_HEAD, fetched
 
 #: ls-tree modes written out: regular files (symlinks 120000 and submodules 160000 are not)
 _FILE_MODES = (b"100644", b"100755")
@@ -39,7 +39,7 @@ def checked_out(target: ScanTarget, cfg: RepoScannerSettings, ctx: JobContext) -
     if target.url is not None:
         history = cfg.history or bool(target.since or ctx.options.get("since"))
         cache = fetched(target, cfg, ctx, history=history)
-        with exported(target, Git(cfg.git_timeout_seconds, git_dir=cache)) as checkout:
+        with exported(target, Git(cfg.git_timeout_seconds, git_dir=cache), REMOTE_HEAD) as checkout:
             yield checkout
         return
     if target.path is None:
@@ -62,12 +62,14 @@ def checked_out(target: ScanTarget, cfg: RepoScannerSettings, ctx: JobContext) -
     yield Checkout(target, root, working_files(git, root), head, Path(git_dir), tips(repo, target, head))
 
 
-def head_of(git: Git) -> str | None:
-    """HEAD's commit; None in an empty repository."""
-    done = git.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False)
-    if done.returncode != 0:
-        return None
-    return done.stdout.decode().strip() or None
+def head_of(git: Git, *revisions: str) -> str | None:
+    """The commit of the first of `revisions` that exists, else HEAD's; None in an empty
+    repository."""
+    for revision in (*revisions, "HEAD"):
+        done = git.run("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", check=False)
+        if done.returncode == 0 and done.stdout.strip():
+            return done.stdout.decode().strip()
+    return None
 
 
 def working_files(git: Git, root: Path) -> list[str]:
@@ -105,9 +107,10 @@ def _regular(path: Path) -> bool:
 
 
 @contextmanager
-def exported(target: ScanTarget, git: Git) -> Iterator[Checkout]:
-    """HEAD's tree of a repository without a working tree, in a folder removed afterwards."""
-    head = head_of(git)
+def exported(target: ScanTarget, git: Git, *revisions: str) -> Iterator[Checkout]:
+    """HEAD's tree (or the first of `revisions` there is) of a repository without a working
+    tree, in a folder removed afterwards."""
+    head = head_of(git, *revisions)
     with tempfile.TemporaryDirectory(prefix="secops-export-") as tmp:
         root = Path(tmp)
         files = export_tree(git, head, root) if head else []

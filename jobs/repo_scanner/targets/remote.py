@@ -24,6 +24,8 @@ from jobs.repo_scanner.targets.git import Git, auth_environment, credential_free
 
 #: every branch, as the remote has it (pruned: a deleted branch leaves the cache)
 BRANCHES = "+refs/heads/*:refs/heads/*"
+#: the commit the remote's HEAD names now (its default branch may have changed since the clone)
+REMOTE_HEAD = "refs/secops/remote-head"
 
 
 def cache_root(cfg: RepoScannerSettings, ctx: JobContext) -> Path:
@@ -68,7 +70,9 @@ def fetched(target: ScanTarget, cfg: RepoScannerSettings, ctx: JobContext, histo
     git = Git(cfg.git_timeout_seconds, git_dir=repo, extra_env=env)
     shallow = git.out("rev-parse", "--is-shallow-repository") == "true"
     depth = ["--unshallow"] if shallow and history else ["--depth", "1"] if shallow else []
-    git.network("fetch", "--prune", "--no-tags", "--update-head-ok", *depth, "--", url, BRANCHES)
+    git.network(
+        "fetch", "--prune", "--no-tags", "--update-head-ok", *depth, "--", url, BRANCHES, f"+HEAD:{REMOTE_HEAD}"
+    )
     return repo
 
 

@@ -136,6 +136,12 @@ def test_a_project_is_cloned_with_the_token_as_a_header_and_fetched_next_time(
     leaked = [p for p in cache.rglob("*") if p.is_file() and TOKEN.encode() in p.read_bytes()]
     assert leaked == [] and TOKEN not in caplog.text
     assert git(cache, "config", "remote.origin.url") == target.url
+    git(work, "checkout", "-q", "-b", "trunk")  # the project's default branch changes
+    third = commit(work, {"app.py": "print('trunk')\n"})
+    push(gitlab_server, "platform/api", work)
+    git(gitlab_server.repository(gitlab_server.projects[0]), "symbolic-ref", "HEAD", "refs/heads/trunk")
+    with checked_out(target, cfg, ctx) as checkout:
+        assert checkout.head == third and checkout.files == ["app.py"]
     git_requests = gitlab_server.calls(path_regex=r"/platform/api\.git/")
     assert git_requests and all(r.headers["authorization"].startswith("Basic ") for r in git_requests)
 

@@ -11,8 +11,10 @@ import pytest
 from cvss import CVSS3  # type: ignore[import-untyped]
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from jobs.repo_scanner.scanners.dependencies.component import normalize
 from jobs.repo_scanner.scanners.dependencies.cvss import v3_base
 from jobs.repo_scanner.scanners.dependencies.lockfiles import LOCKFILES, read
 from jobs.repo_scanner.scanners.dependencies.ranges import affects, in_range
@@ -155,3 +157,14 @@ def test_the_cvss3_base_score_is_the_reference_implementations(values: dict[str,
 def test_every_parser_survives_every_adversarial_input(pattern: str, text: str) -> None:
     """The generator's adversarial cases against every parser, each one surely tried."""
     read(LOCKFILES[pattern], text, pattern.replace("*", "-x"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(st.sampled_from("abcXYZ019"), min_size=1, max_size=5), min_size=1, max_size=4),
+    st.lists(st.sampled_from(["-", "_", ".", "--", "_.", "-_-"]), min_size=3, max_size=3),
+)
+def test_pypi_names_meet_their_advisories_in_every_spelling(parts: list[str], seps: list[str]) -> None:
+    """`Foo_Bar`, `foo.bar`, `FOO--bar` are one project (PEP 503), as packaging says."""
+    name = "".join(p + seps[i % len(seps)] for i, p in enumerate(parts[:-1])) + parts[-1]
+    assert normalize("PyPI", name) == canonicalize_name(name) == normalize("PyPI", name.upper())

@@ -19,11 +19,11 @@ from typing import Any
 from jobs.core import redact
 from jobs.core.errors import ConfigError, PermanentError
 from jobs.core.job import BaseJob, typed_action
-from jobs.core.model import Action, Inventory, Outcome, Plan, RunError, RunResult
+from jobs.core.model import Action, Finding, Inventory, Outcome, Plan, RunError, RunResult
 from jobs.core.registry import load_attr
 from jobs.repo_scanner.fingerprint import Fingerprinter
 from jobs.repo_scanner.model import Checkout, RepoScan, ScanReport, ScanTarget
-from jobs.repo_scanner.plan import Policy, build_plan
+from jobs.repo_scanner.plan import Policy, build_plan, repo_name
 from jobs.repo_scanner.scanners import SCANNERS, ScanEnv
 from jobs.repo_scanner.settings import RepoScannerSettings
 from jobs.repo_scanner.targets import TARGETS
@@ -166,6 +166,12 @@ class Job(BaseJob[RepoScan, RepoScannerSettings]):
 
         typed = typed_action(action, Action)
         record(self.ctx.state, typed.params["target"], typed.params["progress"], typed.params["hits"])
+
+    def alert_group(self, finding: Finding) -> str | None:
+        """One message per repository (counts and the top findings), not one per finding."""
+        if not finding.resource.startswith("repo:"):
+            return None  # the stale-database warning is about the run
+        return f"repo:{repo_name(finding)}"
 
     def publish(self, result: RunResult) -> None:
         from jobs.repo_scanner import reports

@@ -154,7 +154,7 @@ regexes = ['''.*''']
     write(root / ".gitleaks.toml", silencer)
     engine = Engine.load(SecretsScannerSettings(), root)
     text = f"a = {samples.github_token(rng)}\npassword = {samples.password(rng)}\n"
-    assert found(engine, "x.txt", text) == [("github-token", 1), ("generic-password", 2)]
+    assert found(engine, "x.txt", text) == [("github-token", 1), ("generic-password-config", 2)]
     assert any("github-token ignored" in note for note in engine.notes)
     assert any("[extend] ignored" in note for note in engine.notes)
 

@@ -40,7 +40,7 @@ def test_binary_huge_and_non_utf8_files_are_counted(tmp_path: Path, rng: random.
         "ok.txt": "nothing here\n",
     }
     report = scan(make_checkout(tmp_path, files), make_env(max_file_bytes=1000))
-    assert [(h.rule, h.path, h.line) for h in report.hits] == [("generic-password", "latin1.txt", 2)]
+    assert [(h.rule, h.path, h.line) for h in report.hits] == [("generic-password-config", "latin1.txt", 2)]
     assert report.stats["files"] == 2
     assert report.stats["skipped_binary"] == 1
     assert report.stats["skipped_large"] == 1 and report.stats["large_files"] == ["big.log"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jobs.core.errors import ConfigError
 from jobs.core.model import RunError
 from jobs.repo_scanner.model import Checkout, Hit, ScanReport
 from jobs.repo_scanner.scanners import ScanEnv
@@ -50,13 +49,9 @@ class _Tally:
 def _engine(checkout: Checkout, env: ScanEnv, errors: list[RunError]) -> Engine:
     """Ours plus the repository's `.gitleaks.toml`; a broken repository file is an error and
     the scan goes on with ours (a broken operator file raises: exit 2)."""
-    cfg = env.cfg.scanners.secrets
-    base = Engine.load(cfg)
-    try:
-        return Engine.load(cfg, checkout.root)
-    except ConfigError as exc:
-        errors.append(RunError(f"secrets:{checkout.target.name}", str(exc)))
-        return base
+    engine = Engine.load(env.cfg.scanners.secrets, checkout.root)
+    errors.extend(RunError(f"secrets:{checkout.target.name}", problem) for problem in engine.problems)
+    return engine
 
 
 def read(root: Path, rel: str, max_bytes: int, tally: _Tally) -> bytes | None:

@@ -22,7 +22,7 @@ from jobs.core.job import BaseJob, typed_action
 from jobs.core.model import Action, Finding, Inventory, Outcome, Plan, RunError, RunResult
 from jobs.core.registry import load_attr
 from jobs.repo_scanner.fingerprint import Fingerprinter
-from jobs.repo_scanner.model import Checkout, RepoScan, ScanReport, ScanTarget
+from jobs.repo_scanner.model import Checkout, RepoScan, ScanReport, ScanTarget, reportable
 from jobs.repo_scanner.plan import Policy, build_plan, repo_name
 from jobs.repo_scanner.scanners import SCANNERS, ScanEnv
 from jobs.repo_scanner.settings import RepoScannerSettings
@@ -135,7 +135,7 @@ class Job(BaseJob[RepoScan, RepoScannerSettings]):
                 scan.errors.append(RunError(f"{name}:{checkout.target.name}", describe(exc)))
                 scan.scanners[name] = "failed"
                 continue
-            scan.hits.extend(report.hits)
+            scan.hits.extend(map(reportable, report.hits))
             scan.errors.extend(report.errors)
             scan.components.extend(report.components)
             scan.stats.update({f"{name}_{k}": v for k, v in report.stats.items() if k != "why_not_run"})
@@ -149,7 +149,7 @@ class Job(BaseJob[RepoScan, RepoScannerSettings]):
         from jobs.repo_scanner.history import scan_history
 
         found = scan_history(checkout, ScanEnv(self.cfg, self.fingerprints), self.ctx.state, since)
-        scan.hits.extend(found.hits)
+        scan.hits.extend(map(reportable, found.hits))
         scan.stored.extend(found.stored)
         scan.progress.extend(found.progress)
         scan.errors.extend(found.errors)

@@ -85,7 +85,7 @@ bench: $(VENV)/.installed-dev
 # and its venv module; BUILD_FLAGS: extra `buildah bud` flags, e.g. `-v` mounts of a private pip
 # configuration (mounted for the build only, never copied into the image).
 BASE        ?= python:3.11-slim-bookworm
-EXTRAS      ?= all
+EXTRAS      ?= all,sast
 VERSION     ?= $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 IMAGE       ?= localhost/secops-jobs:$(VERSION)
 SOURCE      ?=

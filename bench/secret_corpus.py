@@ -40,11 +40,10 @@ ONE_LINE = (
     "terraform",
     "dockerfile",
     "xml",
-    "xml-element",
     "properties",
     "toml",
 )
-MULTI_LINE = ("pem", "pem", "yaml", "env", "python", "js", "shell", "terraform", "toml", "json", "xml-element")
+MULTI_LINE = ("pem", "pem", "yaml", "env", "python", "js", "shell", "terraform", "toml", "json")
 
 
 @dataclass(frozen=True)

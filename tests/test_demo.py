@@ -137,3 +137,34 @@ def test_make_demo_says_the_first_install_takes_minutes_before_it_starts_and_sho
     installs = [i for i, line in enumerate(lines) if "pip install" in line and "-e " in line]
     assert installs and notice < installs[0]
     assert all(" -q " not in lines[i] for i in installs), lines
+
+
+def test_the_repo_scanner_demo_finds_the_planted_secrets_a_vulnerable_lockfile_and_a_denied_license(
+    demo: tuple[str, Path],
+) -> None:
+    stdout, out = demo
+    found = result(out, "repo-scanner")
+    assert found["status"] == "success"
+    by_type = {(f["type"], f["details"]["path"]) for f in found["findings"] if "path" in f["details"]}
+    assert {("secret", ".env"), ("secret", "deploy/ci.yaml"), ("secret", "deploy/deploy_key")} <= by_type
+    assert ("secret", "app/settings.py") in by_type  # the PostgreSQL URL's password
+    [removed] = [f for f in found["findings"] if f["details"].get("path") == "scripts/notify.sh"]
+    assert removed["details"]["commit"] and removed["severity"] == "warning"  # only in history
+    [vulnerable] = [f for f in found["findings"] if f["type"] == "vulnerability"]
+    assert vulnerable["details"]["rule"] == "PYSEC-2021-142" and vulnerable["severity"] == "critical"
+    assert any(f["type"] == "license" and "GPL-3.0" in json.dumps(f["details"]) for f in found["findings"])
+    assert "repo-scanner" in stdout
+
+
+def test_the_repo_scanner_demo_writes_sarif_and_an_sbom_and_shows_no_planted_value(demo: tuple[str, Path]) -> None:
+    _, out = demo
+    sandbox = out / "repo-scanner"
+    sarif = json.loads((sandbox / "repo-scanner.sarif").read_text())
+    assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"]
+    assert json.loads((sandbox / "repo-scanner.cdx.json").read_text())["bomFormat"] == "CycloneDX"
+    env = dict(line.split("=", 1) for line in (sandbox / "shop-api" / ".env").read_text().splitlines())
+    planted = [env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]]
+    outputs = [out / "repo-scanner.json", sandbox / "repo-scanner.sarif", sandbox / "outbox.jsonl"]
+    for path in outputs:
+        text = path.read_text() if path.exists() else ""
+        assert not [value for value in planted if value in text], path

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the runner loads when a demo runs, not when the lab's modul
 DEMOS: Final[dict[str, str]] = {
     "certificate-checker": "jobs.demo.certificate_checker:prepare",
     "secret-rotation": "jobs.demo.secret_rotation:prepare",
+    "repo-scanner": "jobs.demo.repo_scanner:prepare",
     "ttl-teardown": "jobs.demo.ttl_teardown:prepare",
 }
 Row = tuple[str, str, str, str]

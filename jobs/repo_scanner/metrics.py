@@ -85,11 +85,8 @@ def _per_repository(registry: Any, scans: Sequence[RepoScan]) -> None:
 
 
 def _commits(scan: RepoScan) -> float:
-    for key in ("history_commits", "commits_scanned", "commits"):
-        value = scan.stats.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-    return 0.0
+    value = scan.stats.get("history_commits", 0)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
 def _coverage(registry: Any, scans: Sequence[RepoScan]) -> None:

@@ -225,3 +225,35 @@ def test_the_image_is_labelled_runs_as_10001_and_keeps_nothing_of_the_builder(im
         leftovers += [p for p in ("wheels", "src", "opt/build") if (root / p).exists()]
         assert leftovers == []
         assert run_in(name, "python", "-c", "import pip").returncode != 0  # nothing installs at run time
+
+
+def test_the_repo_scanner_runs_in_the_image_with_git_and_semgrep_writing_only_tmp_and_the_state_volume(
+    image: str, tmp_path: Path
+) -> None:
+    """The scanner's tools are in the image (git from Debian, semgrep from the `sast` extra):
+    a CI-style run of a checkout finds its planted key and runs SAST, as uid 10001."""
+    from jobs.demo.planting import aws_key_pair, new_repo
+
+    inputs, state, scratch = tmp_path / "input", tmp_path / "state", tmp_path / "tmp"
+    for folder in (state, scratch):
+        folder.mkdir()
+    os.chown(state, 10001, 10001)
+    scratch.chmod(0o1777)
+    key_id, secret = aws_key_pair()
+    repo = new_repo(inputs / "app")
+    repo.commit({".env": f"AWS_ACCESS_KEY_ID={key_id}\nAWS_SECRET_ACCESS_KEY={secret}\n",
+                 "app.py": "import yaml\n\ndef load(text):\n    return yaml.load(text)\n"}, "app")  # fmt: skip
+    subprocess.run(["chmod", "-R", "a+rX", str(inputs)], check=True)
+    volumes = (f"{inputs}:/input:ro", f"{state}:{STATE}", f"{scratch}:/tmp")
+    with container(image) as name:
+        sh("buildah", "config", "--volume", f"{STATE}-", name)
+        tools = run_in(name, "sh", "-c", "git --version && semgrep --version")
+        assert tools.returncode == 0, tools.stderr
+        done = run_in(name, "python", "-m", "jobs.repo_scanner", "--repo", "/input/app", "--json", volumes=volumes)
+        assert done.returncode == 0, done.stderr[-3000:]
+        result = json.loads(done.stdout)
+        [repository] = result["summary"]["repositories"].values()
+        assert repository["scanners"]["secrets"] == "ran" and repository["scanners"]["sast"] == "ran"
+        assert {f["details"]["path"] for f in result["findings"] if f["type"] == "secret"} == {".env"}
+        assert secret not in done.stdout + done.stderr
+        assert written_outside(name) == []

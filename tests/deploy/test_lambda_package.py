@@ -6,6 +6,8 @@ manylinux2014 x86_64), which this machine can run; elsewhere the test skips."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import platform
@@ -20,6 +22,7 @@ from typing import Any, TypeVar
 import pytest
 
 from jobs.core.clients.aws import aws_client
+from jobs.demo.planting import aws_key_pair, new_repo, password
 from tests import services
 from tests.helpers import write_config
 from tests.ttl_teardown.fleet import REGION, T0, tags
@@ -78,9 +81,11 @@ def task_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         path.chmod(path.stat().st_mode | stat.S_IWUSR)
 
 
-def invoke(root: Path, event: dict[str, Any], moto: services.Moto, scratch: Path) -> dict[str, Any]:
+def invoke(
+    root: Path, event: dict[str, Any], moto: services.Moto, scratch: Path, python: str = sys.executable, **extra: str
+) -> dict[str, Any]:
     """One invocation as Lambda makes it: cwd the task root, settings from SECOPS_CONFIG,
-    state in a database outside the (read-only) package."""
+    state in a database outside the (read-only) package. `extra`: environment set on top."""
     env = {
         "PATH": os.environ["PATH"],
         "HOME": str(scratch),
@@ -90,9 +95,10 @@ def invoke(root: Path, event: dict[str, Any], moto: services.Moto, scratch: Path
         "AWS_DEFAULT_REGION": REGION,
         "SECOPS_CONFIG": str(root / "secops.yaml"),
         "SECOPS_STATE_DB_URL": f"sqlite:///{scratch / 'state.db'}",
+        **extra,
     }
     # -B: Lambda cannot write bytecode into /var/task (and root here would, whatever chmod says)
-    command = [sys.executable, "-I", "-S", "-B", "-c", BOOTSTRAP, str(root), json.dumps(event)]
+    command = [python, "-I", "-S", "-B", "-c", BOOTSTRAP, str(root), json.dumps(event)]
     before = sorted(root.rglob("*"))
     done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -129,6 +135,47 @@ def test_the_unpacked_zip_runs_one_shard_as_the_map_state_invokes_it(
     event = {"job": "certificate-checker", "args": {"shard": "1/2"}}
     result = invoke(task_root, event, moto, tmp_path)
     assert result["exit_code"] == 0 and result["shard"] == "1/2", result
+
+
+#: Lambda's interpreter is no venv's: the system CPython 3.11 (with -I -S) sees only the zip,
+#: and no semgrep beside it, as on Lambda
+SYSTEM_PYTHON = "/usr/bin/python3.11"
+
+
+@zip_test
+def test_the_unpacked_zip_scans_repositories_without_semgrep_and_serves_a_signed_push(
+    task_root: Path, moto: services.Moto, tmp_path: Path
+) -> None:
+    """The scanner extra is in the zip, semgrep is not (too large for a zip: SAST on Lambda needs
+    the container image): a scheduled run finds the planted key and says SAST did not run and
+    why, and the /gitlab-push route answers a push GitHub signed, through the bundled handler."""
+    if not Path(SYSTEM_PYTHON).is_file():
+        pytest.skip(f"{SYSTEM_PYTHON} is not installed")
+    names = {n.split("/")[0] for n in zipfile.ZipFile(next(task_root.parent.glob("*.zip"))).namelist()}
+    assert {"re2.py", "univers", "cyclonedx", "gitlab", "jsonschema"} <= names and "semgrep" not in names
+    repo = new_repo(tmp_path / "app")
+    first = repo.commit({"README.md": "# app\n"}, "first")
+    key_id, secret = aws_key_pair()
+    second = repo.commit({".env": f"AWS_ACCESS_KEY_ID={key_id}\nAWS_SECRET_ACCESS_KEY={secret}\n"}, "keys")
+    webhook = password(40)
+    section = {"targets": [{"path": str(repo.root), "name": "shop/app"}], "push": {"github_secret": webhook}}
+    outbox = {"file": {"path": str(tmp_path / "outbox.jsonl")}}  # not the default: /var/task is read-only
+    config = write_config(tmp_path / "repo.yaml", {"repo_scanner": section, "notifications": outbox})
+    env = {"SECOPS_CONFIG": config, "PATH": "/usr/bin:/bin"}
+    result = invoke(task_root, {"job": "repo-scanner", "args": {}}, moto, tmp_path, SYSTEM_PYTHON, **env)
+    assert result["exit_code"] == 0, result["errors"]
+    scanners = result["summary"]["repositories"]["shop/app"]["scanners"]
+    assert scanners["secrets"] == "ran" and scanners["sast"] == "semgrep not installed"
+    assert {f["details"]["path"] for f in result["findings"] if f["type"] == "secret"} == {".env"}
+    body = json.dumps({"ref": "refs/heads/main", "before": first, "after": second,
+                       "repository": {"full_name": "shop/app", "default_branch": "main"}})  # fmt: skip
+    signature = "sha256=" + hmac.new(webhook.encode(), body.encode(), hashlib.sha256).hexdigest()
+    event = {"rawPath": "/gitlab-push", "headers": {"x-github-event": "push", "x-hub-signature-256": signature},
+             "requestContext": {"http": {"method": "POST"}}, "body": body, "isBase64Encoded": False}  # fmt: skip
+    answer = invoke(task_root, event, moto, tmp_path, SYSTEM_PYTHON, **env)
+    assert answer["statusCode"] == 200, answer
+    assert json.loads(answer["body"])["repository"] == "shop/app"
+    assert secret not in json.dumps(result) + json.dumps(answer)
 
 
 @pytest.mark.parametrize("settings", [None, "ttl_teardown: {max_ttl_days: -1}\n"])

@@ -31,7 +31,7 @@ from jobs.core.deploy import dashboards
 from jobs.core.registry import JOBS
 from jobs.core.runtime import Runtime
 from jobs.demo.issuing import issue
-from jobs.demo.planting import new_repo
+from jobs.demo.planting import aws_key_pair, new_repo
 from tests import services
 from tests.deploy.test_monitoring import ROOT, rules_of
 from tests.helpers import run_cli, write_config
@@ -167,10 +167,14 @@ def rotation_run(stack: Stack, workdir: Path, openbao: services.Vault) -> None:
 
 
 def scanner_run(stack: Stack, workdir: Path) -> None:
-    """A daily repo-scanner run of one repository: its findings, durations and coverage series
-    (its dependency scanner has no OSV database: it did not run, which its alert says)."""
+    """A daily repo-scanner run of one repository with a live AWS key: its findings, durations
+    and coverage series (its dependency scanner has no OSV database: it did not run, which its
+    alert says)."""
     repo = new_repo(workdir / "platform-app")
-    repo.commit({"app.py": "print('hello')\n"}, "first")
+    key_id, secret = aws_key_pair()
+    repo.commit(
+        {"app.py": "print('hello')\n", ".env": f"AWS_ACCESS_KEY_ID={key_id}\nAWS_SECRET_ACCESS_KEY={secret}\n"}, "first"
+    )
     section = {"targets": [{"path": str(repo.root), "name": "platform/app"}], "scanners": {"sast": {"enabled": False}}}
     run(stack, "scanner", "repo-scanner", workdir, {"repo_scanner": section})
 
@@ -271,6 +275,7 @@ def test_each_jobs_own_alert_fires_on_its_real_run(stack: Stack) -> None:
         ("CertificateExpiringSoon", "warning", certificate),  # 20 days left: inside 30, outside 7
         ("SecretRotationOverdue", "warning", "encryption_key"),
         ("RepoScannerNotRunning", "warning", ""),
+        ("RepoSecretExposed", "critical", "secret"),
     }
     until(lambda: wanted <= fired(), "the jobs' own alerts")
     assert ("CertificateExpiringSoon", "critical", certificate) not in fired()

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from jobs.core.aws_lambda import handler
-from jobs.demo.planting import Repo, new_repo
+from jobs.demo.planting import Repo, aws_key_pair, new_repo
 from jobs.repo_scanner.push_route import MAX_BODY
 from tests.helpers import write_config
 
@@ -77,7 +77,10 @@ class Site:
         settings = {
             "state_db_url": f"sqlite:///{self.state}",
             "log_level": "warning",
-            "notifications": {"file": {"path": str(tmp_path / "outbox.jsonl")}},
+            "notifications": {
+                "routes": {"critical": ["file"], "warning": ["file"], "info": ["file"]},
+                "file": {"path": str(tmp_path / "outbox.jsonl")},
+            },
             "repo_scanner": {
                 "targets": [{"path": str(self.repo.root), "name": "platform/app"}],
                 "scanners": {"sast": {"enabled": False}},
@@ -158,7 +161,9 @@ def test_a_missing_or_forged_credential_is_refused_with_no_detail_and_no_run(
     assert site.runs() == []
 
 
-@given(st.text(max_size=80))
+@given(st.one_of(st.text(max_size=80), st.sampled_from([TOKEN, TOKEN.upper(), f" {TOKEN}", f"{TOKEN}\n"])))
+@example(TOKEN[:-1])
+@example(TOKEN + "\u0000")
 def test_no_token_but_the_configured_one_starts_a_scan(guess: str) -> None:
     """Any header text (empty, whitespace, non-ASCII, a prefix, the token's case variants):
     only the exact token passes the check, which is hmac.compare_digest over bytes."""
@@ -278,3 +283,66 @@ def test_a_deleted_branch_or_a_tag_is_accepted_with_nothing_to_scan(site: Site) 
     ping = json.dumps({"zen": "hi", "hook_id": 1})
     assert call(url_event(ping, {"X-GitHub-Event": "ping", "X-Hub-Signature-256": signed(ping.encode())}))[0] == 202
     assert site.runs() == []
+
+
+# -- the scan of the pushed range, on a real repository ------------------------------------------------
+def test_a_push_scans_its_range_and_finds_the_secret_committed_in_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Commits outside the pushed range are not read: a key added and removed before it is
+    not reported; the key added (and removed again) inside it is, from history, redacted."""
+    site = Site(tmp_path, monkeypatch)
+    old_id, old_secret = aws_key_pair()
+    site.repo.commit({"old.env": f"AWS_ACCESS_KEY_ID={old_id}\nAWS_SECRET_ACCESS_KEY={old_secret}\n"}, "old keys")
+    before = site.repo.commit({"old.env": None}, "drop them")
+    key_id, secret = aws_key_pair()
+    site.repo.commit({"deploy.env": f"AWS_ACCESS_KEY_ID={key_id}\nAWS_SECRET_ACCESS_KEY={secret}\n"}, "keys")
+    after = site.repo.commit({"deploy.env": None}, "oops, removed")
+    status, answer = call(url_event(gitlab_push("platform/app", before, after), {"X-Gitlab-Token": TOKEN}))
+    assert status == 200 and answer["run_status"] == "success", answer
+    assert answer["findings"]["warning"] >= 1 and answer["findings"]["critical"] == 0  # only in history
+    outbox = (tmp_path / "outbox.jsonl").read_text()
+    assert "deploy.env" in outbox and "old.env" not in outbox
+    for value in (key_id, secret, old_id, old_secret):
+        assert value not in outbox + json.dumps(answer)
+
+
+# -- the mapping of a payload's project to what is configured (pure) -----------------------------------
+GROUPS = ["platform-tools", "ops/infra"]
+_pieces = st.sampled_from(
+    ["platform", "Platform", "PLATFORM", "app", "App", "payments", "api", "platform-tools", "platform-toolsx",
+     "ops", "infra", "infrax", "..", ".", "", " ", "app.git", "\uff41\uff50\uff50", "app\n", "x"]
+)  # fmt: skip
+projects = st.one_of(
+    st.lists(_pieces, min_size=1, max_size=5).map("/".join),
+    st.text(max_size=40),
+    st.sampled_from(["https://gitlab.example.test/platform/app.git", "git@gitlab.example.test:platform/app.git"]),
+)
+
+
+@settings(max_examples=400)
+@given(projects)
+@example("platform-toolsx/app")  # a group's name as a prefix of another's
+@example("Platform-Tools/app")
+@example("ops/infra/../../platform/app")
+def test_a_push_maps_only_to_a_configured_target_or_a_project_under_a_configured_group(project: str) -> None:
+    from jobs.repo_scanner.push_events import find_target
+    from jobs.repo_scanner.settings import RepoScannerSettings
+
+    cfg = RepoScannerSettings.model_validate(
+        {
+            "targets": [{"path": "/srv/app", "name": "platform/app"},
+                        {"url": "https://gitlab.example.test/payments/api.git"}],
+            "gitlab": {"url": "https://gitlab.example.test", "groups": GROUPS},
+        }
+    )  # fmt: skip
+    found = find_target(project, cfg)
+    if found is None:
+        return
+    if found == "platform/app" or found == "api":  # a configured target (by name, or its url's path)
+        wanted = {"platform/app": "platform/app", "api": "payments/api"}[found]
+        assert project.casefold() == wanted
+        return
+    assert found == project  # a GitLab project: its own path, which discovery names it by
+    assert any(project.casefold().startswith(group + "/") for group in GROUPS)
+    assert all(part and part.strip(".") and part.isascii() and "\n" not in part for part in project.split("/"))

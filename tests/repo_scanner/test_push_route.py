@@ -346,3 +346,36 @@ def test_a_push_maps_only_to_a_configured_target_or_a_project_under_a_configured
     assert found == project  # a GitLab project: its own path, which discovery names it by
     assert any(project.casefold().startswith(group + "/") for group in GROUPS)
     assert all(part and part.strip(".") and part.isascii() and "\n" not in part for part in project.split("/"))
+
+
+@settings(max_examples=300)
+@given(st.data())
+def test_any_changed_byte_of_a_signed_github_push_is_refused(data: st.DataObject) -> None:
+    """A valid delivery with one byte of its body or its signature changed (or cut short, or
+    lengthened) never verifies."""
+    from jobs.repo_scanner import push_route
+
+    body = github_push("platform/app", "1" * 40, "2" * 40).encode()
+    signature = signed(body).encode()
+    target = data.draw(st.sampled_from(["body", "signature"]))
+    original = body if target == "body" else signature
+    how = data.draw(st.sampled_from(["flip", "cut", "add"]))
+    at = data.draw(st.integers(0, len(original) - 1))
+    if how == "flip":
+        changed = original[:at] + bytes([original[at] ^ data.draw(st.integers(1, 255))]) + original[at + 1 :]
+    elif how == "cut":
+        changed = original[:at]
+    else:
+        changed = original[:at] + data.draw(st.binary(min_size=1, max_size=4)) + original[at:]
+    new_body, new_signature = (changed, signature) if target == "body" else (body, changed)
+    headers = {"x-hub-signature-256": new_signature.decode("utf-8", "surrogateescape")}
+    with pytest.raises(push_route.Refused) as refused:
+        push_route._verify("github", headers, new_body, _cfg())
+    assert refused.value.status in (401, 403)
+
+
+def test_every_answer_carries_the_no_store_and_no_sniff_headers(site: Site) -> None:
+    for event in (url_event("", {}, method="GET"), url_event("{}", {"X-Gitlab-Token": "x"})):
+        headers = handler(event, None)["headers"]
+        assert headers["Cache-Control"] == "no-store" and headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"

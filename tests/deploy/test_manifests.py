@@ -253,3 +253,20 @@ def test_the_manifests_command_writes_the_generated_folder(tmp_path: Path) -> No
     listed = written.pop(index).splitlines()[-1]  # the index of what it wrote, for the next run
     assert f"{artifacts.ARTIFACTS['cronjobs'].owned}/{listed}" in written
     assert written == manifests.files(declared.read(kube.EXAMPLE))
+
+
+def test_the_repo_scanner_pod_has_room_for_clones_and_semgrep_and_the_others_keep_the_default(
+    rendered: dict[str, list[kube.Doc]],
+) -> None:
+    for name, cron in kube.of_kind(rendered["base"], "CronJob").items():
+        pod = kube.pod(cron)
+        [tmp] = [v for v in pod["volumes"] if v["name"] == "tmp"]
+        limits = pod["containers"][0]["resources"]["limits"]
+        if name == "repo-scanner":
+            assert (tmp["emptyDir"]["sizeLimit"], limits["memory"], limits["ephemeral-storage"]) == (
+                "4Gi",
+                "2Gi",
+                "5Gi",
+            )
+        else:
+            assert (tmp["emptyDir"]["sizeLimit"], limits["memory"]) == ("256Mi", "512Mi"), name

@@ -41,6 +41,19 @@ RESOURCES: Final = {
     "requests": {"cpu": "100m", "memory": "256Mi", "ephemeral-storage": "64Mi"},
     "limits": {"cpu": "1", "memory": "512Mi", "ephemeral-storage": "512Mi"},
 }
+SCRATCH: Final = "256Mi"  # /tmp, an emptyDir: logs, temporary files
+#: jobs that need more than that: repo-scanner clones remotes into its cache (under /tmp's $HOME
+#: with a server state DB) and exports bare repositories into /tmp, and semgrep takes memory
+#: by the repository; past an emptyDir's sizeLimit or a memory limit the pod is evicted or killed
+LARGER: Final[dict[str, tuple[dict[str, dict[str, str]], str]]] = {
+    "repo-scanner": (
+        {
+            "requests": {"cpu": "500m", "memory": "512Mi", "ephemeral-storage": "1Gi"},
+            "limits": {"cpu": "2", "memory": "2Gi", "ephemeral-storage": "5Gi"},
+        },
+        "4Gi",
+    ),
+}
 #: exit codes a retry cannot fix (CONTRACT.md): a usage/configuration error, a tripped guardrail
 FATAL_EXIT_CODES: Final = [2, 3]
 INDEX_ANNOTATION: Final = "batch.kubernetes.io/job-completion-index"
@@ -124,7 +137,7 @@ def job_spec(spec: JobSpec, schedule: Schedule, template: dict[str, Any]) -> dic
 def pod_spec(spec: JobSpec, schedule: Schedule, state_dir: str | None, kube_api: bool) -> dict[str, Any]:
     volumes: list[dict[str, Any]] = [
         {"name": "config", "configMap": {"name": CONFIG_MAP}},
-        {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
+        {"name": "tmp", "emptyDir": {"sizeLimit": LARGER[spec.id][1] if spec.id in LARGER else SCRATCH}},
     ]
     if state_dir is not None:
         volumes.append({"name": "state", "persistentVolumeClaim": {"claimName": STATE_CLAIM}})
@@ -165,7 +178,7 @@ def container(spec: JobSpec, schedule: Schedule, state_dir: str | None) -> dict[
         "args": job_args(spec, schedule),
         "env": env,
         "envFrom": [{"secretRef": {"name": CREDENTIALS, "optional": True}}],
-        "resources": RESOURCES,
+        "resources": LARGER[spec.id][0] if spec.id in LARGER else RESOURCES,
         "securityContext": {
             "runAsNonRoot": True,
             "runAsUser": UID,

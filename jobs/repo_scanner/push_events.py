@@ -48,11 +48,12 @@ class Push:
 
 @dataclass(frozen=True)
 class Scan:
-    """What the route runs: the configured target's name and the range (`since` None: a new
-    branch whose default branch is unknown: `after`'s history as the job reads it)."""
+    """What the route runs: the configured target's name and the range `since..until` (for a
+    new branch `since` is the default branch, or, unknown, the zero commit: the history scan
+    then reads the whole branch)."""
 
     target: str
-    since: str | None
+    since: str
     until: str
     branch: str
 
@@ -108,11 +109,11 @@ def plan_scan(push: Push, cfg: RepoScannerSettings) -> Scan | None:
     target = find_target(push.project, cfg)
     if target is None:
         raise Refused(404, "unknown project")
-    since: str | None = push.before
+    since = push.before
     if zero(push.before):  # a new branch: its commits that the default branch does not have
         default = push.default_branch
         usable = default is not None and _BRANCH.fullmatch(default) and ".." not in default and default != branch
-        since = default if usable else None
+        since = default if default is not None and usable else push.before  # zeros: the whole branch
     return Scan(target, since, push.after, branch)
 
 

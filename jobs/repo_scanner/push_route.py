@@ -200,9 +200,7 @@ def _run(scan: push_events.Scan, now: datetime) -> dict[str, Any]:
     from jobs.core.invoke import invoke, request_from_options
     from jobs.core.registry import JOBS
 
-    options: dict[str, Any] = {"target": [scan.target], "until": scan.until, "now": now.isoformat()}
-    if scan.since is not None:
-        options["since"] = scan.since
+    options = {"target": [scan.target], "since": scan.since, "until": scan.until, "now": now.isoformat()}
     try:
         code, result = invoke(request_from_options(JOBS["repo-scanner"], options))
     except ConfigError as exc:

@@ -379,3 +379,22 @@ def test_every_answer_carries_the_no_store_and_no_sniff_headers(site: Site) -> N
         headers = handler(event, None)["headers"]
         assert headers["Cache-Control"] == "no-store" and headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+@pytest.mark.parametrize("default_branch", ["main", None])
+def test_a_new_branch_is_scanned_from_the_default_branch_or_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_branch: str | None
+) -> None:
+    """A push that created `feature` (before is all zeros): its commits the default branch does
+    not have, or the whole branch when the payload names no default branch."""
+    site = Site(tmp_path, monkeypatch)
+    site.repo.git("checkout", "-q", "-b", "feature")
+    key_id, secret = aws_key_pair()
+    site.repo.commit({"k.env": f"AWS_ACCESS_KEY_ID={key_id}\nAWS_SECRET_ACCESS_KEY={secret}\n"}, "keys")
+    site.repo.commit({"k.env": None}, "gone")
+    tip = site.repo.git("rev-parse", "HEAD")
+    payload = json.loads(gitlab_push("platform/app", ZERO, tip, ref="refs/heads/feature"))
+    payload["project"]["default_branch"] = default_branch
+    status, answer = call(url_event(json.dumps(payload), {"X-Gitlab-Token": TOKEN}))
+    assert (status, answer["run_status"], answer["branch"]) == (200, "success", "feature"), answer
+    assert answer["findings"]["warning"] >= 1  # the key added and removed on the new branch

@@ -398,3 +398,19 @@ def test_a_new_branch_is_scanned_from_the_default_branch_or_whole(
     status, answer = call(url_event(json.dumps(payload), {"X-Gitlab-Token": TOKEN}))
     assert (status, answer["run_status"], answer["branch"]) == (200, "success", "feature"), answer
     assert answer["findings"]["warning"] >= 1  # the key added and removed on the new branch
+
+
+def test_a_push_while_another_run_holds_the_lock_is_answered_skipped(site: Site) -> None:
+    """The daily run (a full one) holds the lock: the push's run, a yielding one, is skipped and
+    says so (202); the daily run covers the repository."""
+    from datetime import UTC, datetime, timedelta
+
+    from jobs.core.state.engine import StateStore
+    from jobs.core.state.locks import acquire_lock
+
+    store = StateStore(f"sqlite:///{site.state}")
+    store.upgrade(datetime.now(UTC))
+    assert acquire_lock(store, "repo-scanner", "all", "the-daily-run", datetime.now(UTC), timedelta(hours=1))
+    status, answer = call(url_event(gitlab_push("platform/app", site.first, site.second), {"X-Gitlab-Token": TOKEN}))
+    assert (status, answer["scanned"], answer["run_status"]) == (202, False, "skipped")
+    assert site.runs() == [("skipped", "target,since,until")]

@@ -154,7 +154,7 @@ regexes = ['''.*''']
     write(root / ".gitleaks.toml", silencer)
     engine = Engine.load(SecretsScannerSettings(), root)
     text = f"a = {samples.github_token(rng)}\npassword = {samples.password(rng)}\n"
-    assert found(engine, "x.txt", text) == [("github-token", 1), ("generic-password", 2)]
+    assert found(engine, "x.txt", text) == [("github-token", 1), ("generic-password-config", 2)]
     assert any("github-token ignored" in note for note in engine.notes)
     assert any("[extend] ignored" in note for note in engine.notes)
 
@@ -201,3 +201,13 @@ def test_engines_are_cached_per_configuration(tmp_path: Path) -> None:
     assert load(tmp_path, rules=path) is first
     write(tmp_path / "r.toml", INTERNAL_RULE.replace("ACME internal", "ACME"))
     assert load(tmp_path, rules=path) is not first
+
+
+def test_a_broken_repository_file_never_raises_and_ours_still_run(tmp_path: Path, rng: random.Random) -> None:
+    root = tmp_path / "repo"
+    write(root / ".gitleaks.toml", "[[rules]]\nid = 'x'\nregex = '''(?<=a)b'''\n")
+    engine = Engine.load(SecretsScannerSettings(), root)
+    assert len(engine.problems) == 1
+    assert engine.problems[0].startswith(".gitleaks.toml: rule x: regex: RE2 refuses the regex '(?<=a)b'")
+    assert found(engine, "a.py", f"t = '{samples.github_token(rng)}'\n") == [("github-token", 1)]
+    assert Engine.load(SecretsScannerSettings()).problems == ()

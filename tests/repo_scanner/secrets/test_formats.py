@@ -21,7 +21,14 @@ SYNTAXES = {
     "client.js": "const cfg = {{\n  region: 'eu',\n  {k}: '{v}',\n}};\n",
     "deploy.sh": '#!/bin/sh\nset -eu\nexport {K}="{v}"\n',
     "main.tf": 'provider "svc" {{\n  region = "eu"\n  {k} = "{v}"\n}}\n',
+    "web.config": '<configuration>\n  <appSettings>\n    <add key="{k}" value="{v}" />\n  </appSettings>\n</configuration>\n',
+    "application.properties": "server.port=8080\nspring.profiles.active=prod\napp.{k}={v}\n",
+    "Dockerfile": "FROM python:3.11-slim\nENV PORT=8000\nENV {K}={v}\n",
 }
+
+
+#: syntaxes whose value is bare: the `-config` variant of a generic rule finds it
+BARE = {"values.yaml", "settings.ini", ".env", "application.properties", "Dockerfile"}
 
 
 def document(syntax: str, key: str, value: str) -> str:
@@ -50,9 +57,10 @@ def test_assigned_secrets_are_found_under_every_spelling_of_their_name(
     engine: Engine, rng: random.Random, syntax: str, rule: str, keys: tuple[str, ...], make: object
 ) -> None:
     assert callable(make)
+    expected = f"{rule}-config" if syntax in BARE and rule.startswith("generic-") else rule
     for key in keys:
         value = make(rng)
-        assert found(engine, syntax, document(syntax, key, value)) == [(rule, 3)], key
+        assert found(engine, syntax, document(syntax, key, value)) == [(expected, 3)], key
 
 
 @pytest.mark.parametrize("syntax", sorted(SYNTAXES))
@@ -107,5 +115,5 @@ def test_categories_follow_the_rule_tags(engine: Engine, rng: random.Random) -> 
     text = f"token = {samples.github_token(rng)}\npassword = {samples.password(rng)}\n"
     assert [(m.rule, m.category) for m in engine.scan_text("a.env", text)] == [
         ("github-token", "secret:key"),
-        ("generic-password", "secret:generic"),
+        ("generic-password-config", "secret:generic"),
     ]

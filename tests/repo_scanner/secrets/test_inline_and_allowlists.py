@@ -24,7 +24,7 @@ def test_an_inline_allow_on_a_private_keys_begin_line_covers_the_block(engine: E
 def test_a_test_vector_path_silences_generic_rules_but_not_key_formats(engine: Engine, rng: random.Random) -> None:
     text = f"secret = {samples.api_key(rng)}\ntoken = {samples.npm_token(rng)}\n"
     assert found(engine, "cryptography_vectors/kdf/hkdf.txt", text) == [("npm-token", 2)]
-    assert found(engine, "src/kdf.txt", text) == [("generic-api-key", 1), ("npm-token", 2)]
+    assert found(engine, "src/kdf.txt", text) == [("generic-api-key-config", 1), ("npm-token", 2)]
 
 
 def test_the_jwt_io_example_token_is_allowed(engine: Engine, rng: random.Random) -> None:

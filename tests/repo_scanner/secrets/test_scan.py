@@ -40,7 +40,7 @@ def test_binary_huge_and_non_utf8_files_are_counted(tmp_path: Path, rng: random.
         "ok.txt": "nothing here\n",
     }
     report = scan(make_checkout(tmp_path, files), make_env(max_file_bytes=1000))
-    assert [(h.rule, h.path, h.line) for h in report.hits] == [("generic-password", "latin1.txt", 2)]
+    assert [(h.rule, h.path, h.line) for h in report.hits] == [("generic-password-config", "latin1.txt", 2)]
     assert report.stats["files"] == 2
     assert report.stats["skipped_binary"] == 1
     assert report.stats["skipped_large"] == 1 and report.stats["large_files"] == ["big.log"]
@@ -67,3 +67,24 @@ def test_a_broken_repository_gitleaks_toml_is_an_error_and_ours_still_run(tmp_pa
     assert [h.rule for h in report.hits] == ["github-token"]
     assert len(report.errors) == 1 and report.errors[0].source == "secrets:app"
     assert ".gitleaks.toml: not valid TOML" in report.errors[0].message
+
+
+def test_a_link_is_never_followed_out_of_the_tree(tmp_path: Path, rng: random.Random) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text(f"token = {samples.github_token(rng)}\n")
+    checkout = make_checkout(tmp_path / "repo", {"a.txt": "fine\n"})
+    (checkout.root / "link.txt").symlink_to(outside)
+    checkout = type(checkout)(checkout.target, checkout.root, ["a.txt", "link.txt"], None, None)
+    report = scan(checkout, make_env())
+    assert report.hits == [] and report.stats["files"] == 1
+    assert [(e.source, e.message) for e in report.errors] == [
+        ("secrets:app:link.txt", "unreadable: Too many levels of symbolic links")
+    ]
+
+
+def test_many_files_are_scanned_in_order_with_exact_lines(tmp_path: Path, rng: random.Random) -> None:
+    tokens = {f"pkg/m{i:03}.py": samples.github_token(rng) for i in range(60)}
+    files: dict[str, str | bytes] = {rel: "\n" * (i % 7) + f"T = '{t}'\n" for i, (rel, t) in enumerate(tokens.items())}
+    report = scan(make_checkout(tmp_path, files), make_env())
+    assert [(h.path, h.line) for h in report.hits] == [(rel, i % 7 + 1) for i, rel in enumerate(tokens)]
+    assert report.stats["files"] == 60

@@ -13,6 +13,7 @@ the allowlists of its rule and the global ones) or when its lines say `gitleaks:
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import threading
 from collections import OrderedDict
@@ -87,6 +88,7 @@ class Engine:
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
+        self.problems: tuple[str, ...] = ()  # a repository's rules file that could not be used
         self.rules = tuple(r for r in ruleset.rules if r.regex is not None or r.path is not None)
         known = {r.id for r in self.rules}
         for allowlist in ruleset.allowlists:
@@ -110,14 +112,25 @@ class Engine:
     @classmethod
     def load(cls, cfg: SecretsScannerSettings, root: Path | None = None) -> Engine:
         """The engine for these settings and the repository at `root` (its `.gitleaks.toml`
-        adds rules, loading.py); cached per process. ConfigError names the bad file and rule."""
+        adds rules, loading.py); cached per process. ConfigError names the operator's bad file
+        and rule. A repository's broken file is not the operator's error: the engine runs our
+        rules and says what was wrong in `problems` (the scanner reports it)."""
         key = loading.settings_key(cfg)
         base = _cached(key, lambda: cls(loading.configured(cfg)))
-        text = loading.repository_text(root)
-        if text is None:
-            return base
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        return _cached((*key, digest), lambda: cls(loading.with_repository(base.ruleset, text)))
+        try:
+            text = loading.repository_text(root)
+            if text is None:
+                return base
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            return _cached((*key, digest), lambda: cls(loading.with_repository(base.ruleset, text)))
+        except ConfigError as exc:
+            return base.with_problem(str(exc))
+
+    def with_problem(self, problem: str) -> Engine:
+        """This engine, saying `problem` (the compiled rules are shared, not copied)."""
+        other = copy.copy(self)
+        other.problems = (*self.problems, problem)
+        return other
 
     def path_allowed(self, path: str) -> bool:
         """A file every rule skips: a global allowlist of paths only matches it."""

@@ -213,3 +213,15 @@ def test_function_url_routes_come_from_the_job_table_and_the_handler_dispatches_
     assert aws_lambda.handler(url_event("/gitlab-push"), None)["statusCode"] == 405  # repo-scanner's: POST only
     answer = aws_lambda.handler(url_event("/snooze"), None)  # ttl-teardown's route, reached through the table
     assert answer["statusCode"] == 404 and "Snooze links are not enabled" in answer["body"]
+
+
+def test_only_the_repo_scanner_function_gets_the_git_layer_when_given_and_a_home_in_tmp() -> None:
+    """Lambda's runtime has no git: the GitLayerArn parameter adds one to the functions that run
+    it (repo-scanner), and nothing when it is left empty."""
+    functions = of_type(generated()["Resources"], "AWS::Serverless::Function")
+    layered = {name: f["Properties"].get("Layers") for name, f in functions.items() if "Layers" in f["Properties"]}
+    assert layered == {"RepoScannerFunction": {"Fn::If": ["HasGitLayer", [{"Ref": "GitLayerArn"}],
+                                                          {"Ref": "AWS::NoValue"}]}}  # fmt: skip
+    homes = {name: f["Properties"]["Environment"]["Variables"].get("HOME") for name, f in functions.items()}
+    assert {name for name, home in homes.items() if home} == {"RepoScannerFunction"}
+    assert homes["RepoScannerFunction"] == "/tmp"

@@ -30,12 +30,16 @@ RUNTIME: Final = "python3.11"  # the zip's wheels are built for CPython 3.11 (sc
 class Size:
     timeout: int = 900  # seconds: Lambda's maximum; a run past it is killed mid-way
     memory: int = 512  # MB
+    #: the job runs git, which Lambda's runtime lacks: the GitLayerArn layer when given, and a
+    #: HOME in /tmp (the clone cache's default parent; the task root is read-only)
+    git: bool = False
 
 
 #: per-job sizes; a job not listed (one added later) gets Size()
 SIZES: Final[dict[str, Size]] = {
     "certificate-checker": Size(timeout=600),  # per shard: the endpoints split over the Map
     "ttl-teardown": Size(memory=1024),  # the whole inventory with its relations is held at once
+    "repo-scanner": Size(memory=1024, git=True),  # files are read a few at a time on threads
 }
 
 HEADER: Final = """\
@@ -69,11 +73,18 @@ PARAMETERS: Final = {
         "Default": "",
         "Description": "security groups of the functions when SubnetIds is set",
     },
+    "GitLayerArn": {
+        "Type": "String",
+        "Default": "",
+        "Description": "a Lambda layer with a git binary in /opt/bin, for the jobs that run git (repo-scanner: "
+        "clones, history); empty: no layer (its remote targets and history then fail, naming git)",
+    },
 }
 
 CONDITIONS: Final = {
     "InVpc": {"Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": "SubnetIds"}]}, ""]}]},
     "HasConfig": {"Fn::Not": [{"Fn::Equals": [{"Ref": "ConfigFile"}, ""]}]},
+    "HasGitLayer": {"Fn::Not": [{"Fn::Equals": [{"Ref": "GitLayerArn"}, ""]}]},
 }
 
 DEAD_LETTERS: Final = {
@@ -159,6 +170,8 @@ def function(spec: JobSpec, settings: Settings) -> dict[str, Any]:
         properties["Policies"] = [policies.iam_policy(needs)]
     if spec.routes:
         properties["FunctionUrlConfig"] = {"AuthType": "NONE"}  # the routes check their own signatures
+    if size.git:
+        properties["Layers"] = {"Fn::If": ["HasGitLayer", [{"Ref": "GitLayerArn"}], {"Ref": "AWS::NoValue"}]}
     return {"Type": "AWS::Serverless::Function", "Properties": properties}
 
 
@@ -169,6 +182,7 @@ def environment(size: Size) -> dict[str, Any]:
         "SECOPS_STATE_DB_URL": {"Ref": "StateDbUrl"},
         "SECOPS_CONFIG": {"Fn::If": ["HasConfig", {"Fn::Sub": "/var/task/${ConfigFile}"}, {"Ref": "AWS::NoValue"}]},
         "SECOPS_RUN_LOCK_TTL_MINUTES": str(math.ceil(size.timeout / 60) + 1),
+        **({"HOME": "/tmp"} if size.git else {}),  # noqa: S108 - the function's only writable place
     }
 
 

@@ -35,3 +35,17 @@ def test_the_jwt_io_example_token_is_allowed(engine: Engine, rng: random.Random)
     )
     assert found(engine, "README.md", f"curl -H 'Authorization: Bearer {example}'\n") == []
     assert found(engine, "README.md", f"curl -H 'Authorization: Bearer {samples.jwt(rng)}'\n") == [("jwt", 1)]
+
+
+def test_test_code_and_package_metadata_silence_generic_rules_only(engine: Engine, rng: random.Random) -> None:
+    text = f"password = '{samples.password(rng)}'\ntoken = '{samples.npm_token(rng)}'\n"
+    for path in (
+        "tests/test_login.py",
+        "app/test_login.py",
+        "pkg/login_test.go",
+        "web/login.spec.ts",
+        "fixtures/users.py",
+    ):
+        assert found(engine, path, text) == [("npm-token", 2)], path
+    assert found(engine, "app/login.py", text) == [("generic-password", 1), ("npm-token", 2)]
+    assert found(engine, "site/pkg-1.0.dist-info/METADATA", text) == []

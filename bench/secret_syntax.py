@@ -97,11 +97,19 @@ SYNTAXES: dict[str, Syntax] = {
         ('CMD ["python", "-m", "app"]',),
     ),
     "xml": Syntax(
-        ("web.config", "app.config", "settings.xml"),
+        ("web.config", "app.config", "App.config"),
         camel,
         '    <add key="{name}" value="{value}" />',
         ("<configuration>", "  <appSettings>"),
         ("  </appSettings>", "</configuration>"),
+    ),
+    "xml-element": Syntax(
+        ("settings.xml", "config.xml", "context.xml"),
+        camel,
+        "    <{name}>{value}</{name}>",
+        ("<settings>", "  <server>"),
+        ("  </server>", "</settings>"),
+        block=("    <{name}>", "    </{name}>"),
     ),
     "properties": Syntax(("application.properties", "gradle.properties"), dotted, "{name}={value}"),
     "toml": Syntax(
@@ -142,7 +150,7 @@ def block(syntax: str, words: str, value: str) -> Rendered:
     opening, closing = spec.block
     lines = [spec.indent + v for v in value.split("\n")]
     head = [opening.format(name=spec.case(words))] if opening else []
-    tail = [closing] if closing else []
+    tail = [closing.format(name=spec.case(words))] if closing else []
     return [*head, *lines, *tail], len(head), len(head) + len(lines) - 1
 
 

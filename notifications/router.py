@@ -67,9 +67,9 @@ class Router:
     def _batches(notifier: Notifier, messages: list[Message], indexes: list[int]) -> list[tuple[Message, list[int]]]:
         if notifier.per_message:
             return [(m, [i]) for m, i in zip(messages, indexes, strict=True)]
-        groups: dict[tuple[str, bool, tuple[str, ...]], list[int]] = defaultdict(list)
-        for pos, m in enumerate(messages):
-            groups[(m.severity, m.resolved, m.recipients)].append(pos)
+        groups: dict[tuple[str, bool, tuple[str, ...], str | None], list[int]] = defaultdict(list)
+        for pos, m in enumerate(messages):  # a group's messages are one, whatever their severities
+            groups[(m.severity if m.group is None else "", m.resolved, m.recipients, m.group)].append(pos)
         return [
             (digest([messages[p] for p in positions]), [indexes[p] for p in positions]) for positions in groups.values()
         ]

@@ -173,6 +173,26 @@ def test_yaml_errors_keep_the_parsers_reason_and_place_but_never_the_lines_text(
     ]
 
 
+@given(
+    st.integers(0, 9999),
+    st.integers(0, 99),
+    st.integers(0, 99),
+    st.sampled_from(["", "T25:00:00Z", " 10:61:00", "t12:00:00.5+14:00"]),
+)
+def test_a_date_shaped_value_that_is_no_date_is_a_yaml_problem_at_its_line(
+    year: int, month: int, day: int, time: str
+) -> None:
+    """`expires: 2027-02-30` (a suppression, a settings value) is refused with its place, never a
+    ValueError traceback from inside the parser; real dates still read as dates."""
+    from jobs.core.yamlfile import YamlProblem, parse
+
+    text = f"a: 1\nwhen: {year:04d}-{month:02d}-{day:02d}{time}\n"
+    try:
+        parse(text)
+    except YamlProblem as exc:
+        assert str(exc).startswith("line 2, column 7: not valid YAML: not a date or time")
+
+
 def test_a_key_written_twice_in_one_mapping_is_an_error_naming_both_lines(tmp_path: Path) -> None:
     config = tmp_path / "c.yaml"
     config.write_text("sample_store:\n  dry_run: true\n  max_actions: 3\n  dry_run: false\n")

@@ -80,7 +80,7 @@ def _change(
     return None
 
 
-def message_for(job_id: str, decision: AlertDecision) -> Message:
+def message_for(job_id: str, decision: AlertDecision, group: str | None = None) -> Message:
     dedup_key = f"{job_id}:{decision.key}"
     if decision.finding is None:
         assert decision.previous is not None
@@ -105,6 +105,7 @@ def message_for(job_id: str, decision: AlertDecision) -> Message:
         source=job_id,
         fields=_fields(finding),
         dedup_key=dedup_key,
+        group=group,
     )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from jobs.core.alerts import decide_alerts, message_for, record_after_send
 from jobs.core.context import JobContext
-from jobs.core.model import RunError, RunResult
+from jobs.core.model import Finding, RunError, RunResult
 from jobs.core.retry import RetryPolicy, call_with_retry
 from jobs.core.settings import Settings
 from jobs.core.state.alerts import alert_states, save_alert
@@ -41,7 +41,12 @@ def deliver(settings: Settings, result: RunResult, messages: list[Message], slee
 
 
 def send_alerts(
-    job_id: str, ctx: JobContext, result: RunResult, resolve_missing: bool, sleep: Callable[[float], None]
+    job_id: str,
+    ctx: JobContext,
+    result: RunResult,
+    resolve_missing: bool,
+    sleep: Callable[[float], None],
+    group: Callable[[Finding], str | None] = lambda finding: None,
 ) -> None:
     """Send what changed since the last alerts, then remember what was delivered."""
     now = result.started_at
@@ -50,7 +55,8 @@ def send_alerts(
     decisions = decide_alerts(result.findings, previous, now, repeat, resolve_missing)
     if not decisions:
         return
-    delivery = deliver(ctx.settings, result, [message_for(job_id, d) for d in decisions], sleep)
+    messages = [message_for(job_id, d, group(d.finding) if d.finding else None) for d in decisions]
+    delivery = deliver(ctx.settings, result, messages, sleep)
     for index in sorted(delivery.delivered):
         decision = decisions[index]
         save_alert(ctx.state, job_id, result.shard, decision.key, record_after_send(decision, now))

@@ -77,6 +77,12 @@ class BaseJob(ABC, Generic[ItemT, CfgT]):
     def after_apply(self, run_id: str, outcomes: Sequence[Outcome]) -> None:
         """After acting (never in a dry run): export an audit trail, clean up. Errors are recorded."""
 
+    def alert_group(self, finding: Finding) -> str | None:
+        """The group whose alerts a chat or e-mail channel carries as one message (a repository's
+        findings: one mail per repository, not one per finding); None: digested as usual.
+        Delivery and alert state stay per finding."""
+        return None
+
     def publish(self, result: RunResult) -> None:
         """Write the reports the run's options ask for (SARIF, an SBOM, a baseline file) from the
         finished result. Runs in dry runs too: a report is what a dry run is for, not state a

@@ -213,7 +213,7 @@ def _act(
     except Exception as exc:  # the actions are done; a failed export is recorded, not a crash
         log.exception("after_apply_failed")
         result.errors.append(RunError("after_apply", redact.scrub(f"{type(exc).__name__}: {exc}")))
-    send_alerts(job.id, job.ctx, result, resolve_missing=resolve_missing, sleep=rt.sleep)
+    send_alerts(job.id, job.ctx, result, resolve_missing=resolve_missing, sleep=rt.sleep, group=job.alert_group)
 
 
 def _guard(spec: JobSpec, cfg: JobSettings, actions: Sequence[Action], inventory_size: int) -> None:

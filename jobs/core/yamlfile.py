@@ -44,7 +44,17 @@ def _no_duplicates(loader: yaml.SafeLoader, node: Node, deep: bool = False) -> A
     return loader.construct_mapping(node, deep=deep)
 
 
+def _checked_timestamp(loader: yaml.SafeLoader, node: Node) -> Any:
+    """A date-shaped scalar that is no date (`2027-02-30`, `2026-13-01`) is a YAML problem at
+    its line, not a ValueError from deep inside the parser (a traceback naming nothing)."""
+    try:
+        return loader.construct_yaml_timestamp(node)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConstructorError(None, None, f"not a date or time: {exc}", node.start_mark) from None
+
+
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _checked_timestamp)
 
 
 def describe(exc: yaml.YAMLError) -> str:

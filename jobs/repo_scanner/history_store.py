@@ -18,17 +18,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from jobs.core.state.base import Store
 from jobs.core.state.durability import durable
-from jobs.repo_scanner.model import BranchProgress, Hit, ScanTarget
+from jobs.repo_scanner.model import BranchProgress, Hit, ScanTarget, printable
 from jobs.repo_scanner.state import HistoryHit, Watermark
 
 _HIT_KEY = ("repo", "fingerprint", "commit")
 _DIALECTS: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
-
-
-def storable(text: str) -> str:
-    """A path as the DB can hold it: a non-UTF-8 name's undecodable bytes (surrogates after
-    os.fsdecode) written as `\\xe9`; the fingerprint was made of the real name already."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _row(repo: str, hit: Hit) -> dict[str, Any]:
@@ -36,10 +30,10 @@ def _row(repo: str, hit: Hit) -> dict[str, Any]:
         "repo": repo,
         "fingerprint": hit.fingerprint,
         "rule": hit.rule,
-        "path": storable(hit.path),
+        "path": printable(hit.path),
         "line": hit.line,
         "commit": hit.commit or "",
-        "author": storable(hit.author) if hit.author else None,
+        "author": printable(hit.author) if hit.author else None,
         "date": hit.date,
         "category": hit.category,
         "redacted": hit.redacted,

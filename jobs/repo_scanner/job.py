@@ -19,11 +19,11 @@ from typing import Any
 from jobs.core import redact
 from jobs.core.errors import ConfigError, PermanentError
 from jobs.core.job import BaseJob, typed_action
-from jobs.core.model import Action, Inventory, Outcome, Plan, RunError, RunResult
+from jobs.core.model import Action, Finding, Inventory, Outcome, Plan, RunError, RunResult
 from jobs.core.registry import load_attr
 from jobs.repo_scanner.fingerprint import Fingerprinter
-from jobs.repo_scanner.model import Checkout, RepoScan, ScanReport, ScanTarget
-from jobs.repo_scanner.plan import Policy, build_plan
+from jobs.repo_scanner.model import Checkout, RepoScan, ScanReport, ScanTarget, reportable
+from jobs.repo_scanner.plan import Policy, build_plan, repo_name
 from jobs.repo_scanner.scanners import SCANNERS, ScanEnv
 from jobs.repo_scanner.settings import RepoScannerSettings
 from jobs.repo_scanner.targets import TARGETS
@@ -135,7 +135,7 @@ class Job(BaseJob[RepoScan, RepoScannerSettings]):
                 scan.errors.append(RunError(f"{name}:{checkout.target.name}", describe(exc)))
                 scan.scanners[name] = "failed"
                 continue
-            scan.hits.extend(report.hits)
+            scan.hits.extend(map(reportable, report.hits))
             scan.errors.extend(report.errors)
             scan.components.extend(report.components)
             scan.stats.update({f"{name}_{k}": v for k, v in report.stats.items() if k != "why_not_run"})
@@ -149,7 +149,7 @@ class Job(BaseJob[RepoScan, RepoScannerSettings]):
         from jobs.repo_scanner.history import scan_history
 
         found = scan_history(checkout, ScanEnv(self.cfg, self.fingerprints), self.ctx.state, since)
-        scan.hits.extend(found.hits)
+        scan.hits.extend(map(reportable, found.hits))
         scan.stored.extend(found.stored)
         scan.progress.extend(found.progress)
         scan.errors.extend(found.errors)
@@ -166,6 +166,12 @@ class Job(BaseJob[RepoScan, RepoScannerSettings]):
 
         typed = typed_action(action, Action)
         record(self.ctx.state, typed.params["target"], typed.params["progress"], typed.params["hits"])
+
+    def alert_group(self, finding: Finding) -> str | None:
+        """One message per repository (counts and the top findings), not one per finding."""
+        if not finding.resource.startswith("repo:"):
+            return None  # the stale-database warning is about the run
+        return f"repo:{repo_name(finding)}"
 
     def publish(self, result: RunResult) -> None:
         from jobs.repo_scanner import reports

@@ -8,7 +8,7 @@ alerts) can leak what it never held.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,19 @@ class Hit:
     @property
     def in_history(self) -> bool:
         return self.commit is not None
+
+
+def printable(text: str) -> str:
+    """A path as every output (JSON, SQL, SARIF, mail) can hold it: the undecodable bytes of a
+    non-UTF-8 file name, surrogates after `os.fsdecode`, written as `\\xe9`. Files are opened
+    by their real names; hits are reported (and fingerprinted before this) by this one."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def reportable(hit: Hit) -> Hit:
+    """`hit` with a printable path (the same hit when it already was)."""
+    shown = printable(hit.path)
+    return hit if shown == hit.path else replace(hit, path=shown)
 
 
 @dataclass

@@ -34,6 +34,13 @@ def resource(name: str, hit: Hit) -> str:
     return f"repo:{name}:{hit.path}:{hit.line}"
 
 
+def repo_name(finding: Finding) -> str:
+    """`repo:<name>:<path>:<line>` → name (a name may hold colons; path and line end it)."""
+    tail = f":{finding.details.get('path', '')}:{finding.details.get('line', 0)}"
+    body = finding.resource.removeprefix("repo:")
+    return body.removesuffix(tail) if body.endswith(tail) else body.split(":", 1)[0]
+
+
 def unique_hits(hits: Iterable[Hit]) -> list[Hit]:
     """One hit per fingerprint, the tree's before history's, then the earliest commit's;
     gitleaks hits on a line ours reported are dropped (ours carries the finding)."""

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from jobs import __version__
 from jobs.core.model import Finding, RunError, Severity
+from jobs.repo_scanner.plan import repo_name
 
 SCHEMA_URI: Final = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 TOOL: Final = "secops-jobs repo-scanner"
@@ -52,13 +53,6 @@ def validate(document: Mapping[str, Any]) -> None:
         first = problems[0]
         where = "/".join(str(p) for p in first.absolute_path) or "(document)"
         raise SarifInvalid(f"SARIF does not validate ({len(problems)} problems), first at {where}: {first.message}")
-
-
-def repo_name(finding: Finding) -> str:
-    """`repo:<name>:<path>:<line>` → name (a name may hold colons; path and line end it)."""
-    tail = f":{finding.details.get('path', '')}:{finding.details.get('line', 0)}"
-    body = finding.resource.removeprefix("repo:")
-    return body.removesuffix(tail) if body.endswith(tail) else body.split(":", 1)[0]
 
 
 def rule_id(finding: Finding) -> str:

@@ -20,7 +20,7 @@ from jobs import __version__
 from jobs.core.model import Finding
 from jobs.repo_scanner.licensing import canonical
 from jobs.repo_scanner.model import RepoScan
-from jobs.repo_scanner.sarif import repo_name
+from jobs.repo_scanner.plan import repo_name
 
 TOOL: Final = "secops-jobs repo-scanner"
 

@@ -14,7 +14,7 @@ from jobs.core.context import JobContext
 from jobs.core.errors import ConfigError
 from jobs.core.model import Inventory
 from jobs.core.permissions import Permissions
-from jobs.repo_scanner.model import ScanTarget
+from jobs.repo_scanner.model import ScanTarget, printable
 from jobs.repo_scanner.settings import RepoScannerSettings, default_name
 
 
@@ -30,7 +30,7 @@ def discover(cfg: RepoScannerSettings, ctx: JobContext) -> Inventory[ScanTarget]
         if resolved in seen:
             continue
         seen.add(resolved)
-        name = unique_name(default_name(str(resolved)), str(given), names)
+        name = printable(unique_name(default_name(str(resolved)), str(given), names))
         names.add(name)
         found.items.append(ScanTarget(name, path=str(path), source="cli"))
     return found

@@ -156,3 +156,27 @@ def test_a_malformed_lockfile_is_an_error_naming_it_and_the_others_still_count(t
         ("github.com/pkg/errors", "v0.9.1"),
         ("x", "1.0"),
     ]
+
+
+def test_an_advisory_added_to_a_subfolder_is_seen_by_the_next_scan_of_the_same_process(tmp_path: Path) -> None:
+    db = write_db(tmp_path / "osv")
+    checkout = samples_checkout(tmp_path)
+    before = {h.rule for h in scan(checkout, env(osv_db=str(db))).hits}
+    (db / "PyPI" / "PYSEC-2024-9.json").write_text(
+        json.dumps(
+            {
+                "id": "PYSEC-2024-9",
+                "modified": "2024-04-01T00:00:00Z",
+                "summary": "new",
+                "affected": [
+                    {
+                        "package": {"ecosystem": "PyPI", "name": "jinja2"},
+                        "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.1.3"}]}],
+                    }
+                ],
+            }
+        )
+    )
+    report = scan(checkout, env(osv_db=str(db)))
+    assert {h.rule for h in report.hits} - before == {"PYSEC-2024-9"}
+    assert report.stats["osv_db_updated"] == "2024-04-01T00:00:00Z"

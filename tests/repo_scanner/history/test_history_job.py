@@ -46,3 +46,18 @@ def test_since_scans_the_range_in_a_run_without_history_configured(tmp_path: Pat
     assert [f[2] for f in history_findings(result)] == [pushed]
     assert result["summary"]["repositories"]["app"]["history_commits"] == 2
     assert history_store.watermarks(StateStore(f"sqlite:///{tmp_path / 'state.db'}"), "app") == {}
+
+
+def test_a_secret_in_a_non_utf8_file_name_is_reported_run_after_run_without_a_crash(tmp_path: Path) -> None:
+    """The name is not UTF-8 (latin-1 é): the file is read by its real name, the finding, the
+    alert state, SARIF and the history store name it `caf\\xe9.py`."""
+    repo = init(tmp_path / "app")
+    commit(repo, {b"caf\xe9.py": f"AWS_ACCESS_KEY_ID = '{KEY_1}'\n"})
+    cfg = config(tmp_path, history=True)
+    for run in ("first", "again"):
+        result = scan(cfg, "--repo", str(repo), "--sarif", str(tmp_path / f"{run}.sarif"))
+        assert result["exit_code"] == 0 and result["errors"] == [], run
+        assert [f["resource"] for f in result["findings"] if f["type"] == "secret"] == ["repo:app:caf\\xe9.py:1"]
+        assert "caf\\\\xe9.py" in (tmp_path / f"{run}.sarif").read_text()
+    (stored,) = history_store.stored_hits(StateStore(f"sqlite:///{tmp_path / 'state.db'}"), "app")
+    assert stored.path == "caf\\xe9.py"

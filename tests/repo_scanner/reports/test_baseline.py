@@ -85,3 +85,21 @@ def test_a_baseline_path_that_is_a_link_or_a_directory_is_refused_and_recorded(t
     assert "is a directory" in result["errors"][0]["message"]
     assert (tmp_path / "s.sarif").is_file()  # the other report is still written
     assert list(tmp_path.glob(".*.tmp")) == [] and list(folder.iterdir()) == []
+
+
+def test_with_a_baseline_only_a_new_secret_trips_the_gate_even_on_the_same_line(tmp_path: Path) -> None:
+    line = "DATABASE_URL=postgres://app:{}@db.internal:5432/app\n"
+    repo = git_repo(tmp_path / "app", {"config.env": line.format("Vq7pLm2xRt9Kw")})
+    accepted = tmp_path / "baseline.json"
+    first = scan(config(tmp_path), "--repo", str(repo), "--write-baseline", str(accepted), "--fail-on", "warning")
+    assert first["exit_code"] == 4 and [f["details"]["rule"] for f in first["findings"]] == [
+        "connection-string-password"
+    ]
+    assert "Vq7pLm2xRt9Kw" not in accepted.read_text()
+    cfg = config(tmp_path, baseline=str(accepted))
+    assert scan(cfg, "--repo", str(repo), "--fail-on", "warning")["exit_code"] == 0
+    (repo / "config.env").write_text(line.format("Zt4nWq8rLp2Xc"))  # rotated, and committed again by mistake
+    rotated = scan(cfg, "--repo", str(repo), "--fail-on", "warning")
+    assert rotated["exit_code"] == 4
+    (new,) = rotated["findings"]
+    assert new["resource"] == "repo:app:config.env:1" and not new["details"].get("baselined")

@@ -199,3 +199,22 @@ def test_an_impossible_unquoted_date_is_an_error_not_a_crash() -> None:
     assert [e.message for e in errors] == [
         "s.yaml: not valid YAML: day is out of range for month: no suppression applied"
     ]
+
+
+def test_a_suppressed_secret_replaced_on_the_same_line_is_reported_through_the_cli(tmp_path: Path) -> None:
+    line = "DATABASE_URL=postgres://app:{}@db.internal:5432/app\n"
+    repo = git_repo(tmp_path / "app", {"config.env": line.format("Vq7pLm2xRt9Kw")})
+    (fp,) = [f["details"]["fingerprint"] for f in scan(config(tmp_path), "--repo", str(repo))["findings"]]
+    entry = {"fingerprint": fp, "reason": "test database", "owner": "ana", "expires": "2099-12-31"}
+    (repo / ".secops-ignore.yaml").write_text(yaml.safe_dump([entry]))
+    quiet = scan(config(tmp_path), "--repo", str(repo), "--fail-on", "info")
+    assert (quiet["exit_code"], quiet["findings"], quiet["summary"]["suppressed"]) == (0, [], 1)
+    (repo / "config.env").write_text(line.format("Zt4nWq8rLp2Xc"))
+    loud = scan(config(tmp_path), "--repo", str(repo), "--fail-on", "warning")
+    assert loud["exit_code"] == 4 and [f["resource"] for f in loud["findings"]] == ["repo:app:config.env:1"]
+    entry["expires"] = "2026-01-01"
+    (repo / ".secops-ignore.yaml").write_text(
+        yaml.safe_dump([{**entry, "fingerprint": loud["findings"][0]["details"]["fingerprint"]}])
+    )
+    expired = scan(config(tmp_path), "--repo", str(repo), "--now", "2026-12-01T03:00:00Z")
+    assert expired["findings"][0]["message"].endswith("(suppression by ana expired 2026-01-01)")

@@ -6,6 +6,8 @@ advisory is a problem naming its file, and the others still count."""
 from __future__ import annotations
 
 import json
+import os
+import time
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -110,7 +112,7 @@ def add(db: Database, name: str, data: Any) -> None:
 
 
 @lru_cache(maxsize=4)
-def _load(root: str, _stamp: int) -> Database:
+def _load(root: str, _stamp: tuple[int, ...]) -> Database:
     db = Database(root)
     for name, content, why in documents(Path(root)):
         if content is None:
@@ -126,7 +128,23 @@ def _load(root: str, _stamp: int) -> Database:
     return db
 
 
+#: a long-lived process (the scheduler) reads the database again at least this often: a
+#: file rewritten in place changes no folder's mtime
+RELOAD_SECONDS = 3600
+
+
+def stamp(root: Path) -> tuple[int, ...]:
+    """What changes when the database is updated: every folder's mtime (files added, removed
+    or renamed) and every zip's; plus the hour, for files rewritten in place."""
+    marks = [int(time.monotonic() // RELOAD_SECONDS)]
+    for folder, _, names in os.walk(root):
+        base = Path(folder)
+        marks.append(base.stat().st_mtime_ns)
+        marks.extend((base / n).stat().st_mtime_ns for n in names if n.endswith(".zip"))
+    return tuple(marks)
+
+
 def load(root: Path) -> Database:
-    """The database at root, read once per process (again when the folder itself changes)."""
+    """The database at root, read and indexed once per process while it does not change."""
     resolved = root.resolve()
-    return _load(str(resolved), resolved.stat().st_mtime_ns)
+    return _load(str(resolved), stamp(resolved))

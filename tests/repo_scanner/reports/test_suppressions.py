@@ -197,7 +197,8 @@ def test_an_impossible_unquoted_date_is_an_error_not_a_crash() -> None:
     errors: list[RunError] = []
     assert parse(f"- {{fingerprint: {FP}, reason: r, owner: o, expires: 2027-02-30}}\n", "s.yaml", errors, "x") == []
     assert [e.message for e in errors] == [
-        "s.yaml: not valid YAML: day is out of range for month: no suppression applied"
+        "s.yaml: line 1, column 113: not valid YAML: not a date or time: day is out of range for month: "
+        "no suppression applied"
     ]
 
 

@@ -73,7 +73,7 @@ def blamed(repo: Path, sha: str, path: str) -> set[int]:
     return lines
 
 
-@settings(max_examples=25)
+@settings(max_examples=10, deadline=None)
 @given(st.lists(revision, min_size=1, max_size=4))
 def test_added_lines_are_the_files_lines_at_that_commit(revisions: list[dict[bytes | str, object]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:

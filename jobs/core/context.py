@@ -3,6 +3,7 @@ state, options, the shard it owns and the clients of the run."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -36,6 +37,9 @@ class JobContext(Generic[CfgT]):
     #: more, so shards split the reading too; nothing filters again afterwards. Every certificate
     #: of a file goes with its file.
     owns: Callable[[str], bool] = field(default=lambda key: True)
+    #: the run's sleep (Runtime.sleep): what a job's own retries wait with (an owner's mail
+    #: refused by the server), so a test or the scheduler's shutdown is not held by a real sleep
+    sleep: Callable[[float], None] = field(default=time.sleep)
 
     @classmethod
     def outside_a_run(

@@ -6,7 +6,6 @@ The decisions themselves are pure (alerts.py); this is the runner's side-effecti
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 
 from jobs.core.alerts import decide_alerts, message_for, record_after_send
@@ -63,7 +62,7 @@ def send_alerts(
     log.info("alerts_sent", extra={"fields": {"decisions": len(decisions), "delivered": len(delivery.delivered)}})
 
 
-def send_to_person(settings: Settings, message: Message, sleep: Callable[[float], None] = time.sleep) -> str:
+def send_to_person(settings: Settings, message: Message, sleep: Callable[[float], None]) -> str:
     """A message for the people in `message.recipients` (an owner's warning): by e-mail when
     e-mail is configured, else into the outbox. Raises when it could not be delivered.
 

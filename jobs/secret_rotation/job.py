@@ -103,7 +103,7 @@ class Job(BaseJob[Tracked, SecretRotationSettings]):
             dedup_key=f"{self.id}:notify:{a.owner}",
             recipients=(a.owner,),
         )
-        send_to_person(self.ctx.settings, message)
+        send_to_person(self.ctx.settings, message, self.ctx.sleep)
         for e in a.entries:  # only once delivered
             record_warning(self.ctx.state, self.id, e["id"], e["key"], a.at, {"owner": a.owner})
 

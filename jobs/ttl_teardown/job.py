@@ -118,7 +118,7 @@ class Job(BaseJob[Item, TtlTeardownSettings]):
 
     def _mail(self, action: Action) -> None:
         mail = typed_action(action, OwnerMail)
-        send_to_person(self.ctx.settings, owner_message(mail, self.cfg))
+        send_to_person(self.ctx.settings, owner_message(mail, self.cfg), self.ctx.sleep)
         for entry in mail.entries:  # only once delivered: an undelivered warning counts for nothing
             record_warning(self.ctx.state, self.id, entry["id"], entry["key"], mail.at, {"owner": mail.owner})
 

@@ -238,6 +238,7 @@ def history_section(
 
 def main() -> None:
     args = options(__doc__, rounds=1, more=more_options)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # each table as it is done, even into a file
     size = QUICK if args.quick else FULL
     without_peers = "--no-peers" if args.no_peers else None
     if without_peers is None and not args.quick:

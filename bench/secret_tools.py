@@ -72,8 +72,12 @@ def install_peers() -> None:
     subprocess.run(pip, check=True, timeout=900)
 
 
-def relative(path: str, root: Path) -> str:
+def relative(path: str, root: Path, cwd: Path | None = None) -> str:
+    """A reported path as corpus-relative POSIX: tools report it absolute, or relative to the
+    folder they ran in (`cwd`), or to the folder they were given."""
     given = Path(path)
+    if not given.is_absolute() and cwd is not None:
+        given = cwd / given
     if given.is_absolute():
         given = given.relative_to(root)
     return given.as_posix().removeprefix("./")
@@ -144,6 +148,8 @@ def gitleaks(root: Path, work: Path, mode: str = "dir", tool: str = "gitleaks") 
 
 
 def detect_secrets(root: Path, work: Path) -> Run:
+    """Run from `work`, the corpus' parent: detect-secrets reports nothing for a folder outside its
+    working directory, and reports paths relative to it."""
     binary = detect_secrets_binary()
     assert binary is not None
     proc, stats = timed([str(binary), "scan", "--all-files", str(root)], dict(os.environ), work, TIMEOUT)
@@ -151,7 +157,7 @@ def detect_secrets(root: Path, work: Path) -> Run:
         return Run("detect-secrets", [], **stats, note=f"failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}")
     results = json.loads(proc.stdout)["results"]
     findings = [
-        Finding(relative(path, root), s["line_number"], s["line_number"], s["type"])
+        Finding(relative(path, root, work), s["line_number"], s["line_number"], s["type"])
         for path, found in results.items()
         for s in found
     ]

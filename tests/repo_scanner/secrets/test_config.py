@@ -208,6 +208,25 @@ def test_a_broken_repository_file_never_raises_and_ours_still_run(tmp_path: Path
     write(root / ".gitleaks.toml", "[[rules]]\nid = 'x'\nregex = '''(?<=a)b'''\n")
     engine = Engine.load(SecretsScannerSettings(), root)
     assert len(engine.problems) == 1
-    assert engine.problems[0].startswith(".gitleaks.toml: rule x: regex: RE2 refuses the regex '(?<=a)b'")
+    assert (
+        engine.problems[0]
+        == ".gitleaks.toml: rule x: regex: RE2 refuses the regex (7 characters): invalid perl operator"
+    )
     assert found(engine, "a.py", f"t = '{samples.github_token(rng)}'\n") == [("github-token", 1)]
     assert Engine.load(SecretsScannerSettings()).problems == ()
+
+
+@pytest.mark.parametrize("broken", ["(", "[", "**", "\\k"])
+def test_a_pasted_secret_in_a_bad_regex_never_reaches_a_message(tmp_path: Path, broken: str) -> None:
+    """The common habit: a repository allowlists its own password by pasting it as a regex; a
+    password with `(`, `[`, `*` or a backslash does not compile, and RE2 quotes the pattern."""
+    secret = "XOL6OpmFfj" + broken + "0aUHAIcAWp"
+    root = tmp_path / "repo"
+    allow = "[[rules]]\nid = 'x'\nregex = 'abc'\n[[allowlists]]\nregexes = ['''" + secret + "''']\n"
+    write(root / ".gitleaks.toml", allow)
+    problems = " ".join(Engine.load(SecretsScannerSettings(), root).problems)
+    assert "RE2 refuses the regex" in problems and "XOL6OpmF" not in problems and "0aUHAIcA" not in problems
+    own = write(tmp_path / "own.toml", allow)
+    with pytest.raises(ConfigError) as refused:
+        Engine.load(SecretsScannerSettings(rules=own))
+    assert "RE2 refuses the regex" in str(refused.value) and "XOL6OpmF" not in str(refused.value)

@@ -23,6 +23,15 @@ class RegexError(ValueError):
     """A pattern RE2 refuses (a look-around, a back-reference, a bad group)."""
 
 
+def _kind(exc: Exception) -> str:
+    """What RE2 objects to, without the pattern it quotes after the colon (`missing ): <rest of
+    the pattern>`): an allowlist regex is often a pasted secret, and the message reaches results."""
+    text = str(exc)
+    if text.startswith(("b'", 'b"')):
+        text = text[2:-1]
+    return text.split(":", 1)[0].strip() or "refused"
+
+
 def _options() -> object:
     options = re2.Options()
     options.max_mem = _MAX_MEM
@@ -50,7 +59,7 @@ class Regex:
         try:
             self._re = re2.compile(pattern.encode("utf-8"), _options())._regexp
         except re2.error as exc:
-            raise RegexError(str(exc) or "refused") from None
+            raise RegexError(_kind(exc)) from None
         self._groups = int(self._re.NumberOfCapturingGroups())
 
     @property

@@ -310,3 +310,15 @@ def test_every_yaml_file_a_setting_names_fails_with_the_parsers_reason_under_its
         ConfigError, match=r"pricing_file: .*line 2, column 1: not valid YAML: duplicate key 'ec2_hourly'"
     ):
         load_pricing(pricing)
+
+
+@given(
+    st.sampled_from(["tokne", "pasword", "secert", "webhok_url", "x", "Tok_en", "clé"]),
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=8, max_size=60),
+)
+def test_a_misspelt_key_never_echoes_its_value(name: str, value: str) -> None:
+    """`tokne: ghp_…` is an unknown key (exit 2); the message names the key, never the value it
+    holds: a typo of `token` holds a token."""
+    lines = problems(None, sample_store={name: value})
+    assert lines and all(value not in line and repr(value) not in line for line in lines)
+    assert any(name in line and "Extra inputs are not permitted" in line for line in lines)

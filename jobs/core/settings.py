@@ -204,12 +204,14 @@ def describe(exc: ValidationError) -> list[str]:
         message = err["msg"].removeprefix("Value error, ")
         env_name = ENV_PREFIX + key.replace(".", "__").upper()
         source = f" (from ${env_name})" if env_name in os.environ else ""
-        shown = _show_input(key, err.get("input"))
+        shown = "" if err.get("type") == "extra_forbidden" else _show_input(key, err.get("input"))
         lines.append(f"{key or 'settings'}{source}: {message}{shown}")
     return lines
 
 
 def _show_input(key: str, value: Any) -> str:
+    """The bad value, where it cannot be a secret: never for a key we do not know (a misspelt
+    `tokne:` holds what `token:` would), nor for one whose name says it is secret."""
     if not isinstance(value, str | int | float | bool) or (isinstance(value, str) and len(value) > 80):
         return ""
     if any(word in key.lower() for word in ("token", "password", "secret", "key", "url", "dsn")):

@@ -7,6 +7,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from jobs.repo_scanner.fingerprint import Fingerprinter
 from jobs.repo_scanner.scanners.dependencies import NOT_CONFIGURED, scan
 from tests.repo_scanner.dependencies.helpers import checkout_of, env, samples_checkout
@@ -128,6 +130,22 @@ def test_a_missing_database_folder_is_an_error_and_not_a_clean_bill(tmp_path: Pa
     report = scan(samples_checkout(tmp_path), env(osv_db=str(tmp_path / "nowhere")))
     assert not report.ran
     assert [e.source for e in report.errors] == ["dependencies:osv_db"]
+
+
+@pytest.mark.parametrize("content", [{}, {"README.txt": "unpack all.zip here"}, {"sub/.keep": ""}])
+def test_a_database_folder_with_no_advisory_is_an_error_and_not_a_clean_bill(
+    tmp_path: Path, content: dict[str, str]
+) -> None:
+    """pip-audit's trap: an empty (or never unpacked) download checked nothing, and says so."""
+    db = tmp_path / "osv"
+    db.mkdir()
+    for name, text in content.items():
+        (db / name).parent.mkdir(parents=True, exist_ok=True)
+        (db / name).write_text(text)
+    report = scan(samples_checkout(tmp_path), env(osv_db=str(db)))
+    assert not report.ran and report.hits == []
+    assert "holds no advisory" in report.stats["why_not_run"]
+    assert [e.source for e in report.errors if e.source == "dependencies:osv_db"] == ["dependencies:osv_db"]
 
 
 def test_a_database_without_modified_dates_is_as_old_as_its_folder(tmp_path: Path) -> None:

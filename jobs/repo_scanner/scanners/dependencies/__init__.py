@@ -113,6 +113,11 @@ def scan(checkout: Checkout, env: ScanEnv) -> ScanReport:
         return report
     db = load(root)
     report.errors.extend(RunError(f"dependencies:osv_db:{name}", why) for name, why in db.problems)
+    if not db.advisories:  # an empty or unpacked-nowhere download is not "no vulnerabilities"
+        report.ran = False
+        report.stats["why_not_run"] = f"osv_db {configured} holds no advisory: dependencies were not checked"
+        report.errors.append(RunError("dependencies:osv_db", f"{configured}: no OSV advisory in it"))
+        return report
     report.stats.update(osv_db=configured, osv_db_updated=db.newest, advisories=db.advisories)
     match(components, db, env, report)
     return report

@@ -91,11 +91,25 @@ def scan_with(
         ranges = since_ranges(git, checkout, since) if since else watermark_ranges(git, checkout, state, found)
         commits = unscanned(git, ranges)
         scan_commits(git, engine, env, checkout, commits, found)
+        if not since and shallow(git):
+            found.errors.append(RunError(f"history:{name}", SHALLOW))
+            found.progress = []  # the history before the cut is unread: a watermark would skip it for good
         found.stored = reachable(git, history_store.stored_hits(state, name), checkout.tips.values())
     except GitError as exc:
         found.errors.append(RunError(f"history:{name}", str(exc)))
         found.progress = []  # nothing read completely: no watermark may move
     return found
+
+
+SHALLOW = (
+    "a shallow clone: the history before its oldest commit cannot be read, so no watermark moves "
+    "(`git fetch --unshallow`, or scan it with --since)"
+)
+
+
+def shallow(git: Git) -> bool:
+    done = git.run("rev-parse", "--is-shallow-repository", check=False)
+    return done.returncode == 0 and done.stdout.decode().strip() == "true"
 
 
 def since_ranges(git: Git, checkout: Checkout, since: str) -> list[list[str]]:

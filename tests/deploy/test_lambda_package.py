@@ -158,14 +158,18 @@ def test_the_unpacked_zip_scans_repositories_without_semgrep_and_serves_a_signed
     key_id, secret = aws_key_pair()
     second = repo.commit({".env": f"AWS_ACCESS_KEY_ID={key_id}\nAWS_SECRET_ACCESS_KEY={secret}\n"}, "keys")
     webhook = password(40)
-    section = {"targets": [{"path": str(repo.root), "name": "shop/app"}], "push": {"github_secret": webhook}}
+    section = {
+        "targets": [{"path": str(repo.root), "name": "shop/app"}],
+        "push": {"github_secret": webhook},
+        "scanners": {"sast": {"enabled": False}},  # no semgrep in a zip: enabled, it would fail the run
+    }
     outbox = {"file": {"path": str(tmp_path / "outbox.jsonl")}}  # not the default: /var/task is read-only
     config = write_config(tmp_path / "repo.yaml", {"repo_scanner": section, "notifications": outbox})
     env = {"SECOPS_CONFIG": config, "PATH": "/usr/bin:/bin"}
     result = invoke(task_root, {"job": "repo-scanner", "args": {}}, moto, tmp_path, SYSTEM_PYTHON, **env)
     assert result["exit_code"] == 0, result["errors"]
     scanners = result["summary"]["repositories"]["shop/app"]["scanners"]
-    assert scanners["secrets"] == "ran" and scanners["sast"] == "semgrep not installed"
+    assert scanners["secrets"] == "ran" and scanners["sast"] == "disabled"
     assert {f["details"]["path"] for f in result["findings"] if f["type"] == "secret"} == {".env"}
     body = json.dumps({"ref": "refs/heads/main", "before": first, "after": second,
                        "repository": {"full_name": "shop/app", "default_branch": "main"}})  # fmt: skip

@@ -28,6 +28,11 @@ def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
         GIT_COMMITTER_NAME="Ada Dev",
         GIT_COMMITTER_EMAIL="ada@example.test",
         GIT_TERMINAL_PROMPT="0",
+        # test repositories need no durability: without fsync a commit does not wait on a disk
+        # the image build is saturating (CI ran both at once, and commits took minutes)
+        GIT_CONFIG_COUNT="1",
+        GIT_CONFIG_KEY_0="core.fsync",
+        GIT_CONFIG_VALUE_0="none",
     )
     env.update(extra or {})
     return env
@@ -41,6 +46,7 @@ def git(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
         env=git_env(env),
         capture_output=True,
         check=False,
+        timeout=120,  # a hang names its command, not the test's timeout
     )
     if done.returncode != 0:
         raise AssertionError(f"git {' '.join(args)}: {done.stderr.decode(errors='replace')}")

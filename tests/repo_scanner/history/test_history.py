@@ -185,7 +185,8 @@ def test_empty_bare_and_shallow_repositories(tmp_path: Path) -> None:
     assert len(bare.hits) == 2 and bare.progress == [BranchProgress("main", tip, None)]
     git(tmp_path, "clone", "-q", "--depth", "1", f"file://{work}", str(tmp_path / "shallow"))
     shallow = scan(tmp_path / "shallow", state, name="shallow")  # the boundary commit: all its files
-    assert shallow.stats["history_commits"] == 1 and len(shallow.hits) == 2 and shallow.errors == []
+    assert shallow.stats["history_commits"] == 1 and len(shallow.hits) == 2
+    assert [e.source for e in shallow.errors] == ["history:shallow"] and shallow.progress == []  # no watermark
 
 
 def test_a_folder_without_git_has_no_history_and_since_says_so(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jobs.core.state.engine import StateStore
 from jobs.repo_scanner import history_store
-from tests.repo_scanner.gitrepos import commit, init
+from tests.repo_scanner.gitrepos import commit, git, init
 from tests.repo_scanner.history.engines import KEY_1
 from tests.repo_scanner.running import config, scan
 
@@ -61,3 +61,23 @@ def test_a_secret_in_a_non_utf8_file_name_is_reported_run_after_run_without_a_cr
         assert "caf\\\\xe9.py" in (tmp_path / f"{run}.sarif").read_text()
     (stored,) = history_store.stored_hits(StateStore(f"sqlite:///{tmp_path / 'state.db'}"), "app")
     assert stored.path == "caf\\xe9.py"
+
+
+def test_a_shallow_checkout_reads_what_it_has_and_moves_no_watermark_until_unshallowed(tmp_path: Path) -> None:
+    """CI checkouts are shallow: a watermark at the tip would skip the cut-off history for good
+    once the clone is deepened. The run says so (partial) and the full history is read later."""
+    origin = init(tmp_path / "origin")
+    leak = commit(origin, {"deploy/env.sh": f"export AWS_ACCESS_KEY_ID={KEY_1}\n"})
+    commit(origin, {"deploy/env.sh": "export AWS_ACCESS_KEY_ID=$FROM_VAULT\n"})
+    commit(origin, {"README.md": "app\n"})
+    shallow = tmp_path / "app"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", str(shallow))
+    cfg = config(tmp_path, history=True)
+    state = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
+    cut = scan(cfg, "--repo", str(shallow))
+    assert cut["exit_code"] == 1 and any("shallow clone" in e["message"] for e in cut["errors"])
+    assert history_store.watermarks(state, "app") == {}
+    git(shallow, "fetch", "-q", "--unshallow")
+    full = scan(cfg, "--repo", str(shallow))
+    assert full["exit_code"] == 0, full["errors"]
+    assert [c for _, _, c in history_findings(full)] == [leak]

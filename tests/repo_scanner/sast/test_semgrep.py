@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from jobs.core.errors import ConfigError
 from jobs.repo_scanner.model import ScanReport
 from jobs.repo_scanner.scanners.sast import NOT_INSTALLED, RULES, find_semgrep, rule_ids, scan
 from tests.repo_scanner.dependencies.helpers import checkout_of
@@ -127,9 +128,16 @@ def test_fingerprints_survive_lines_moving_and_differ_per_finding(
     assert sorted(h.line for h in shifted.hits if h.path == "app.py")[:3] == [17, 18, 20]
 
 
-def test_without_semgrep_the_scanner_says_it_did_not_run(tmp_path: Path) -> None:
+def test_without_semgrep_the_scanner_says_it_did_not_run_and_it_is_an_error(tmp_path: Path) -> None:
+    """Enabled but unable to look is a failure (the run is partial, exit 1), never a pass."""
     report = scan(checkout_of(tmp_path), env(semgrep="no-such-semgrep-here"))
     assert (report.ran, report.hits, report.stats["why_not_run"]) == (False, [], NOT_INSTALLED)
+    assert [e.source for e in report.errors] == ["sast"] and "no-such-semgrep-here" in report.errors[0].message
+
+
+def test_a_rules_path_that_names_nothing_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"scanners.sast.rules: .*nope: no such rule file or folder"):
+        scan(checkout_of(tmp_path), env(rules=[str(tmp_path / "nope")]))
 
 
 def test_semgrep_is_found_beside_the_interpreter_when_not_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -154,6 +162,6 @@ def test_a_rule_semgrep_cannot_parse_means_the_scanner_did_not_run(tmp_path: Pat
 
 
 def test_rules_that_are_not_local_files_are_refused(tmp_path: Path) -> None:
-    report = scan(checkout_of(tmp_path), env(rules=["p/python"]))
-    assert (report.ran, report.stats["why_not_run"]) == (False, "no semgrep rules")
-    assert [e.source for e in report.errors] == ["sast:rules"]
+    """A registry name (`p/python`) needs the network: a configuration error (exit 2)."""
+    with pytest.raises(ConfigError, match=r"p/python: no such rule file or folder"):
+        scan(checkout_of(tmp_path), env(rules=["p/python"]))

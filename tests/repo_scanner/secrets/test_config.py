@@ -230,3 +230,13 @@ def test_a_pasted_secret_in_a_bad_regex_never_reaches_a_message(tmp_path: Path, 
     with pytest.raises(ConfigError) as refused:
         Engine.load(SecretsScannerSettings(rules=own))
     assert "RE2 refuses the regex" in str(refused.value) and "XOL6OpmF" not in str(refused.value)
+
+
+def test_a_repository_rule_that_claims_to_be_a_key_is_generic(tmp_path: Path, rng: random.Random) -> None:
+    """Anyone who can push chooses a repository's rules: they may find (a warning), never page."""
+    root = tmp_path / "repo"
+    write(root / ".gitleaks.toml", INTERNAL_RULE)  # tags = ["secret:key"]
+    engine = Engine.load(SecretsScannerSettings(), root)
+    [match] = engine.scan_text("x.txt", f"a = {acme_token(rng)}\n")
+    assert (match.rule, match.category) == ("acme-internal-token", "secret:generic")
+    assert any("secret:key ignored" in note for note in engine.notes)

@@ -15,6 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from jobs.core.errors import ConfigError
 from jobs.core.model import RunError
 from jobs.repo_scanner.model import Checkout, ScanReport
 from jobs.repo_scanner.scanners import ScanEnv
@@ -75,13 +76,13 @@ def environment(scratch: Path) -> dict[str, str]:
 def scan(checkout: Checkout, env: ScanEnv) -> ScanReport:
     cfg = env.cfg.scanners.sast
     semgrep = find_semgrep(cfg.semgrep)
-    if semgrep is None:
-        return ScanReport(ran=False, stats={"why_not_run": NOT_INSTALLED})
+    if semgrep is None:  # enabled but unable to look: a failure, never a pass (enabled: false says "don't")
+        why = f"{NOT_INSTALLED} ({cfg.semgrep!r} not found; set scanners.sast.enabled: false to skip SAST)"
+        return ScanReport(ran=False, stats={"why_not_run": NOT_INSTALLED}, errors=[RunError("sast", why)])
     rules, missing = rule_paths(cfg.rules)
+    if missing:  # a setting that names nothing is a configuration error, like a missing secrets rules file
+        raise ConfigError(f"repo_scanner.scanners.sast.rules: {', '.join(missing)}: no such rule file or folder")
     report = ScanReport()
-    report.errors.extend(
-        RunError("sast:rules", f"{m}: no such rule file or folder (rules are local files)") for m in missing
-    )
     if not rules:
         report.ran = False
         report.stats["why_not_run"] = "no semgrep rules"

@@ -95,5 +95,11 @@ def with_repository(base: RuleSet, text: str) -> RuleSet:
         if rule.id in ours:
             continue
         local = tuple(a for a in own.allowlists if not a.target_rules or rule.id in a.target_rules)
-        added.append(replace(rule, allowlists=rule.allowlists + tuple(replace(a, target_rules=()) for a in local)))
+        # a repository's rule is heuristic to us: it may find, never page (secret:key is critical,
+        # and anyone who can push would otherwise choose what wakes on-call)
+        tags = tuple(t for t in rule.tags if t != "secret:key")
+        if tags != rule.tags:
+            notes.append(f"{REPOSITORY_FILE}: rule {rule.id}: secret:key ignored: a repository's rules are generic")
+        allowlists = rule.allowlists + tuple(replace(a, target_rules=()) for a in local)
+        added.append(replace(rule, tags=tags, allowlists=allowlists))
     return RuleSet(base.rules + tuple(added), base.allowlists, base.notes + tuple(notes))

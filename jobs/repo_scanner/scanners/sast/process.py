@@ -23,6 +23,9 @@ class Finished:
     timed_out: bool = False
 
 
+GRACE_SECONDS = 5.0  # for semgrep to stop after SIGTERM
+
+
 def _tail(stderr: bytes, lines: int = 5) -> str:
     text = stderr.decode("utf-8", "replace").strip().splitlines()[-lines:]
     return redact.scrub(" | ".join(line.strip() for line in text))[:600]
@@ -42,8 +45,18 @@ def run(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> Fini
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
+        out, err = _stop(proc)
         return Finished(proc.returncode, out, _tail(err), time.monotonic() - started, timed_out=True)
     return Finished(proc.returncode, out, _tail(err), time.monotonic() - started)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
+    """Past the deadline: SIGTERM to semgrep's whole session (it started one: its semgrep-core
+    children go too), then, if the leader still lingers, kill it. Its output so far."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        return proc.communicate(timeout=GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.communicate()

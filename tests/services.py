@@ -19,6 +19,7 @@ import ssl
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -308,9 +309,18 @@ class Moto:
     endpoint: str
 
     def reset(self) -> None:
-        urllib.request.urlopen(
-            urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST"), timeout=10
-        ).close()
+        """moto's reset, tried three times: under a loaded CI its threaded server has dropped
+        the connection of a reset (ConnectionResetError at a test's set-up) and answered the next."""
+        for attempt in range(3):
+            try:
+                urllib.request.urlopen(
+                    urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST"), timeout=30
+                ).close()
+                return
+            except (ConnectionError, urllib.error.URLError):
+                if attempt == 2:
+                    raise
+                time.sleep(1.0)
 
 
 @contextlib.contextmanager

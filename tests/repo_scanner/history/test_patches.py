@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -73,7 +74,8 @@ def blamed(repo: Path, sha: str, path: str) -> set[int]:
     return lines
 
 
-@settings(max_examples=10, deadline=None)
+@pytest.mark.timeout(900)  # each example is a real repository: git add, commit, show, blame per file
+@settings(max_examples=8, deadline=None)
 @given(st.lists(revision, min_size=1, max_size=4))
 def test_added_lines_are_the_files_lines_at_that_commit(revisions: list[dict[bytes | str, object]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:

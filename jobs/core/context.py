@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from typing_extensions import TypeVar as DefaultTypeVar
@@ -40,6 +41,9 @@ class JobContext(Generic[CfgT]):
     #: the run's sleep (Runtime.sleep): what a job's own retries wait with (an owner's mail
     #: refused by the server), so a test or the scheduler's shutdown is not held by a real sleep
     sleep: Callable[[float], None] = field(default=time.sleep)
+    #: the run's instant (`--now`, else when it started): what a job whose reading depends on
+    #: time asks (usage-report's period) in `collect`, which takes no `now` of its own
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @classmethod
     def outside_a_run(
@@ -53,8 +57,6 @@ class JobContext(Generic[CfgT]):
         """For a job's own subcommands (explain, extend): the same settings, state and clients."""
         state = StateStore(settings.state_db_url)
         if settings.state_auto_migrate:
-            from datetime import UTC, datetime
-
             state.upgrade(datetime.now(UTC))
         job = settings.job_settings(section, destructive)
         if not isinstance(job, model):

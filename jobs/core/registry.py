@@ -133,7 +133,14 @@ JOBS: Final[dict[str, JobSpec]] = {
                 Schedule("0 1 * * *", {"period": "daily"}, note="daily"),
                 Schedule("0 2 * * 1", {"period": "weekly"}, note="weekly"),
             ),
-            options=(JobOption("period", "report period", "value", ("daily", "weekly")),),
+            options=(
+                JobOption("period", "the previous UTC day or ISO week (default: daily)", "value", ("daily", "weekly")),
+                JobOption("tenant", "report on this tenant only (repeatable; a one-off)", "values"),
+                JobOption("force", "deliver again what this period already delivered"),
+            ),
+            settings_class="jobs.usage_report.settings:UsageReportSettings",
+            # a run for some tenants (a one-off) never stands in for the whole day's
+            yielding_options=("tenant",),
         ),
         JobSpec(
             id="repo-scanner",

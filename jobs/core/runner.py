@@ -109,7 +109,9 @@ def _locked(
         owns = options.shard.owns if options.shard else (lambda key: True)
         job_cfg = settings.job_settings(spec.section, spec.destructive)
         args = dict(options.job_args)
-        ctx = JobContext(settings, job_cfg, state, result.run_id, result.dry_run, args, rt.clients, owns, rt.sleep)
+        ctx = JobContext(
+            settings, job_cfg, state, result.run_id, result.dry_run, args, rt.clients, owns, rt.sleep, result.started_at
+        )
         clock = lambda: result.started_at + books.elapsed()  # noqa: E731 - the run's clock, --now based
         audit = AuditLog(state, spec.id, result.run_id, ACTOR, clock)
         _execute(spec, ctx, rt, books.metrics, audit, result)

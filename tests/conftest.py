@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,22 @@ def openbao() -> Iterator[services.Vault]:
 def moto() -> Iterator[services.Moto]:
     with services.moto_server() as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def prometheus_backfill(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[Path], services.BackfilledPrometheus]]:
+    """A factory: `prometheus_backfill(openmetrics_file)` backfills and starts a Prometheus that
+    lives until the end of the module (a module-scoped fixture of the test module calls it, so
+    the module is one unit of work for xdist and the backfill is done once)."""
+    with contextlib.ExitStack() as stack:
+
+        def start(openmetrics: Path) -> services.BackfilledPrometheus:
+            workdir = tmp_path_factory.mktemp("prometheus")
+            return stack.enter_context(services.prometheus_backfilled(workdir, openmetrics))
+
+        yield start
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@
 # Stage 1 builds wheels of the project and every dependency, then installs only those wheels (no
 # index) into /opt/venv; stage 2 is the bare base plus that venv and the user: it runs no command,
 # so nothing of the builder (its pip configuration, mounted with `-v` for the build, not even
-# the mount points) reaches the image. git (the repo scanner reads repositories with it) comes
-# from a third stage: apt installs it there, and only the files of the packages it added, with
+# the mount points) reaches the image. git (the repo scanner reads repositories with it) and the
+# usage reports' font come from a third stage: apt installs them there, and only the files of the
+# packages it added, with
 # their dpkg records, are copied into the runtime. The runtime writes nothing outside /tmp and the state
 # volume /var/lib/secops, so it runs with a read-only root filesystem. Relative defaults
 # (`sqlite:///./secops-state.db`, the `./secops-outbox.jsonl` outbox) land in the volume because it
@@ -18,12 +19,13 @@
 ARG BASE=python:3.11-slim-bookworm
 
 FROM ${BASE} AS tools
-# git and what apt adds with it (perl, libcurl, ...): only those packages' files, at their real
+# git and what apt adds with it (perl, libcurl, ...), and DejaVu Sans (the usage reports' face:
+# French accents, ▲▼ and narrow no-break spaces): only those packages' files, at their real
 # paths (a merged-/usr base has /lib -> usr/lib: a staged /lib folder would replace that link),
 # and their dpkg records, staged under /staged for the runtime to copy.
 RUN dpkg-query -W -f '${Package}\n' | sort > /tmp/before \
     && apt-get update -qq \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends git > /dev/null \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends git fonts-dejavu-core > /dev/null \
     && dpkg-query -W -f '${Package}\n' | sort > /tmp/after \
     && comm -13 /tmp/before /tmp/after > /tmp/added \
     && grep -qx git /tmp/added \

@@ -10,9 +10,8 @@
 # so nothing of the builder (its pip configuration, mounted with `-v` for the build, not even
 # the mount points) reaches the image. git (the repo scanner reads repositories with it) and the
 # usage reports' font come from a third stage: apt installs them there, and only the files of the
-# packages it added, with
-# their dpkg records, are copied into the runtime. The runtime writes nothing outside /tmp and the state
-# volume /var/lib/secops, so it runs with a read-only root filesystem. Relative defaults
+# packages it added, with their dpkg records, are copied into the runtime. The runtime writes
+# nothing outside /tmp and the state volume /var/lib/secops, so it runs with a read-only root filesystem. Relative defaults
 # (`sqlite:///./secops-state.db`, the `./secops-outbox.jsonl` outbox) land in the volume because it
 # is the working directory; no SECOPS_ variable is set here, since the environment would
 # override the operator's config file.

@@ -1,0 +1,188 @@
+"""English words of the usage report (the default language)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+MONTHS: Final = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+LABELS: Final[dict[str, str]] = {
+    # KPI names (model.KPIS): tiles, the mail, the CSV's rows
+    "calls": "Calls",
+    "success": "Successful calls",
+    "failed": "Failed calls",
+    "error_rate": "Error rate",
+    "mb_in": "Inbound",
+    "mb_out": "Outbound",
+    "mb_total": "Total traffic",
+    "latency_avg": "Average latency",
+    "latency_p50": "Latency p50",
+    "latency_p95": "Latency p95",
+    "latency_p99": "Latency p99",
+    "apis": "Active APIs",
+    "applications": "Applications",
+    "users": "Users",
+    # the report's titles and sections
+    "report_title": "API usage report",
+    "tenant": "Tenant",
+    "period": "Period",
+    "daily": "Daily report",
+    "weekly": "Weekly report",
+    "key_figures": "Key figures",
+    "quota": "Quota",
+    "charts": "Usage over time",
+    "chart_calls": "Calls and errors",
+    "chart_latency": "Latency percentiles (ms)",
+    "chart_bandwidth": "Bandwidth (MB)",
+    "top_apis_by_calls": "Top APIs by calls",
+    "top_apis_by_errors": "Top APIs by errors",
+    "top_applications_by_calls": "Top applications by calls",
+    "top_applications_by_errors": "Top applications by errors",
+    "notes": "About this report",
+    "appendix": "How these numbers are computed",
+    "completeness": "Data completeness",
+    "problems": "What could not be read",
+    "breakdown_source": "Breakdown by API and application from",
+    "source_prometheus": "Prometheus",
+    "source_gateway_analytics": "gateway analytics",
+    "source_none": "no source",
+    "no_traffic": "No traffic in this period",
+    "no_top": "Nothing to list",
+    "page_of": "Page {page} of {pages}",
+    # table headers (the top-N tables, the appendix, the CSV)
+    "rank": "#",
+    "api": "API",
+    "application": "Application",
+    "errors": "Errors",
+    "share": "Share of calls",
+    "metric": "Metric",
+    "value": "Value",
+    "previous": "Previous period",
+    "change": "Change",
+    "unit": "Unit",
+    "definition": "Definition",
+    "query": "Query",
+    # series (chart legends)
+    "series_calls": "Calls",
+    "series_errors": "Errors",
+    "series_latency_p50": "p50",
+    "series_latency_p95": "p95",
+    "series_latency_p99": "p99",
+    "series_bytes_in": "Inbound",
+    "series_bytes_out": "Outbound",
+    # the quota block
+    "quota_monthly": "Monthly quota",
+    "quota_period_allowance": "Allowance for the period",
+    "quota_period_used": "Used in the period",
+    "quota_month_used": "Used month to date",
+    "quota_runs_out_on": "Runs out on",
+    "quota_not_this_month": "Not this month",
+    "quota_exceeded": "Exceeded",
+    "no_quota": "No monthly quota",
+    # small words
+    "not_available": "n/a",
+    "new": "new",
+    "unchanged": "=",
+    "unnamed": "(unnamed)",
+    "empty": "(empty)",
+    "definition_generic": "Computed by the query below.",
+    "unit_count": "",
+    "unit_share": "%",
+    "unit_mb": "MB",
+    "unit_ms": "ms",
+    "week_same_month": "Week {week}, {first_day}\u2013{last_day} {last_month} {last_year}",
+    "week_same_year": "Week {week}, {first_day} {first_month} \u2013 {last_day} {last_month} {last_year}",
+    "week_across_years": "Week {week}, {first_day} {first_month} {first_year} "
+    "\u2013 {last_day} {last_month} {last_year}",
+    "first_of_month": "1",
+    "field_with_name": "{field} of \u201c{name}\u201d",
+    "field_with_code": "{field} (status code {code})",
+    "in_previous_period": "{text} of the previous period",
+    "previous_period_prefix": "Previous period: {text}",
+    # the mail
+    "mail_subject": "{tenant}: API usage report, {period}",
+    "mail_greeting": "Hello,",
+    "mail_intro": "Please find attached the API usage report of {tenant} for {period}.",
+    "mail_key_figures": "Key figures:",
+    "mail_notes": "Please note:",
+    "mail_closing": "This message was sent automatically; the PDF explains how each number is computed.",
+    "mail_signature": "The API platform team",
+}
+
+#: one sentence per Note key aggregate emits; `{...}` are the Note's values, already formatted
+NOTES: Final[dict[str, str]] = {
+    "locale_unknown": "The language \u201c{locale}\u201d was not recognised: this report is in English.",
+    "no_traffic": "There was no traffic in this period: every count is zero.",
+    "previous_missing": "There was no traffic in the previous period: no change can be computed.",
+    "incomplete": "Data covers {percent} of the period: some samples are missing, figures may be low.",
+    "completeness_unknown": "How much of the period has data could not be measured.",
+    "value_invalid": "The {field} was not a number ({value}): it was left out.",
+    "value_negative": "The {field} was negative ({value}), as after a counter reset: it was left out.",
+    "value_overflow": "The {field} was too large to add up: it was left out.",
+    "latency_without_calls": "Latency was recorded without any call: it was left out.",
+    "codes_other": "Calls with a status code outside 1xx\u20135xx ({codes}): {calls}, counted in calls only.",
+    "quota_invalid": "The monthly quota ({quota}) is not a positive number: quota figures are left out.",
+    "quota_exceeded": "The monthly quota of {quota} calls is exceeded: {used} calls so far this month.",
+    "quota_runs_out": "At this period\u2019s rate, the monthly quota runs out on {date}.",
+    "month_to_date_missing": "Calls since the start of the month could not be read: month figures are left out.",
+    "source_problem": "Could not be read: {problem}.",
+    "breakdown_missing": "No source gave calls by API or application: the top lists are empty.",
+    "name_empty": "Some {kind} have no name ({count}): they are listed as \u201c(unnamed)\u201d.",
+    "name_long": "Some {kind} have a name over {limit} characters ({count}): it is shown shortened.",
+    "name_duplicate": "\u201c{name}\u201d was reported more than once among the {kind}: its figures were added up.",
+    "series_points_dropped": "Points of the {series} chart that were not numbers are not drawn ({count}).",
+}
+
+#: the words a Note's `field`, `kind` and `series` values name
+FIELDS: Final[dict[str, str]] = {
+    "calls": "call count",
+    "bytes_in": "inbound byte count",
+    "bytes_out": "outbound byte count",
+    "latency_sum": "total latency",
+    "latency_count": "latency sample count",
+    "latency_p50": "latency p50",
+    "latency_p95": "latency p95",
+    "latency_p99": "latency p99",
+    "month_to_date_calls": "call count since the start of the month",
+    "completeness": "data completeness",
+    "api_calls": "call count",
+    "api_errors": "error count",
+    "application_calls": "call count",
+    "application_errors": "error count",
+    "api": "APIs",
+    "application": "applications",
+    "errors": "errors",
+    "bytes": "bandwidth",
+}
+
+#: the appendix: what each metric means and how it is computed (its query follows it)
+DEFINITIONS: Final[dict[str, str]] = {
+    "calls": "Every request the gateway answered in the period, whatever its status code: "
+    "the increase of the request counter over the period.",
+    "success": "Calls answered with a status code from 100 to 399.",
+    "failed": "Calls answered with a status code from 400 to 599 (client and server errors).",
+    "error_rate": "Failed calls divided by all calls.",
+    "mb_in": "Bytes received in requests, in megabytes (1 MB = 1,000,000 bytes).",
+    "mb_out": "Bytes sent in responses, in megabytes (1 MB = 1,000,000 bytes).",
+    "mb_total": "Inbound plus outbound megabytes.",
+    "latency_avg": "The total time spent answering calls divided by the number of timed calls, in milliseconds.",
+    "latency_p50": "Half of the calls were answered faster than this, estimated from the latency histogram.",
+    "latency_p95": "95 % of the calls were answered faster than this, estimated from the latency histogram.",
+    "latency_p99": "99 % of the calls were answered faster than this, estimated from the latency histogram.",
+    "apis": "APIs active in the control plane at the time of the report.",
+    "applications": "Applications registered in the control plane at the time of the report.",
+    "users": "Users of the tenant in the control plane at the time of the report.",
+    "quota": "The monthly call quota, shared out over the days of the month: the period\u2019s allowance is "
+    "the quota times the period\u2019s days over the month\u2019s days. The forecast divides what is left "
+    "of the quota by the period\u2019s calls per day.",
+    "month_to_date_calls": "Calls from the first day of the month to the end of the period.",
+    "completeness": "The share of the period\u2019s scrape intervals that have samples: below 100 %, "
+    "some data is missing and counts may be low.",
+    "top_apis": "APIs ranked by calls and by failed calls in the period; ties in name order.",
+    "top_applications": "Consumer applications ranked by calls and by failed calls; ties in name order.",
+    "change": "The change from the previous period of the same length, in percent of the previous value.",
+}

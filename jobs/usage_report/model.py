@@ -170,8 +170,10 @@ class TenantReport:
 
     tenant: Tenant
     period: Period
-    kpis: Mapping[str, Kpi]  # KPIS names; latency in milliseconds, sizes in MB (10^6 bytes)
+    kpis: Mapping[str, Kpi]  # KPIS names; latency in milliseconds, sizes in MB (10^6 bytes), error_rate 0..1
     quota: Quota | None
+    #: SERIES names → points in display units (latency_* in ms, bytes_* in MB, calls/errors as
+    #: counts per step), time order, finite values only (a NaN point is dropped: a gap, and a Note)
     series: Mapping[str, Series]
     top_apis_by_calls: tuple[Breakdown, ...]
     top_apis_by_errors: tuple[Breakdown, ...]
@@ -187,6 +189,12 @@ class TenantReport:
     methods: Mapping[str, str] = field(default_factory=dict)
     breakdown_source: str = "prometheus"
     problems: tuple[str, ...] = ()  # as read (TenantUsage.problems), for the appendix and the job
+    #: the language the report is in ("en" or "fr": `locale.get(report.locale)`); a tenant's
+    #: unrecognised locale is "en" and a Note says so
+    locale: str = "en"
+    #: completeness below the settings' `completeness_warning_below` (or unmeasured although the
+    #: tenant had traffic): the job's warning finding for this tenant
+    incomplete: bool = False
 
 
 @dataclass(frozen=True)

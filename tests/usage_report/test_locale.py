@@ -300,11 +300,16 @@ def test_numbers_round_trip_in_both_languages(code: str, value: float, decimals:
     assert text.count(group) == (len(text.removeprefix("-").split(decimal)[0]) - 1) // 4
 
 
-@given(code=CODES, value=st.floats(0, 1e15), previous=st.floats(1e-3, 1e15))
-@example(code="en", value=100.0, previous=100.0)
-@example(code="fr", value=99.0, previous=100.0)
-def test_a_change_points_the_way_the_value_moved(code: str, value: float, previous: float) -> None:
+@given(
+    code=CODES,
+    previous=st.floats(1e-3, 1e15),
+    ratio=st.floats(-1, 5) | st.floats(-0.02, 0.02) | st.sampled_from([0.0, -0.0005, 0.0005, -0.005, 0.005]),
+)
+@example(code="en", previous=100.0, ratio=0.0)
+@example(code="fr", previous=100.0, ratio=-0.005)
+def test_a_change_points_the_way_the_value_moved(code: str, previous: float, ratio: float) -> None:
     loc = locale.LOCALES[code]
+    value = previous * (1 + ratio)
     change = (value - previous) / previous * 100
     text = loc.change(Kpi(value, previous, change))
     if round(abs(change), 1) == 0:
@@ -320,6 +325,7 @@ def test_a_change_points_the_way_the_value_moved(code: str, value: float, previo
     values=st.dictionaries(st.sampled_from(NOTE_VALUE_KEYS), NOTE_VALUE, max_size=6),
 )
 @example(code="fr", key="value_invalid", values={"field": "api_calls", "name": "x" * 10_000, "value": math.inf})
+@example(code="en", key="source_problem", values={"problem": "x" * 10_000})
 def test_every_note_gives_a_clean_sentence_for_any_values(code: str, key: str, values: dict[str, str | float]) -> None:
     loc = locale.LOCALES[code]
     if "date" in values:

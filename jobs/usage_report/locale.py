@@ -29,20 +29,10 @@ from jobs.usage_report.words import en, fr
 
 #: how each KPI's value is written (model.KPIS names): a count, a share (0..1), MB or ms
 KPI_UNITS: Final[dict[str, str]] = {
-    "calls": "count",
-    "success": "count",
-    "failed": "count",
+    **dict.fromkeys(("calls", "success", "failed", "apis", "applications", "users"), "count"),
     "error_rate": "share",
-    "mb_in": "mb",
-    "mb_out": "mb",
-    "mb_total": "mb",
-    "latency_avg": "ms",
-    "latency_p50": "ms",
-    "latency_p95": "ms",
-    "latency_p99": "ms",
-    "apis": "count",
-    "applications": "count",
-    "users": "count",
+    **dict.fromkeys(("mb_in", "mb_out", "mb_total"), "mb"),
+    **dict.fromkeys(("latency_avg", "latency_p50", "latency_p95", "latency_p99"), "ms"),
 }
 
 #: a name longer than this is shortened on the report (an API name can be 10 kB)
@@ -243,11 +233,11 @@ class Locale:
         return sentence
 
     def _note_value(self, key: str, value: str | float, values: Mapping[str, str | float]) -> str:
-        if key == "field":
-            return self._field(str(value), values)
-        if key in ("kind", "series"):
-            return self.words.fields.get(str(value)) or self.words.labels.get(f"series_{value}") or str(value)
         if isinstance(value, str):
+            if key == "field":
+                return self._field(value, values)
+            if key in ("kind", "series"):
+                return self.words.fields.get(value) or self.words.labels.get(f"series_{value}") or value
             if key == "date":
                 return self.date(dt.date.fromisoformat(value))
             return self.display_name(value) if value.strip() else self.label("empty")
@@ -261,10 +251,13 @@ class Locale:
         """`call count`, `call count of “orders”`, `call count (status code 200) of the previous period`."""
         word = self.words.fields.get(field, field)
         if "name" in values:
-            word = self.text("field_with_name", field=word, name=self.display_name(str(values["name"])))
+            word = self.text("field_with_name", field=word, name=self._shown(values["name"]))
         elif "code" in values:
-            word = self.text("field_with_code", field=word, code=self.display_name(str(values["code"]), 12))
+            word = self.text("field_with_code", field=word, code=self._shown(values["code"], 12))
         return self.text("in_previous_period", text=word) if values.get("window") == "previous" else word
+
+    def _shown(self, value: str | float, limit: int = NAME_LIMIT) -> str:
+        return self.display_name(value, limit) if isinstance(value, str) else self.number(value)
 
     def subject(self, tenant_name: str, period: Period) -> str:
         """The mail's subject: `Acme: API usage report, 30 November 2026`."""

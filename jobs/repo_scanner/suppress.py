@@ -76,11 +76,7 @@ def parse(text: str, source: str, errors: list[RunError], where: str, strict: bo
     an errors entry (a repository's)."""
     try:
         data = yamlfile.parse(text)
-    except (
-        ValueError,
-        TypeError,
-        OverflowError,
-    ) as exc:  # YamlProblem, and 2027-02-30 unquoted (a date YAML cannot build)
+    except ValueError as exc:  # YamlProblem (2027-02-30 unquoted, a date YAML cannot build, is one too)
         problem = exc if isinstance(exc, yamlfile.YamlProblem) else f"not valid YAML: {exc}"
         if strict:
             raise ConfigError(f"repo_scanner.suppressions {source}: {problem}") from None

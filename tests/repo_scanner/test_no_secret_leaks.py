@@ -21,6 +21,7 @@ import pytest
 from jobs.demo.planting import aws_key_pair, github_token, new_repo, password, postgres_url, private_key_pem
 from tests import services
 from tests.helpers import ROOT, write_config
+from tests.test_notifications import email_settings
 
 PIECE = 8
 
@@ -94,16 +95,9 @@ def scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scan]:
     planted = plant(work / "billing")
     out = {name: work / name for name in ("result.sarif", "sbom.json", "baseline.json", "outbox.jsonl")}
     with services.smtp_server(work) as smtp:
-        email_cfg = {
-            "smtp_host": "127.0.0.1",
-            "smtp_port": smtp.port,
-            "starttls": True,
-            "username": smtp.username,
-            "password": smtp.password,
-            "sender": "secops@example.test",
-            "recipients": {"critical": ["sec@example.test"], "warning": ["sec@example.test"]},
-            "ca_file": smtp.ca_file,
-        }
+        recipients = {"critical": ["sec@example.test"], "warning": ["sec@example.test"]}
+        email_cfg = email_settings(smtp, recipients=recipients).model_dump(mode="json", exclude_none=True)
+        email_cfg["password"] = smtp.password  # dumped masked
         settings = {
             "log_level": "debug",
             "state_db_url": f"sqlite:///{work / 'state.db'}",

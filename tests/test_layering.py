@@ -28,6 +28,7 @@ LAYERS = [
     "alerting",
     "schema",
     "model",
+    "isolation",
     "retry",
     "durability",
     "logs",

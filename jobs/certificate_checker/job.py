@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from jobs.certificate_checker.join import join
@@ -17,8 +18,9 @@ from jobs.certificate_checker.settings import CertificateCheckerSettings
 from jobs.certificate_checker.sources import SOURCES
 from jobs.core import redact
 from jobs.core.errors import ConfigError
+from jobs.core.isolation import isolated
 from jobs.core.job import BaseJob
-from jobs.core.model import Finding, Inventory, Outcome, Plan, RunError, Severity
+from jobs.core.model import Finding, Inventory, Outcome, Plan, Severity
 from jobs.core.permissions import Permissions
 from jobs.core.registry import load_attr
 
@@ -43,6 +45,11 @@ def build_plan(
     return Plan(findings=findings, summary={"sources": dict(sorted(by_source.items()))})
 
 
+def _explain(exc: BaseException) -> str:
+    """A source's crash in one line: cryptography's parse errors in words."""
+    return redact.scrub(f"{type(exc).__name__}: {plain(exc)}")
+
+
 class Job(BaseJob[Observation, CertificateCheckerSettings]):
     id = "certificate-checker"
 
@@ -55,13 +62,12 @@ class Job(BaseJob[Observation, CertificateCheckerSettings]):
             )
         for name, spec in enabled.items():
             started = time.monotonic()
-            try:
-                part: Inventory[Observation] = load_attr(spec.target)(self.cfg, self.ctx)
-            except ConfigError:
-                raise
-            except Exception as exc:  # one broken source never blinds the others; recorded
-                log.exception("source_failed", extra={"fields": {"source": name}})
-                inventory.errors.append(RunError(name, redact.scrub(f"{type(exc).__name__}: {plain(exc)}")))
+            read = partial(load_attr(spec.target), self.cfg, self.ctx)
+            fields = {"source": name}
+            part: Inventory[Observation] | None = isolated(
+                read, name, inventory.errors, log, "source_failed", fields, _explain
+            )
+            if part is None:  # one broken source never blinds the others; recorded
                 continue
             inventory.items.extend(part.items)
             inventory.errors.extend(part.errors)

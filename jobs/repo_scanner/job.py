@@ -14,10 +14,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from jobs.core import redact
 from jobs.core.errors import ConfigError, PermanentError
+from jobs.core.isolation import describe, isolated
 from jobs.core.job import BaseJob, typed_action
 from jobs.core.model import Action, Finding, Inventory, Outcome, Plan, RunError, RunResult
 from jobs.core.registry import load_attr
@@ -29,11 +30,6 @@ from jobs.repo_scanner.settings import RepoScannerSettings
 from jobs.repo_scanner.targets import TARGETS
 
 log = logging.getLogger("secops.repo_scanner")
-
-
-def describe(exc: BaseException) -> str:
-    """An exception as one scrubbed line (a URL's password or a token in a git error is cut)."""
-    return redact.scrub(f"{type(exc).__name__}: {exc}")
 
 
 class Job(BaseJob[RepoScan, RepoScannerSettings]):
@@ -68,13 +64,11 @@ class Job(BaseJob[RepoScan, RepoScannerSettings]):
         if not enabled:  # "success, scanned 0" would read as "every repository is clean"
             raise ConfigError("repo_scanner: nothing to scan: set targets or gitlab, or pass --repo PATH")
         for name, spec in enabled.items():
-            try:
-                part: Inventory[ScanTarget] = load_attr(spec.target)(self.cfg, self.ctx)
-            except ConfigError:
-                raise
-            except Exception as exc:  # one unreadable source never hides the others; recorded
-                log.exception("targets_failed", extra={"fields": {"source": name}})
-                inventory.errors.append(RunError(f"targets:{name}", describe(exc)))
+            discover = partial(load_attr(spec.target), self.cfg, self.ctx)
+            part: Inventory[ScanTarget] | None = isolated(
+                discover, f"targets:{name}", inventory.errors, log, "targets_failed", {"source": name}
+            )
+            if part is None:  # one unreadable source never hides the others; recorded
                 continue
             inventory.errors.extend(part.errors)
             for target in part.items:
@@ -126,13 +120,11 @@ class Job(BaseJob[RepoScan, RepoScannerSettings]):
             if not spec.enabled(self.cfg):
                 scan.scanners[name] = "disabled"
                 continue
-            try:
-                report: ScanReport = load_attr(spec.target)(checkout, env)
-            except ConfigError:
-                raise
-            except Exception as exc:  # one scanner's crash is its error, never a silent pass
-                log.exception("scanner_failed", extra={"fields": {"repo": checkout.target.name, "scanner": name}})
-                scan.errors.append(RunError(f"{name}:{checkout.target.name}", describe(exc)))
+            scanner = partial(load_attr(spec.target), checkout, env)
+            fields = {"repo": checkout.target.name, "scanner": name}
+            source = f"{name}:{checkout.target.name}"
+            report: ScanReport | None = isolated(scanner, source, scan.errors, log, "scanner_failed", fields)
+            if report is None:  # one scanner's crash is its error, never a silent pass
                 scan.scanners[name] = "failed"
                 continue
             scan.hits.extend(map(reportable, report.hits))

@@ -5,6 +5,7 @@ fingerprint that was not written exactly."""
 
 from __future__ import annotations
 
+import json
 import string
 from datetime import UTC, datetime
 from pathlib import Path
@@ -219,3 +220,23 @@ def test_a_suppressed_secret_replaced_on_the_same_line_is_reported_through_the_c
     )
     expired = scan(config(tmp_path), "--repo", str(repo), "--now", "2026-12-01T03:00:00Z")
     assert expired["findings"][0]["message"].endswith("(suppression by ana expired 2026-01-01)")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(["fingerprint", "reason", "owner", "expires"]),
+    st.one_of(LOWER, st.text(max_size=20), st.just(FP)),
+    st.booleans(),
+)
+def test_a_key_written_twice_applies_no_suppression_of_the_file(key: str, value: str, first: bool) -> None:
+    """Which of two `fingerprint:` lines counts is a YAML library's choice (PyYAML: the last);
+    neither may suppress: the whole file is refused, naming the duplicate (the safe reading)."""
+    entry = {"fingerprint": FP, "reason": "test fixture", "owner": "ana", "expires": "2099-12-31"}
+    lines = [f"  {k}: {json.dumps(v)}" for k, v in entry.items()]
+    twice = f"  {key}: {json.dumps(value)}"
+    lines.insert(0 if first else len(lines), twice)
+    other = {"fingerprint": "c" * 64, "reason": "r", "owner": "o"}
+    text = "- " + "\n".join(lines)[2:] + "\n" + yaml.safe_dump([other])
+    errors: list[RunError] = []
+    assert parse(text, "s.yaml", errors, "suppressions") == []
+    assert len(errors) == 1 and f"duplicate key '{key}'" in errors[0].message

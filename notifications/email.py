@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import email.policy
 import html
-import smtplib
-import ssl
 from email.message import EmailMessage
 
-from jobs.core.errors import PermanentError, TransientError
+from jobs.core.errors import PermanentError
 from notifications.message import Message
 from notifications.settings import EmailSettings
+from notifications.smtp import SmtpSession
 
 # RFC 5322's hard line limit: CPython's folding at 78 moves a long subject to its own
 # continuation line, which clients then show with a leading space
@@ -51,40 +50,10 @@ class EmailNotifier:
     def __init__(self, config: EmailSettings) -> None:
         self.config = config
 
-    def _tls(self) -> ssl.SSLContext:
-        context = ssl.create_default_context(cafile=self.config.ca_file)
-        if not self.config.verify_tls:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        return context
-
     def send(self, message: Message) -> None:
         cfg = self.config
         recipients = list(message.recipients) or cfg.recipients.get(message.severity, [])  # type: ignore[call-overload]
         if not recipients:
             raise PermanentError(f"email: no recipients for {message.severity} (notifications.email.recipients)")
-        mail = render(message, cfg.sender, recipients)
-        try:
-            if cfg.ssl:
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    cfg.smtp_host, cfg.smtp_port, timeout=cfg.timeout_seconds, context=self._tls()
-                )
-            else:
-                smtp = smtplib.SMTP(cfg.smtp_host, cfg.smtp_port, timeout=cfg.timeout_seconds)
-            with smtp:
-                if cfg.starttls:
-                    smtp.starttls(context=self._tls())
-                if cfg.username:
-                    smtp.login(cfg.username, cfg.password.get_secret_value() if cfg.password else "")
-                smtp.send_message(mail)
-        except smtplib.SMTPAuthenticationError as exc:
-            raise PermanentError(f"email: login refused ({exc.smtp_code})") from None
-        except smtplib.SMTPRecipientsRefused as exc:
-            raise PermanentError(f"email: recipients refused: {', '.join(exc.recipients)}") from None
-        except smtplib.SMTPResponseException as exc:
-            kind = TransientError if 400 <= exc.smtp_code < 500 else PermanentError
-            raise kind(f"email: server said {exc.smtp_code}") from None
-        except ssl.SSLError as exc:
-            raise PermanentError(f"email: TLS with {cfg.smtp_host} failed: {exc.reason}") from None
-        except (smtplib.SMTPException, OSError) as exc:
-            raise TransientError(f"email: {cfg.smtp_host}:{cfg.smtp_port} unreachable: {type(exc).__name__}") from None
+        with SmtpSession(cfg) as session:  # one connection per digest: alerts are few
+            session.send(render(message, cfg.sender, recipients))

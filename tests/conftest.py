@@ -6,6 +6,7 @@ import contextlib
 import functools
 import re
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from jobs.core import redact
+from jobs.core.state.engine import StateStore
 from tests import services
 from tests.fakes.keycloak import FakeKeycloak
 from tests.fakes.kubernetes import FakeKubernetes
@@ -80,6 +82,19 @@ def _lean_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 def postgres() -> Iterator[services.Postgres]:
     with services.postgres_server() as server:
         yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_state(request: pytest.FixtureRequest, tmp_path: Path) -> StateStore:
+    """A migrated state DB of each kind the jobs run on (a store's tests pass on both)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/state.db"
+    else:
+        postgres: services.Postgres = request.getfixturevalue("postgres")
+        url = postgres.create_database(f"state_{tmp_path.name[-20:].lower().replace('-', '_')}")
+    store = StateStore(url, retry_seconds=1)
+    store.upgrade(datetime(2026, 12, 1, tzinfo=UTC))
+    return store
 
 
 @pytest.fixture(scope="session")

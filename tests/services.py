@@ -208,6 +208,20 @@ class Smtp:
     #: DATA commands still to answer 421 (the server busy), and when each DATA came (monotonic)
     refuse: int = 0
     data_at: list[float] = field(default_factory=list)
+    #: addresses RCPT TO answers 550 (a mailbox that does not exist)
+    refuse_rcpt: set[str] = field(default_factory=set)
+    #: the server side of each client connection that sent a mail, in order (connections made)
+    connections: list[Any] = field(default_factory=list)
+    loop: Any = None
+
+    def drop(self) -> None:
+        """Close every open connection from the server's side, as an idle timeout does."""
+        for conn in self.connections:
+            if conn.transport is not None:
+                self.loop.call_soon_threadsafe(conn.transport.close)
+        deadline = time.monotonic() + 5
+        while any(c.transport is not None for c in self.connections) and time.monotonic() < deadline:
+            time.sleep(0.01)
 
 
 def self_signed(directory: Path, host: str = "localhost") -> tuple[Path, Path]:
@@ -259,6 +273,20 @@ def smtp_server(directory: Path) -> Iterator[Smtp]:
     server = Smtp(free_port(), str(cert), "alerts", "s3cr3t-" + os.urandom(6).hex())
 
     class Handler:
+        async def handle_MAIL(self, srv: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+            if not any(c is srv for c in server.connections):
+                server.connections.append(srv)
+            envelope.mail_from = address
+            envelope.mail_options.extend(options)
+            return "250 OK"
+
+        async def handle_RCPT(self, srv: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+            if address in server.refuse_rcpt:
+                return "550 5.1.1 mailbox unavailable"
+            envelope.rcpt_tos.append(address)
+            envelope.rcpt_options.extend(options)
+            return "250 OK"
+
         async def handle_DATA(self, srv: Any, session: Any, envelope: Any) -> str:
             server.data_at.append(time.monotonic())
             if server.refuse > 0:
@@ -282,6 +310,7 @@ def smtp_server(directory: Path) -> Iterator[Smtp]:
         auth_require_tls=True,
     )
     controller.start()
+    server.loop = controller.loop
     try:
         yield server
     finally:

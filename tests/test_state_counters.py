@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +22,6 @@ from jobs.core.state.audit import AuditEntry
 from jobs.core.state.engine import StateStore
 from jobs.ttl_teardown import metrics
 from jobs.ttl_teardown.state import TALLIES
-from tests import services
 
 NOW = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
 JOB = "ttl-teardown"
@@ -40,16 +38,10 @@ FAIL_COUNTERS = {  # a fault between the audit row and its counter: the counter 
 HEAL = {"sqlite": "DROP TRIGGER fail_counters", "postgresql": "DROP TRIGGER fail_counters ON secops_counters"}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> StateStore:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/state.db"
-    else:
-        postgres: services.Postgres = request.getfixturevalue("postgres")
-        url = postgres.create_database(f"counters_{tmp_path.name[-20:].lower().replace('-', '_')}")
-    state = StateStore(url, retry_seconds=1)
-    state.upgrade(NOW)
-    return state
+@pytest.fixture
+def store(any_state: StateStore) -> StateStore:
+    """The suite's state DB of each kind (tests/conftest.py)."""
+    return any_state
 
 
 def deletion(i: int, project: str = "checkout") -> Action:

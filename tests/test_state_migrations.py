@@ -161,7 +161,7 @@ def test_a_fresh_database_gets_every_owner_s_tables_and_empty_counters(
         owners = conn.execute(text("SELECT owner, version FROM secops_owner_versions ORDER BY owner, version"))
         assert list(map(tuple, owners)) == [("repo-scanner", 1)] + [
             (job, v) for job in ("secret-rotation", "ttl-teardown") for v in (1, 2)
-        ]
+        ] + [("usage-report", 1)]
         assert conn.scalar(select(text("count(*)")).select_from(text("secops_counters"))) == 0
     assert {*TABLES, "secops_schema_version", "secops_owner_versions", "secops_counters"} <= names
     assert {"secops_repo_watermarks", "secops_repo_history_hits"} <= names

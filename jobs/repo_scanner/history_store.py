@@ -13,16 +13,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 
-from jobs.core.state.base import Store
+from jobs.core.state.base import Store, upsert_insert
 from jobs.core.state.durability import durable
 from jobs.repo_scanner.model import BranchProgress, Hit, ScanTarget, printable
 from jobs.repo_scanner.state import HistoryHit, Watermark
 
 _HIT_KEY = ("repo", "fingerprint", "commit")
-_DIALECTS: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 def _row(repo: str, hit: Hit) -> dict[str, Any]:
@@ -42,20 +40,13 @@ def _row(repo: str, hit: Hit) -> dict[str, Any]:
     }
 
 
-def _insert(conn: Connection) -> Any:
-    found = _DIALECTS.get(conn.dialect.name)
-    if found is None:
-        raise NotImplementedError(f"state DB {conn.dialect.name}: SQLite and PostgreSQL only")
-    return found
-
-
 @durable
 def record(state: Store, target: ScanTarget, progress: Sequence[BranchProgress], hits: Sequence[Hit]) -> None:
     """The run's new history hits and the watermarks they were found under, together."""
     now = datetime.now(UTC)  # when the row was written, for people; no decision reads it
     rows = [_row(target.name, hit) for hit in hits if hit.commit]
     with state.engine.begin() as conn:
-        insert = _insert(conn)
+        insert = upsert_insert(conn)
         if rows:
             conn.execute(insert(HistoryHit).values(rows).on_conflict_do_nothing(index_elements=list(_HIT_KEY)))
         for moved in progress:

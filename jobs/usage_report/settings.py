@@ -80,11 +80,15 @@ class GatewayAnalyticsSettings(_Strict):
 
 class DeliverySettings(_Strict):
     email: bool = Field(True, description="mail each tenant's PDF to its contacts (notifications.email's server)")
-    s3_bucket: str | None = Field(None, description="also store <tenant>/<period>/<date>.pdf here")
+    s3_bucket: str | None = Field(
+        None, description="also store <s3_prefix><tenant>/<daily|weekly>/<label>.pdf here (label: 2026-11-30, 2026-W48)"
+    )
     s3_prefix: str = Field("", description="key prefix in the bucket")
     s3_encryption: Literal["AES256", "aws:kms"] = Field("AES256", description="server-side encryption")
     s3_kms_key_id: str | None = Field(None, description="the KMS key for aws:kms; default: the account's")
-    directory: str | None = Field(None, description="also write <tenant>/<period>/<date>.pdf under this folder")
+    directory: str | None = Field(
+        None, description="also write <tenant>/<daily|weekly>/<label>.pdf under this folder (atomically, 0640)"
+    )
     figures: bool = Field(True, description="a CSV and a JSON of the figures beside each stored PDF")
     bcc: list[str] = Field(default_factory=list, description="a copy of every report mail (an archive address)")
 

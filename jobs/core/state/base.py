@@ -48,5 +48,16 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def upsert_insert(conn: Connection) -> Any:
+    """The dialect's own INSERT, the one with `on_conflict_do_nothing/do_update` (SQLite and
+    PostgreSQL spell it alike): what an idempotent store writes with."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    found: Any = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(conn.dialect.name)
+    if found is None:
+        raise NotImplementedError(f"state DB {conn.dialect.name}: SQLite and PostgreSQL only")
+    return found
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON}

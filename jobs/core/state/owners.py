@@ -21,6 +21,7 @@ OWNERS: Final[dict[str, str]] = {
     "ttl-teardown": "jobs.ttl_teardown.state",
     "secret-rotation": "jobs.secret_rotation.journal_store",
     "repo-scanner": "jobs.repo_scanner.state",
+    "usage-report": "jobs.usage_report.state",
 }
 
 

@@ -101,31 +101,34 @@ def _le(bound: float) -> str:
 class TenantCounters:
     """One tenant's counters, advanced one sample interval at a time by its own RNG, so a
     tenant's samples are the same whether written with 3 others or 999 (the expectations
-    re-run one tenant alone)."""
+    re-run one tenant alone). Counters are ints (the latency sum a float): written as is."""
 
     def __init__(self, profile: TenantProfile, seed: int, interval: int, names: MetricNames, tenant_label: str):
         self.profile = profile
         self.interval = interval
         self.keys = series_keys(profile, names, tenant_label)
-        self.values: list[float] = [0.0] * len(self.keys)
+        self.values: list[int | float] = [0] * len(self.keys)
         self.rng = random.Random(f"{seed}/{profile.id}")
         self.prefixes = [f"{k.text()} " for k in self.keys]
+        routes = len(profile.routes)
+        self.route_shares = _normalised([routes - i for i in range(routes)])  # the first route busiest
+        self.latency_shares = _normalised(profile.latency_shares)
+        if self.keys:
+            self.values[len(profile.routes) * len(CODES) + len(BOUNDS)] = 0.0  # the latency sum
 
     def advance(self, start: datetime) -> None:
         """Count the calls of the interval [start, start + interval)."""
         if not self.keys:
             return
-        calls = self._calls(start)
-        routes = self.profile.routes
-        values, index = self.values, 0
-        for share in _split(calls, [len(routes) - i for i in range(len(routes))]):
-            errors = _round(share * self.profile.error_share * self.rng.uniform(0.7, 1.3), self.rng)
-            errors = min(errors, share)
-            not_found = _round(errors * 0.6, self.rng)
-            for count in (share - errors, not_found, errors - not_found):
-                values[index] += count
-                index += 1
-        per_bucket = _split(calls, list(self.profile.latency_shares))
+        calls, rng, values, index = self._calls(int(start.timestamp())), self.rng, self.values, 0
+        for share in _split(calls, self.route_shares):
+            errors = min(share, _round(share * self.profile.error_share * rng.uniform(0.7, 1.3), rng))
+            not_found = _round(errors * 0.6, rng)
+            values[index] += share - errors
+            values[index + 1] += not_found
+            values[index + 2] += errors - not_found
+            index += 3
+        per_bucket = _split(calls, self.latency_shares)
         cumulative = 0
         for bucket, count in enumerate(per_bucket):
             cumulative += count
@@ -136,10 +139,12 @@ class TenantCounters:
         values[index + 2] += calls * self.profile.bytes_in_per_call
         values[index + 3] += calls * self.profile.bytes_out_per_call
 
-    def _calls(self, start: datetime) -> int:
+    def _calls(self, stamp: int) -> int:
         """The profile's calls over the interval, weekends at 60 %, +/- 15 % noise."""
-        hours = [start + timedelta(seconds=s) for s in range(0, self.interval, 3600)] or [start]
-        base = sum(self.profile.calls_per_hour[h.hour] * (0.6 if h.weekday() >= 5 else 1.0) for h in hours)
+        base = 0.0
+        for hour_start in range(stamp, stamp + max(self.interval, 3600), 3600):
+            weekend = (hour_start // 86400 + 3) % 7 >= 5  # 1970-01-01 was a Thursday
+            base += self.profile.calls_per_hour[hour_start // 3600 % 24] * (0.6 if weekend else 1.0)
         base *= min(self.interval, 3600) / 3600
         return int(base * self.rng.uniform(0.85, 1.15))
 
@@ -149,11 +154,12 @@ class TenantCounters:
 
     def lines(self, at: datetime) -> str:
         stamp = f" {int(at.timestamp())}\n"
-        return "".join(p + _number(v) + stamp for p, v in zip(self.prefixes, self.values, strict=True))
+        return "".join([f"{p}{v}{stamp}" for p, v in zip(self.prefixes, self.values, strict=True)])
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+def _normalised(weights: Sequence[float]) -> tuple[float, ...]:
+    scale = sum(weights)
+    return tuple(w / scale for w in weights)
 
 
 def _round(value: float, rng: random.Random) -> int:
@@ -162,14 +168,10 @@ def _round(value: float, rng: random.Random) -> int:
     return whole + (1 if rng.random() < value - whole else 0)
 
 
-def _split(total: int, weights: Sequence[float]) -> list[int]:
-    """`total` in integer parts proportional to `weights` (largest remainders get the rest)."""
-    scale = sum(weights)
-    exact = [total * w / scale for w in weights]
-    parts = [int(x) for x in exact]
-    by_remainder = sorted(range(len(weights)), key=lambda i: (parts[i] - exact[i], i))
-    for i in by_remainder[: total - sum(parts)]:
-        parts[i] += 1
+def _split(total: int, shares: Sequence[float]) -> list[int]:
+    """`total` in whole parts by `shares` (summing to 1); the rounding's rest goes to the first."""
+    parts = [int(total * share) for share in shares]
+    parts[0] += total - sum(parts)
     return parts
 
 

@@ -7,13 +7,18 @@ the month to date (from Nov 1); the data runs from Oct 25 to Dec 1 00:00, hourly
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from jobs.core.context import JobContext
+from jobs.core.settings import Settings
+from jobs.core.state.engine import StateStore
 from jobs.demo import gateway_series as gs
-from jobs.usage_report.model import Period
+from jobs.usage_report.model import Period, Tenant
+from jobs.usage_report.settings import PrometheusSettings, UsageReportSettings
 
 START, END = gs.utc(2026, 10, 25), gs.utc(2026, 12, 1)
 DAILY = Period("daily", gs.utc(2026, 11, 30), gs.utc(2026, 12, 1))
@@ -35,6 +40,7 @@ FLEET = (
 
 
 def write(directory: Path, profiles: tuple[gs.TenantProfile, ...] = FLEET) -> gs.Generated:
+    """The fleet (and whatever else a module adds), hourly from START to END, seed 13."""
     return gs.write_openmetrics(directory / "gateway.om", profiles, START, END, interval=3600, seed=13)
 
 
@@ -48,3 +54,33 @@ def instant(url: str, query: str, at: Any) -> list[dict[str, Any]]:
 def value(text: str) -> float | None:
     number = float(text)
     return number if math.isfinite(number) else None
+
+
+#: 24 more tenants of the bench's kind: the queries must not grow from 3 tenants to 30
+#: (scraped from Nov 16 only: the weekly periods, and a smaller backfill)
+CROWD = tuple(replace(p, gap=(START, gs.utc(2026, 11, 16))) for p in gs.tenants(24, prefix="crowd-"))
+KNOWN = tuple(p.id for p in FLEET if p.id != "stranger")
+
+
+def settings(url: str, **prometheus: Any) -> UsageReportSettings:
+    return UsageReportSettings(
+        prometheus=PrometheusSettings(url=url, scrape_interval_seconds=3600, **prometheus)  # type: ignore[arg-type]
+    )
+
+
+def context(cfg: UsageReportSettings, clients: dict[str, object] | None = None, **options: Any) -> JobContext[Any]:
+    """A run's context: no state is read by the source, retries do not really sleep."""
+    return JobContext(
+        Settings(),
+        cfg,
+        StateStore("sqlite://"),
+        "run",
+        False,
+        options=options,
+        clients=clients or {},
+        sleep=lambda s: None,
+    )
+
+
+def tenant_rows(*ids: str) -> list[Tenant]:
+    return [Tenant(id=i, name=i.title(), contacts=(f"ops@{i}.example",)) for i in ids]

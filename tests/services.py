@@ -378,35 +378,19 @@ class BackfilledPrometheus:
 
 @contextlib.contextmanager
 def prometheus_backfilled(tmp_dir: Path, openmetrics_path: Path) -> Iterator[BackfilledPrometheus]:
-    """Prometheus on a free loopback port over `openmetrics_path` backfilled with promtool.
+    """Prometheus on a free loopback port over `openmetrics_path` backfilled with promtool
+    (jobs/demo/prometheus.py, the demo's and the bench's too), stopped by its PID."""
+    from jobs.demo import prometheus
 
-    Blocks up to 31 days (`--max-block-duration`, hidden in 2.42): at the 2 h default promtool
-    re-reads the whole file once per block, hundreds of times for a month. Retention is a
-    century: it counts back from the newest block, and the data is as old as the test says."""
-    binary, promtool = shutil.which("prometheus"), shutil.which("promtool")
-    if binary is None or promtool is None:
+    found = prometheus.binaries()
+    if found is None:
         unavailable("prometheus and promtool are not installed (apt-get install prometheus)")
         raise AssertionError
     datadir = Path(tempfile.mkdtemp(prefix="prom-", dir=tmp_dir))
-    started = time.monotonic()
-    subprocess.run(
-        [promtool, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=744h", "--quiet",
-         str(openmetrics_path), str(datadir / "data")],
-        check=True, capture_output=True, timeout=600,
-    )  # fmt: skip
-    backfill_seconds = time.monotonic() - started
-    config = datadir / "prometheus.yml"
-    config.write_text("global: {}\nscrape_configs: []\n")
-    port = free_port()
-    proc = subprocess.Popen(
-        [binary, f"--config.file={config}", f"--storage.tsdb.path={datadir / 'data'}",
-         "--storage.tsdb.retention.time=36500d", f"--web.listen-address=127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    backfill_seconds = prometheus.backfill(found, openmetrics_path, datadir / "data")
+    proc, url = prometheus.start(found, datadir / "data")
     try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: http_ok(f"{url}/-/ready"), 60, "prometheus")
         yield BackfilledPrometheus(url, datadir, backfill_seconds)
     finally:
-        stop_pid(proc)
+        prometheus.stop(proc)
         shutil.rmtree(datadir, ignore_errors=True)

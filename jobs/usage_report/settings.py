@@ -32,7 +32,11 @@ class PrometheusSettings(_Strict):
     timeout_seconds: float = Field(30.0, gt=0, description="per query")
     tenant_label: str = Field("tenant", description="the label naming the tenant on every metric")
     scrape_interval_seconds: int = Field(
-        60, ge=1, le=3600, description="the gateway's scrape interval: completeness counts intervals with samples"
+        60,
+        ge=1,
+        le=86400,
+        description="the gateway's scrape interval (a backfill's sample interval): completeness counts "
+        "intervals with samples",
     )
     headers: dict[str, SecretStr] = Field(
         default_factory=dict, description="extra HTTP headers (e.g. Authorization: a vault: or file: reference)"

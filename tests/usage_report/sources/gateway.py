@@ -64,7 +64,7 @@ KNOWN = tuple(p.id for p in FLEET if p.id != "stranger")
 
 def settings(url: str, **prometheus: Any) -> UsageReportSettings:
     return UsageReportSettings(
-        prometheus=PrometheusSettings(url=url, scrape_interval_seconds=3600, **prometheus)  # type: ignore[arg-type]
+        prometheus=PrometheusSettings(url=url, **{"scrape_interval_seconds": 3600, **prometheus})
     )
 
 

@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 
-.PHONY: demo test lint format typecheck bench docs system-deps clean image lambda-package
+.PHONY: demo test lint format typecheck bench docs usage-report-picture system-deps clean image lambda-package
 
 # The first install takes a few minutes: say so before it starts, and let pip show each
 # package as it goes (a silent 3-minute pause reads as a hang).
@@ -41,6 +41,8 @@ system-deps:
 	command -v buildah >/dev/null 2>&1 || missing="$$missing buildah"; \
 	command -v mmdebstrap >/dev/null 2>&1 || missing="$$missing mmdebstrap"; \
 	command -v podman >/dev/null 2>&1 || missing="$$missing podman"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian packages:$$missing"; \
@@ -101,6 +103,10 @@ lambda-package: $(VENV)/.installed-all
 
 docs: $(VENV)/.installed-dev
 	$(PY) scripts/update_readme.py
+
+# page 1 of a usage report, the picture the README shows (needs poppler-utils: make system-deps)
+usage-report-picture: $(VENV)/.installed-dev
+	$(PY) scripts/usage_report_picture.py
 
 clean:
 	rm -rf $(VENV) demo-output lambda/build .pytest_cache .mypy_cache .ruff_cache secops-state.db secops-outbox.jsonl

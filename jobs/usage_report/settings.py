@@ -105,6 +105,11 @@ class UsageReportSettings(JobSettings):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     top_n: int = Field(5, ge=1, le=50, description="rows of each top-N table")
     render_workers: int = Field(0, ge=0, description="processes rendering PDFs; 0 = the machine's cores")
+    font_dir: str | None = Field(
+        None,
+        description="a folder with DejaVuSans.ttf, DejaVuSans-Bold.ttf and DejaVuSansMono.ttf; default: "
+        "$USAGE_REPORT_FONT_DIR, then the system's (fonts-dejavu-core), else reportlab's bundled Vera",
+    )
     include_inactive: bool = Field(False, description="report on tenants whose `active` is false too")
     completeness_warning_below: float = Field(
         1.0, ge=0, le=1, description="a completeness below this share is a warning finding (and stated)"

@@ -1,0 +1,221 @@
+# ruff: noqa: RUF001 - French typography (its apostrophe and guillemets) is what these lines are about
+"""The report's typefaces: DejaVu Sans where it is installed, reportlab's bundled Vera where not.
+
+French accents, the ▲/▼ of the deltas and the narrow no-break space (U+202F) that French puts
+before `%` and between digit groups must render and come back out of `pdftotext`; the standard
+PDF fonts have none of the last three, so a TrueType face is embedded (subset). DejaVu Sans
+(Debian `fonts-dejavu-core`) covers them all. Where it is absent the report still renders with
+Vera, which ships inside reportlab: the triangles are then drawn as vector shapes by the
+caller (`Faces.triangles` is False) and the spaces Vera lacks become plain spaces.
+
+Every document starts its subsets with the same characters (`SEED`), so the embedded subset of
+an ordinary report is the same bytes for every tenant and is built once per process
+(`_CachedSubsets`): subsetting a TrueType face is a third of a report's rendering time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+import reportlab
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+#: where Debian and other distributions install DejaVu (searched in order)
+DEJAVU_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF")
+#: the environment variable naming a folder with the DejaVu files (beside the `font_dir` setting)
+ENV_VAR = "USAGE_REPORT_FONT_DIR"
+DEJAVU = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf")
+VERA = ("Vera.ttf", "VeraBd.ttf")
+
+#: the characters every report is likely to use, first in every subset, in this order
+SEED = (
+    " 0123456789.,:;%+-−–—…·/()[]{}<>=~*'\"!?#&_|@^$"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    "àâäçéèêëîïôöùûüÿœæÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ«»’"
+    "\u202f\u2009▲▼"
+)
+#: spaces a face may lack (a plain space stands in for them then)
+SPACES = "\u202f\u2009\u2007\u00a0"
+#: a probe: those spaces as a printable character (str.isprintable is False for them)
+_PROBE = {ord(char): "x" for char in SPACES}
+
+
+@dataclass(frozen=True)
+class FontSet:
+    """Which files to embed: picklable, so a process pool's workers each register them once."""
+
+    regular: str
+    bold: str
+    mono: str | None  # None: the standard Courier (Vera has no monospace face)
+    dejavu: bool
+
+
+@dataclass(frozen=True)
+class Faces:
+    """Registered font names for one document, and what the regular face can show."""
+
+    regular: str
+    bold: str
+    mono: str
+    triangles: bool  # False: ▲/▼ are drawn as shapes by the caller
+    charmap: frozenset[int]
+
+    def clean(self, text: str) -> str:
+        """`text` as this face can draw it: spaces it lacks become plain spaces, and control and
+        format characters (a newline or a NUL in a tenant's name) become spaces too."""
+        if text.isprintable():
+            return text  # the usual case, at C speed
+        swapped = text.translate(self.swap)
+        if swapped.translate(_PROBE).isprintable():
+            return swapped  # only spaces the face has (French digit groups)
+        return "".join(char if char.isprintable() or char in self.spaces else " " for char in swapped)
+
+    @cached_property
+    def spaces(self) -> frozenset[str]:
+        """The spaces of SPACES this face has a glyph for (kept as they are)."""
+        return frozenset(char for char in SPACES if ord(char) in self.charmap)
+
+    @cached_property
+    def swap(self) -> dict[int, str]:
+        """The spaces this face lacks → a plain space."""
+        return {ord(char): " " for char in SPACES if ord(char) not in self.charmap}
+
+
+def find(directory: str | None = None) -> FontSet:
+    """DejaVu from `directory` (the `font_dir` setting), $USAGE_REPORT_FONT_DIR, or the usual
+    system folders; Vera (bundled) when none of them has all three files."""
+    candidates = [d for d in (directory, os.environ.get(ENV_VAR)) if d] + list(DEJAVU_DIRS)
+    for folder in candidates:
+        paths = [Path(folder) / name for name in DEJAVU]
+        if all(path.is_file() for path in paths):
+            return FontSet(str(paths[0]), str(paths[1]), str(paths[2]), dejavu=True)
+    return bundled()
+
+
+def bundled() -> FontSet:
+    """reportlab's own Vera (no ▲/▼, no narrow spaces, no monospace face: Courier stands in)."""
+    folder = Path(reportlab.__file__).parent / "fonts"
+    return FontSet(str(folder / VERA[0]), str(folder / VERA[1]), None, dejavu=False)
+
+
+@cache
+def register(fonts: FontSet) -> Faces:
+    """Register the set's faces with reportlab once per process, under names derived from their
+    paths (two sets never collide; the names do not reach the PDF)."""
+    tag = hashlib.sha256(repr(fonts).encode()).hexdigest()[:8]
+    regular = _register(f"UR-{tag}-regular", fonts.regular)
+    bold = _register(f"UR-{tag}-bold", fonts.bold)
+    mono = _register(f"UR-{tag}-mono", fonts.mono) if fonts.mono else "Courier"
+    charmap = frozenset(pdfmetrics.getFont(regular).face.charToGlyph)  # type: ignore[attr-defined]
+    triangles = all(ord(char) in charmap for char in "▲▼")
+    return Faces(regular, bold, mono, triangles, charmap)
+
+
+def _register(name: str, path: str) -> str:
+    font = _FastTTFont(name, path)
+    face = font.face
+    face.makeSubset = _CachedSubsets(face.makeSubset)  # type: ignore[method-assign]
+    face.addSubsetObjects = _CompressOnce(face.addSubsetObjects, path)  # type: ignore[method-assign]
+    pdfmetrics.registerFont(font)
+    return name
+
+
+class _FastTTFont(TTFont):
+    """reportlab's TTFont, whose `splitString` (a Python loop over every character, the largest
+    cost of drawing a string) takes a shortcut for text whose characters all have a code in the
+    document's first subset already (after `seed`, nearly every string): one `str.translate`.
+    The result is the same as the loop's (a test compares them); anything else goes the long way."""
+
+    def splitString(self, text: str, doc: Any, encoding: str = "utf-8") -> list[tuple[int, bytes]]:
+        state: Any = self.state.get(doc)
+        if state is not None and isinstance(text, str):
+            table = getattr(state, "_fast", None)
+            if table is None or table[-1] != len(state.assignments):
+                table = state._fast = (_table(state.assignments), len(state.assignments))
+            try:
+                encoded = text.translate(table[0]).encode("latin-1")
+                return [(0, encoded)] if encoded else []
+            except UnicodeEncodeError:
+                pass
+        return super().splitString(text, doc, encoding)
+
+
+def _table(assignments: dict[int, int]) -> dict[int, str]:
+    """code point → its one-byte code in subset 0; every other code below 256 → a character that
+    cannot be encoded (so a string with one of them takes the long way)."""
+    table = dict.fromkeys(range(256), "Ā")
+    table.update({code: chr(n) for code, n in assignments.items() if n < 256})
+    if 32 in assignments and assignments[32] < 256:
+        table[0xA0] = chr(assignments[32])  # reportlab draws a no-break space as a space
+    return table
+
+
+class _CompressOnce:
+    """A face's `addSubsetObjects` whose font file is compressed once per process, not once per
+    document: the embedded subset of most reports is the same bytes (see `SEED`)."""
+
+    def __init__(self, add: Callable[[Any, str, list[int]], Any], path: str) -> None:
+        self._add = add
+        self._path = path
+
+    def __call__(self, doc: Any, fontname: str, subset: list[int]) -> Any:
+        reference = self._add(doc, fontname, subset)
+        stream = doc.idToObject.get(f"fontFile:{self._path}({fontname})")
+        if stream is not None and stream.filters:
+            stream.filters = [_FLATE]
+        return reference
+
+
+class _CachedFlate:
+    """FlateDecode, remembering the last few compressed font files (keyed by their bytes)."""
+
+    pdfname = "FlateDecode"
+
+    def __init__(self, size: int = 16) -> None:
+        self._size = size
+        self._done: dict[bytes, bytes] = {}
+
+    def encode(self, data: bytes | str) -> bytes:
+        raw = data.encode("utf8") if isinstance(data, str) else data
+        if raw not in self._done:
+            if len(self._done) >= self._size:
+                self._done.pop(next(iter(self._done)))
+            self._done[raw] = zlib.compress(raw)
+        return self._done[raw]
+
+
+_FLATE = _CachedFlate()
+
+
+class _CachedSubsets:
+    """A face's `makeSubset` remembering the last few subsets it built (the same characters in the
+    same order give the same bytes: the seeded first subset of nearly every report)."""
+
+    def __init__(self, make: Callable[[Sequence[Any]], bytes], size: int = 16) -> None:
+        self._make = make
+        self._size = size
+        self._built: dict[tuple[int, ...], bytes] = {}
+
+    def __call__(self, subset: Sequence[Any]) -> bytes:
+        key = tuple(subset)
+        if key not in self._built:
+            if len(self._built) >= self._size:
+                self._built.pop(next(iter(self._built)))
+            self._built[key] = self._make(subset)
+        return self._built[key]
+
+
+def seed(canvas_doc: object, faces: Faces) -> None:
+    """Start every face's subsets with `SEED` in a document, before anything is drawn."""
+    for name in (faces.regular, faces.bold, faces.mono):
+        font = pdfmetrics.getFont(name)
+        if hasattr(font, "splitString") and getattr(font, "_dynamicFont", False):
+            font.splitString(SEED, canvas_doc)

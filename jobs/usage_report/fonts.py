@@ -35,13 +35,9 @@ ENV_VAR = "USAGE_REPORT_FONT_DIR"
 DEJAVU = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf")
 VERA = ("Vera.ttf", "VeraBd.ttf")
 
-#: the characters every report is likely to use, first in every subset, in this order
-SEED = (
-    " 0123456789.,:;%+-−–—…·/()[]{}<>=~*'\"!?#&_|@^$"
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-    "àâäçéèêëîïôöùûüÿœæÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ«»’"
-    "\u202f\u2009▲▼"
-)
+#: the characters beyond ASCII a report is likely to use, first in every subset of the text faces,
+#: in this order (printable ASCII is always subset 0's, as its own codes: `asciiReadable`)
+SEED = "−–—…·’«»àâäçéèêëîïôöùûüÿœæÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ\u202f\u2009▲▼"
 #: spaces a face may lack (a plain space stands in for them then)
 SPACES = "\u202f\u2009\u2007\u00a0"
 #: a probe: those spaces as a printable character (str.isprintable is False for them)
@@ -130,11 +126,18 @@ def _register(name: str, path: str) -> str:
 
 class _FastTTFont(TTFont):
     """reportlab's TTFont, whose `splitString` (a Python loop over every character, the largest
-    cost of drawing a string) takes a shortcut for text whose characters all have a code in the
-    document's first subset already (after `seed`, nearly every string): one `str.translate`.
-    The result is the same as the loop's (a test compares them); anything else goes the long way."""
+    cost of drawing a string) takes two shortcuts with the same result (a test compares them):
+    printable ASCII is its own code in subset 0 (`asciiReadable`), so its bytes are the text's;
+    other text whose characters all have a code in the document's subset 0 already (after
+    `seed`, nearly all) is one `str.translate`. Anything else goes the long way."""
+
+    def __init__(self, name: str, path: str) -> None:
+        super().__init__(name, path, asciiReadable=True)
+        self._ascii = all(code in self.face.charToGlyph for code in range(32, 127))
 
     def splitString(self, text: str, doc: Any, encoding: str = "utf-8") -> list[tuple[int, bytes]]:
+        if isinstance(text, str) and self._ascii and text.isascii() and text.isprintable():
+            return [(0, text.encode("ascii"))] if text else []
         state: Any = self.state.get(doc)
         if state is not None and isinstance(text, str):
             table = getattr(state, "_fast", None)
@@ -214,8 +217,9 @@ class _CachedSubsets:
 
 
 def seed(canvas_doc: object, faces: Faces) -> None:
-    """Start every face's subsets with `SEED` in a document, before anything is drawn."""
-    for name in (faces.regular, faces.bold, faces.mono):
+    """Start the text faces' subsets with `SEED` in a document, before anything is drawn (the
+    monospace face draws queries: ASCII)."""
+    for name in (faces.regular, faces.bold):
         font = pdfmetrics.getFont(name)
         if hasattr(font, "splitString") and getattr(font, "_dynamicFont", False):
             font.splitString(SEED, canvas_doc)

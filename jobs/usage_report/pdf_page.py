@@ -8,10 +8,13 @@ and, where the face has no ▲/▼ (the Vera fallback), draws those as small vec
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from bidi import get_display
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.rl_accel import escapePDF, fp_str
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.pdfgen.textobject import PDFTextObject
 
@@ -50,7 +53,11 @@ class Sheet:
         self.y = self.top
         self.page = 1
         self._footer = (faces.clean(footer_left), faces.clean(footer_right))
-        self._batch: PDFTextObject | None = None
+        self._doc = canvas._doc  # type: ignore[attr-defined]  # the subsets' state lives there
+        self._ops: list[str] = []  # the page's text, as PDF operators
+        self._color: Color | None = None
+        self._tf: tuple[str, int, float] | None = None
+        self._batch: PDFTextObject | None = None  # for a standard (Type 1) face
         self._state: tuple[str, float, Color] | None = None
 
     @property
@@ -102,7 +109,7 @@ class Sheet:
         (0 for a text drawn from its start unless `measure`: measuring is a third of the cost)."""
         font = font or self.faces.regular
         text = self.faces.clean(text)
-        if RIGHT_TO_LEFT.search(text):
+        if not text.isascii() and RIGHT_TO_LEFT.search(text):
             text = get_display(text)  # Hebrew, Arabic: drawn in visual order, read back in logical
         if self.faces.triangles or not (TRIANGLES[0] in text or TRIANGLES[1] in text):
             shift = SHIFT[anchor]
@@ -112,24 +119,46 @@ class Sheet:
         return self._with_shapes(x, y, text, font, size, color, anchor)
 
     def _out(self, x: float, y: float, text: str, font: str, size: float, color: Color) -> None:
-        """Text goes into one text object per page (drawn over the page's shapes when it ends):
-        a drawString each costs twice as much."""
+        """Text of a TrueType face goes straight into the page's text block as PDF operators
+        (reportlab's own text objects cost three times as much a string, most of a report's
+        time); the standard Courier of the fallback goes through a reportlab text object."""
+        face: Any = pdfmetrics.getFont(font)
+        if not getattr(face, "_dynamicFont", False):
+            self._out_standard(x, y, text, font, size, color)
+            return
+        ops = self._ops
+        if color is not self._color:
+            ops.append(f"{fp_str(color.red, color.green, color.blue)} rg")
+            self._color = color
+        ops.append(f"1 0 0 1 {fp_str(x, y)} Tm")
+        doc = self._doc
+        for subset, data in face.splitString(text, doc):
+            if (font, subset, size) != self._tf:
+                ops.append(f"{face.getSubsetInternalName(subset, doc)} {fp_str(size)} Tf")
+                self._tf = (font, subset, size)
+            ops.append(f"({escapePDF(data)}) Tj")
+
+    def _out_standard(self, x: float, y: float, text: str, font: str, size: float, color: Color) -> None:
         if self._batch is None:
             self._batch = self.canvas.beginText()
             self._state = None
         batch = self._batch
-        state = (font, size, color)
-        if state != self._state:
-            if self._state is None or self._state[:2] != state[:2]:
-                batch.setFont(font, size)
-            if self._state is None or self._state[2] != color:
-                batch.setFillColor(color)
-            self._state = state
+        last = self._state
+        if last is None or last[0] != font or last[1] != size:
+            batch.setFont(font, size)
+        if last is None or last[2] is not color:
+            batch.setFillColor(color)
+        self._state = (font, size, color)
         batch.setTextOrigin(x, y)
         batch.textOut(text)
 
     def flush(self) -> None:
-        """Draw the page's text (before the page ends)."""
+        """Draw the page's text (before the page ends), over everything else on it."""
+        if self._ops:
+            self.canvas.addLiteral("q BT\n" + "\n".join(self._ops) + "\nET Q")
+            self._ops = []
+            self._color = None
+            self._tf = None
         if self._batch is not None:
             self.canvas.drawText(self._batch)
             self._batch = None

@@ -24,7 +24,7 @@ from tests.usage_report import pdfs
 from tests.usage_report.reports import report
 
 FACES = fonts.register(fonts.find())
-PLAIN = TTFont("plain-dejavu", fonts.find().regular)  # reportlab's own, unregistered
+PLAIN = TTFont("plain-dejavu", fonts.find().regular, asciiReadable=True)  # reportlab's own, unregistered
 TEXT = st.lists(st.sampled_from([*list("abcdefghij ABC éàœ—-/.,()"), "WWW", "i", "\u202f", "  "]), max_size=60).map(
     "".join
 )

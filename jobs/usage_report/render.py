@@ -24,23 +24,20 @@ from jobs.usage_report import appendix, summary
 from jobs.usage_report import fonts as typefaces
 from jobs.usage_report.charts import Axis, Curve, time_chart
 from jobs.usage_report.locale import Locale, for_tenant
-from jobs.usage_report.model import Period, Series, TenantReport
+from jobs.usage_report.model import Period, TenantReport
 from jobs.usage_report.pdf_page import ACCENT, BAD, Sheet
 from jobs.usage_report.pdf_tables import Column, table
 
 CREATOR = "secops-jobs usage-report"
-#: the charts: title label, then (series, legend label, colour), the unit their values are shown in
+#: the charts: title label, then (series, colour); aggregate gives latency in ms and sizes in MB
 CHARTS = (
-    ("chart_calls", (("calls", ACCENT), ("errors", BAD)), "count"),
+    ("chart_calls", (("calls", ACCENT), ("errors", BAD))),
     (
         "chart_latency",
         (("latency_p50", HexColor("#0891b2")), ("latency_p95", HexColor("#7c3aed")), ("latency_p99", BAD)),
-        "ms",
     ),
-    ("chart_bandwidth", (("bytes_in", ACCENT), ("bytes_out", HexColor("#059669"))), "mb"),
+    ("chart_bandwidth", (("bytes_in", ACCENT), ("bytes_out", HexColor("#059669")))),
 )
-#: a series' values (seconds, bytes, as read) times this give the chart's unit
-SCALE = {"count": 1.0, "ms": 1000.0, "mb": 1e-6}
 CHART_HEIGHT = 205.0
 
 
@@ -114,19 +111,15 @@ def charts(sheet: Sheet, report: TenantReport, words: Locale) -> None:
     sheet.text(sheet.left, sheet.y - 13, words.label("charts"), font=sheet.faces.bold, size=13)
     sheet.y -= 24
     axis = _axis(report.period, words)
-    for title, lines, unit in CHARTS:
+    for title, lines in CHARTS:
         curves = [
-            Curve(words.label(f"series_{name}"), _scaled(report.series.get(name, ()), SCALE[unit]), colour)
+            Curve(words.label(f"series_{name}"), report.series.get(name, ()), colour)  # in ms, MB (aggregate)
             for name, colour in lines
         ]
         sheet.need(CHART_HEIGHT + 14)
         box = (sheet.left, sheet.y - CHART_HEIGHT, sheet.width, CHART_HEIGHT)
         time_chart(sheet, words.label(title), curves, axis, _value_label(words), box, words.label("not_available"))
         sheet.y -= CHART_HEIGHT + 18
-
-
-def _scaled(points: Series, factor: float) -> Series:
-    return points if factor == 1.0 else tuple((t, v * factor) for t, v in points)
 
 
 def _value_label(words: Locale) -> Callable[[float], str]:

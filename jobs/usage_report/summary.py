@@ -23,6 +23,8 @@ TILE_ROWS = (
 )
 #: KPIs whose rise is bad news (a rise in red, a fall in green); the others rise in blue
 WORSE_UP = frozenset({"failed", "error_rate", "latency_avg", "latency_p50", "latency_p95", "latency_p99"})
+#: counted in the control plane now: no previous period to compare with
+INVENTORY = frozenset({"apis", "applications", "users"})
 TILE_HEIGHT = 50.0
 GUTTER = 8.0
 
@@ -66,7 +68,7 @@ def _tile(sheet: Sheet, x: float, room: float, name: str, kpi: Kpi, words: Local
     inner = room - 12
     sheet.text(x + 6, top - 12, fit(words.label(name), faces.regular, 7.5, inner), size=7.5, color=MUTED)
     sheet.text(x + 6, top - 30, fit(words.kpi(name, kpi.value), faces.bold, 14, inner), font=faces.bold, size=14)
-    change = words.change(kpi)
+    change = "" if name in INVENTORY else words.change(kpi)
     drawn = sheet.text(
         x + 6, top - 43, fit(change, faces.regular, 7.5, inner), size=7.5, color=_tone(name, kpi), measure=True
     )

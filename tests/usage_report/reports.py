@@ -50,6 +50,9 @@ def kpis(scale: float) -> dict[str, Kpi]:
     found = {}
     for index, name in enumerate(KPIS):
         value = float(now[name])
+        if name in ("apis", "applications", "users"):  # counted now: no previous (as aggregate)
+            found[name] = Kpi(value)
+            continue
         previous = value / (1 + (0.12 if index % 3 else -0.075))
         found[name] = Kpi(value, previous, (value - previous) / previous * 100)
     return found
@@ -67,11 +70,11 @@ def series(period: Period, scale: float, gap: tuple[int, int] | None = None) -> 
         values = {
             "calls": 7000 * scale * wave,
             "errors": 150 * scale * wave * (1.5 if k % 7 == 0 else 1),
-            "latency_p50": 0.031 * (1 + 0.2 * wave),
-            "latency_p95": 0.142 * (1 + 0.3 * wave),
-            "latency_p99": 0.388 * (1 + 0.4 * wave),
-            "bytes_in": 4.8e6 * scale * wave,
-            "bytes_out": 25.7e6 * scale * wave,
+            "latency_p50": 31.0 * (1 + 0.2 * wave),  # ms and MB: the report's units (aggregate's)
+            "latency_p95": 142.0 * (1 + 0.3 * wave),
+            "latency_p99": 388.0 * (1 + 0.4 * wave),
+            "bytes_in": 4.8 * scale * wave,
+            "bytes_out": 25.7 * scale * wave,
         }
         for name, value in values.items():
             out.setdefault(name, []).append((t, value))

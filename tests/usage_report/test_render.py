@@ -50,7 +50,8 @@ def test_every_kpi_and_its_change_is_on_page_one_as_the_tenant_writes_numbers(la
         kpi = subject.kpis[name]
         assert pdfs.spaced(words.label(name)) in first, name
         assert pdfs.spaced(words.kpi(name, kpi.value)) in first, (name, words.kpi(name, kpi.value))
-        assert pdfs.spaced(words.change(kpi)) in first, (name, words.change(kpi))
+        if name not in ("apis", "applications", "users"):  # counted now: nothing to compare with
+            assert pdfs.spaced(words.change(kpi)) in first, (name, words.change(kpi))
     assert pdfs.spaced(words.period(subject.period)) in first
 
 

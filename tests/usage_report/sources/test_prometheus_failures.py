@@ -10,6 +10,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jobs.core.clients.prometheus import PrometheusClient
 from jobs.core.model import RunError
@@ -17,6 +19,7 @@ from jobs.usage_report.sources import prometheus
 from tests import services
 from tests.usage_report.sources import gateway
 from tests.usage_report.sources.gateway import DAILY
+from tests.usage_report.sources.test_prometheus import _floats
 
 
 def test_prometheus_down_is_a_run_error_and_stops_asking() -> None:
@@ -81,3 +84,37 @@ def test_no_tenants_means_no_query() -> None:
     cfg = gateway.settings(f"http://127.0.0.1:{services.free_port()}")
     reading = prometheus.read(cfg, gateway.context(cfg), DAILY, [])
     assert reading.queries == 0 and reading.errors == [] and reading.methods  # the appendix still has them
+
+
+VALUES = st.sampled_from(["NaN", "+Inf", "-Inf", "0", "1.5", "12345"])
+PLAN = prometheus.plan(gateway.settings("http://prometheus.test"), DAILY, "")
+
+
+@settings(max_examples=60)
+@given(answers=st.fixed_dictionaries({q.key: VALUES for q in PLAN}))
+def test_no_answer_makes_a_nan_figure_and_every_odd_one_is_stated(answers: dict[str, str]) -> None:
+    """Whatever mix of NaN, infinities and numbers Prometheus answers, no figure is non-finite,
+    and each non-finite answer is a problem, but for a percentile of a window without calls."""
+    by_query = {(q.text, q.at.timestamp()): answers[q.key] for q in PLAN}  # a window and the one before differ by time
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        form = dict(httpx.QueryParams(request.content.decode()))
+        value = by_query[form["query"], float(form.get("time") or form["end"])]
+        labels = {"tenant": "acme", "code": "500", "api": "orders", "application": "web"}
+        if request.url.path.endswith("query_range"):
+            data = {"resultType": "matrix", "result": [{"metric": labels, "values": [[float(form["end"]), value]]}]}
+        else:
+            data = {"resultType": "vector", "result": [{"metric": labels, "value": [float(form["time"]), value]}]}
+        return httpx.Response(200, content=json.dumps({"status": "success", "data": data}))
+
+    cfg = gateway.settings("http://prometheus.test")
+    with PrometheusClient("http://prometheus.test", 5, transport=httpx.MockTransport(answer)) as client:
+        reading = prometheus.read(cfg, gateway.context(cfg, {"prometheus": client}), DAILY, gateway.tenant_rows("acme"))
+    assert not [v for v in _floats(reading.fields["acme"]) if not math.isfinite(v)]
+    problems = " | ".join(reading.problems.get("acme", []))
+    for key, value in answers.items():
+        odd = value in ("NaN", "+Inf", "-Inf")
+        window, _, metric = key.rpartition(".")
+        quiet = metric.startswith("latency_p") and (window == "series" or answers.get(f"{window}.latency_count") == "0")
+        if odd and not quiet and not key.startswith(("apis", "applications")):
+            assert metric.removesuffix("_by_code") in problems, key

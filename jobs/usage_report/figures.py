@@ -105,6 +105,7 @@ def _rows(report: TenantReport) -> Iterator[tuple[str, int | None, str, str, Val
     for metric, value in _quota(report.quota).items():
         yield "quota", None, "", metric, value, None, None
     yield "data", None, "", "completeness", number(report.completeness), None, None
+    yield "data", None, "", "incomplete", report.incomplete, None, None
     yield "data", None, "", "no_traffic", report.no_traffic, None, None
     for section, items in _top_lists(report).items():
         for rank, item in enumerate(items, 1):
@@ -141,7 +142,7 @@ def as_dict(report: TenantReport) -> dict[str, Any]:
     }
     return {
         "format": FORMAT,
-        "tenant": {"id": tenant.id, "name": tenant.name, "locale": tenant.locale},
+        "tenant": {"id": tenant.id, "name": tenant.name, "locale": report.locale},
         "period": {
             "kind": period.kind,
             "label": period.label,
@@ -151,6 +152,7 @@ def as_dict(report: TenantReport) -> dict[str, Any]:
         "kpis": kpis,
         "quota": _quota(report.quota) or None,
         "completeness": number(report.completeness),
+        "incomplete": report.incomplete,
         "no_traffic": report.no_traffic,
         "top": top,
         "breakdown_source": report.breakdown_source,

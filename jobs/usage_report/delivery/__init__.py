@@ -17,7 +17,7 @@ from typing import Any, Final
 from jobs.core.errors import PermanentError
 from jobs.core.settings import Settings
 from jobs.usage_report.delivery.base import Channel, Delivered
-from jobs.usage_report.delivery.headers import addresses, one_line
+from jobs.usage_report.delivery.headers import addresses
 from jobs.usage_report.model import Bundle, Tenant
 from jobs.usage_report.settings import DeliverySettings, UsageReportSettings
 
@@ -49,7 +49,7 @@ def problems(settings: Settings, cfg: UsageReportSettings) -> list[str]:
     if cfg.delivery.email and settings.notifications.email is None:
         found.append("usage_report.delivery.email: needs notifications.email (the SMTP server and sender)")
     for raw in addresses(cfg.delivery.bcc)[1]:
-        found.append(f"usage_report.delivery.bcc: {one_line(raw)!r} is not one e-mail address")
+        found.append(f"usage_report.delivery.bcc: {raw[:200]!r} is not one e-mail address")
     if cfg.delivery.s3_kms_key_id and cfg.delivery.s3_encryption != "aws:kms":
         found.append("usage_report.delivery.s3_kms_key_id: only with s3_encryption: aws:kms")
     return found

@@ -9,14 +9,19 @@ address, refused otherwise (never split, never passed on).
 from __future__ import annotations
 
 import email.errors
+import re
 from email.headerregistry import Address
 from email.utils import parseaddr
 
+#: what a reader may take for the end of a line besides CR and LF (str.splitlines' own list)
+_BREAKS = frozenset("\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
 
 def one_line(text: str) -> str:
-    """`text` with every line break, tab and control character a single space: safe in a header."""
-    kept = "".join(" " if ord(c) < 32 or 0x7F <= ord(c) < 0xA0 else c for c in text)
-    return " ".join(kept.split())  # str.split breaks on \x1c-\x1f, \x85, U+2028, U+2029 too
+    """`text` with every line break, tab and control character a single space, runs of spaces one:
+    safe in a header. No-break spaces stay (French typography: `Globex SA : ...`)."""
+    kept = "".join(" " if ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in _BREAKS else c for c in text)
+    return re.sub(" {2,}", " ", kept).strip(" ")
 
 
 def address(raw: str) -> str | None:

@@ -49,6 +49,7 @@ def report(owner: Tenant | None = None, period: Period = DAY, **extra: Any) -> T
         "top_applications_by_calls": apps,
         "top_applications_by_errors": apps[::-1],
         "completeness": 0.975,
+        "incomplete": True,
         "no_traffic": False,
         "notes": (Note("quota_exceeded", {"quota": 1_000_000, "used": 2_400_000.0}),),
         **extra,

@@ -35,7 +35,7 @@ def test_problems_name_each_unusable_setting() -> None:
     assert problems(run_settings(), cfg) == [
         "usage_report.delivery.email: needs notifications.email (the SMTP server and sender)",
         "usage_report.delivery.bcc: 'a@b, c@d' is not one e-mail address",
-        "usage_report.delivery.bcc: 'x Bcc: y@z' is not one e-mail address",
+        "usage_report.delivery.bcc: 'x\\r\\nBcc: y@z' is not one e-mail address",
         "usage_report.delivery.s3_kms_key_id: only with s3_encryption: aws:kms",
     ]
     assert problems(run_settings(), usage(directory="/srv/reports")) == []

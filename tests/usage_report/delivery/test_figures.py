@@ -37,7 +37,7 @@ def test_the_csv_has_every_kpi_quota_and_top_list_with_machine_numbers() -> None
                      "month_to_date_calls": "2400000", "month_used_percent": "240", "runs_out_on": "",
                      "exceeded": "true"}  # fmt: skip
     data_rows = {r["metric"]: r["value"] for r in found if r["section"] == "data"}
-    assert data_rows == {"completeness": "0.975", "no_traffic": "false"}
+    assert data_rows == {"completeness": "0.975", "incomplete": "true", "no_traffic": "false"}
     period = {r["metric"]: r["value"] for r in found if r["section"] == "period"}
     assert period == {"start": "2026-11-23T00:00:00Z", "end": "2026-11-30T00:00:00Z"}
     top = [(r["rank"], r["name"], r["metric"], r["value"]) for r in found if r["section"] == "top_apis_by_calls"]
@@ -47,7 +47,7 @@ def test_the_csv_has_every_kpi_quota_and_top_list_with_machine_numbers() -> None
 
 
 def test_the_json_has_the_same_figures_keyed_and_typed() -> None:
-    made = report(tenant("acme", "Acme SA", locale="fr"), WEEK)
+    made = report(tenant("acme", "Acme SA", locale="FR "), WEEK, locale="fr")
     data = json.loads(figures.json_bytes(made))
     assert data["format"] == "secops-usage-report/1"
     assert data["tenant"] == {"id": "acme", "name": "Acme SA", "locale": "fr"}
@@ -57,7 +57,7 @@ def test_the_json_has_the_same_figures_keyed_and_typed() -> None:
     assert data["kpis"]["error_rate"] == {"value": 0.02799, "previous": 0.01, "change_percent": 179.9}
     assert data["kpis"]["latency_p99"] == {"value": 480, "previous": None, "change_percent": None}
     assert data["quota"]["exceeded"] is True and data["quota"]["runs_out_on"] is None
-    assert (data["completeness"], data["no_traffic"]) == (0.975, False)
+    assert (data["completeness"], data["incomplete"], data["no_traffic"]) == (0.975, True, False)
     assert data["top"]["apis_by_calls"][1] == {"rank": 2, "name": '=HYPERLINK("http://x")', "calls": 23456,
                                                "errors": 456}  # fmt: skip
     assert data["notes"] == [{"key": "quota_exceeded", "values": {"quota": 1000000, "used": 2400000}}]

@@ -41,6 +41,15 @@ def test_two_different_tenant_ids_never_share_a_segment(one: str, other: str) ->
         assert segment(one) != segment(other)
 
 
+@given(st.text(min_size=MAX_SEGMENT + 1, max_size=MAX_SEGMENT + 400))
+@example("y" * 300)
+def test_an_id_spelled_as_another_s_shortened_segment_does_not_take_its_place(long_id: str) -> None:
+    """The one place a segment is not the id spelled safely is a long id's cut + hash: an id
+    written as that very segment (it is short and safe-looking) must land elsewhere."""
+    shortened = segment(long_id)
+    assert segment(shortened) != shortened
+
+
 def test_a_safe_id_is_kept_as_it_is_and_others_read_back() -> None:
     assert segment("acme-prod_2.eu") == "acme-prod_2.eu"
     assert segment("../etc") == "%2E.%2Fetc"

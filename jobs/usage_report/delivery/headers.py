@@ -14,6 +14,8 @@ from email.headerregistry import Address
 from email.utils import parseaddr
 
 #: what a reader may take for the end of a line besides CR and LF (str.splitlines' own list)
+#: a dot-atom local part (RFC 5322 atext and dots)
+_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+")
 _BREAKS = frozenset("\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
 
@@ -26,7 +28,7 @@ def one_line(text: str) -> str:
 
 def address(raw: str) -> str | None:
     """`raw` (surrounding spaces aside) as one valid addr-spec, or None: no display name, no list,
-    no control character, a local part and a domain."""
+    no control character, an ASCII local part and a domain (IDNA-encoded when accented)."""
     text = raw.strip()
     if not text or one_line(text) != text or " " in text:
         return None
@@ -34,7 +36,13 @@ def address(raw: str) -> str | None:
         parsed = Address(addr_spec=text)
     except (ValueError, IndexError, email.errors.MessageError):
         return None
-    return parsed.addr_spec if parsed.username and parsed.domain else None
+    if not _LOCAL.fullmatch(parsed.username) or not parsed.domain:
+        return None  # a quoted or non-ASCII mailbox (that needs SMTPUTF8, which few servers offer)
+    try:
+        host = parsed.domain.encode("idna").decode("ascii")  # an accented domain as punycode
+    except UnicodeError:
+        return None
+    return f"{parsed.username}@{host}"
 
 
 def addresses(raws: tuple[str, ...] | list[str]) -> tuple[list[str], list[str]]:

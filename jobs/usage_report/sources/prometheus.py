@@ -112,7 +112,8 @@ def read(cfg: UsageReportSettings, ctx: JobContext[Any], period: Period, tenants
         if problems:
             reading.problems[tenant.id] = problems
     if spread.strangers:
-        log.info("prometheus: series of %d tenants the control plane does not know, ignored", len(spread.strangers))
+        # unknown to the control plane, or another shard's (the queries are for every tenant)
+        log.info("prometheus: series of %d tenants not in this run, ignored", len(spread.strangers))
     return reading
 
 

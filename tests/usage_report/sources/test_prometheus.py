@@ -107,7 +107,7 @@ def test_series_of_unknown_tenants_are_counted_and_ignored(
     with caplog.at_level(logging.INFO, "secops.usage_report"):
         reading, _ = _read(url, DAILY, KNOWN)
     assert set(reading.fields) == set(KNOWN)  # "stranger" and the crowd are not reported on
-    assert "series of 25 tenants the control plane does not know, ignored" in caplog.text
+    assert "prometheus: series of 25 tenants not in this run, ignored" in caplog.text
     assert reading.errors == [] and reading.problems == {}
 
 

@@ -223,6 +223,17 @@ class Smtp:
         while any(c.transport is not None for c in self.connections) and time.monotonic() < deadline:
             time.sleep(0.01)
 
+    def email(self) -> dict[str, Any]:
+        """The `notifications.email` settings that send through this server (STARTTLS, AUTH)."""
+        return {
+            "smtp_host": "127.0.0.1",
+            "smtp_port": self.port,
+            "username": self.username,
+            "password": self.password,
+            "sender": "secops@example.test",
+            "ca_file": self.ca_file,
+        }
+
 
 def self_signed(directory: Path, host: str = "localhost") -> tuple[Path, Path]:
     """A certificate for `host` and 127.0.0.1, for loopback TLS servers."""

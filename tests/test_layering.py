@@ -51,6 +51,8 @@ LAYERS = [
     "resolve",
     "settings_doc",
     "audit",
+    # what the public routes of the function URL share (headers, body cap, settings once)
+    "http_route",
     # deployment generators: the table, the settings and the declared permissions
     "deploy",
     # the run

@@ -99,14 +99,7 @@ def test_an_owner_mail_the_server_keeps_refusing_is_tried_retry_attempts_times_w
     aws: services.Moto, smtp: services.Smtp, tmp_path: Path
 ) -> None:
     expired_instance()
-    email = {
-        "smtp_host": "127.0.0.1",
-        "smtp_port": smtp.port,
-        "username": smtp.username,
-        "password": smtp.password,
-        "sender": "secops@example.test",
-        "ca_file": smtp.ca_file,
-    }
+    email = smtp.email()
     section = {"regions": [REGION], "aws": {"types": ["ec2:instance"]}}
     cfg = write_config(tmp_path / "c.yaml", {"ttl_teardown": section, "notifications": {"email": email}})
     smtp.refuse = 100

@@ -85,7 +85,7 @@ def test_a_release_4_database_upgrades_to_the_owners_tables_without_touching_a_r
     store, before = upgraded
     assert store.current_version() == SCHEMA_VERSION == 6
     with store.engine.connect() as conn:
-        assert version_of(conn, "ttl-teardown") == 2
+        assert version_of(conn, "ttl-teardown") == 3  # 3: numbered extensions, single-use links
         assert version_of(conn, "secret-rotation") == 2
         assert inspect(conn).has_table("secops_counters")
     after = table_rows(store)
@@ -159,8 +159,8 @@ def test_a_fresh_database_gets_every_owner_s_tables_and_empty_counters(
     with store.engine.connect() as conn:
         names = set(inspect(conn).get_table_names())
         owners = conn.execute(text("SELECT owner, version FROM secops_owner_versions ORDER BY owner, version"))
-        assert list(map(tuple, owners)) == [("repo-scanner", 1)] + [
-            (job, v) for job in ("secret-rotation", "ttl-teardown") for v in (1, 2)
+        assert list(map(tuple, owners)) == [("repo-scanner", 1), ("secret-rotation", 1), ("secret-rotation", 2)] + [
+            ("ttl-teardown", v) for v in (1, 2, 3)
         ] + [("usage-report", 1)]
         assert conn.scalar(select(text("count(*)")).select_from(text("secops_counters"))) == 0
     assert {*TABLES, "secops_schema_version", "secops_owner_versions", "secops_counters"} <= names

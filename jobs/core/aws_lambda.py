@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from jobs.core import logs, redact
+from jobs.core import http_route, logs, redact
 from jobs.core.errors import ConfigError, UsageError
 from jobs.core.invoke import RunRequest, invoke, request_from_options
 from jobs.core.model import iso
@@ -68,11 +68,12 @@ ROUTES: Final[dict[str, str]] = routes()
 
 
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-    if "rawPath" in event and "http" in (event.get("requestContext") or {}):
+    context = event.get("requestContext")
+    if "rawPath" in event and isinstance(context, Mapping) and "http" in context:
         target = ROUTES.get(str(event["rawPath"]))
         if target is None:
-            return {"statusCode": 404, "headers": {"Content-Type": "text/plain"}, "body": "not found"}
-        answer: dict[str, Any] = load_attr(target)(event)
+            return {"statusCode": 404, "headers": http_route.headers_for("text/plain"), "body": "not found"}
+        answer: dict[str, Any] = load_attr(target)(event)  # a route never raises for what a caller sent
         return answer
     return handle(event, JOBS)
 

@@ -28,6 +28,23 @@ _yaml_data: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextV
 #: False while a deployment generator reads settings: references stay as written (a generator
 #: names what a run will read; it has no business reading the secrets themselves)
 _resolving: contextvars.ContextVar[bool] = contextvars.ContextVar("resolving", default=True)
+#: the least key or shared secret a public route verifies callers with: shorter, anyone could
+#: guess it or brute-force it offline from one link or delivery they saw
+MIN_SECRET_BYTES = 32
+GENERATE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105 - a command, not a secret
+
+
+def strong_secret(value: SecretStr | None) -> SecretStr | None:
+    """A field validator: None (the feature is off) or at least MIN_SECRET_BYTES bytes besides
+    surrounding whitespace (an empty variable, a `file:` holding a newline are refused). A
+    reference a generator leaves unresolved is checked when a run resolves it. The message
+    never shows the value."""
+    text = value.get_secret_value() if value is not None else None
+    if text is None or (not _resolving.get() and text.startswith(("vault:", "file:"))):
+        return value
+    if len(text.strip().encode("utf-8", "surrogatepass")) < MIN_SECRET_BYTES:
+        raise ValueError(f"must be at least {MIN_SECRET_BYTES} bytes (generate one: {GENERATE_SECRET})")
+    return value
 
 
 class JobSettings(BaseModel):

@@ -130,7 +130,10 @@ def prepare(directory: Path) -> RunRequest:
             "regions": [REGION],
             "max_actions_percent": 50,
             "whitelist": {"tags": [{"key": "critical", "value": "true"}]},
-            "snooze": {"hmac_key": "sandbox-snooze-key", "base_url": "https://snooze.sandbox.test"},
+            "snooze": {
+                "hmac_key": "sandbox-snooze-key-not-a-secret-0123456789",
+                "base_url": "https://snooze.sandbox.test",
+            },
         },
     }
     config = directory / "secops.yaml"

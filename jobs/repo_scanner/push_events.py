@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from jobs.core.http_route import Refused
 from jobs.repo_scanner.settings import RepoScannerSettings
 
 #: a commit id as GitLab and GitHub send it: SHA-1 (40) or SHA-256 (64) hex
@@ -24,14 +25,6 @@ _SEGMENT: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 #: a branch name git accepts and a command line cannot mistake for an option or a range
 _BRANCH: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,254}")
 MAX_PATH: Final = 512
-
-
-class Refused(Exception):
-    """The payload cannot be scanned: `status` and a short public `reason` (no detail of ours)."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status, self.reason = status, reason
 
 
 @dataclass(frozen=True)

@@ -19,49 +19,29 @@ is a short JSON summary: the run's id and status and its findings' counts, nothi
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import json
 import logging
-import os
-import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Final
 
-from jobs.core import redact
+from jobs.core import http_route, redact
 from jobs.core.errors import ConfigError
+from jobs.core.http_route import Refused
 from jobs.repo_scanner import push_events
-from jobs.repo_scanner.push_events import Refused
 from jobs.repo_scanner.settings import RepoScannerSettings
 
 log = logging.getLogger("secops.repo_scanner.push")
 
 MAX_BODY: Final = 1024 * 1024  # GitLab lists at most 20 commits per push event: far below this
-#: the base64 text of MAX_BODY bytes
-_MAX_ENCODED: Final = 4 * ((MAX_BODY + 2) // 3)
-_HEADERS: Final = {
-    "Content-Type": "application/json",
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-    "X-Frame-Options": "DENY",
-}
 _DENIED: Final = "not authorized"
-
-_cache_lock = threading.Lock()
-_cache: dict[tuple[Any, ...], RepoScannerSettings] = {}
 
 
 def _answer(status: int, **body: Any) -> dict[str, Any]:
     """A JSON answer (`status` is the HTTP one; a run's status travels as `run_status`)."""
-    headers = dict(_HEADERS)
-    if status == 405:
-        headers["Allow"] = "POST"
+    headers = http_route.headers_for("application/json", **({"Allow": "POST"} if status == 405 else {}))
     return {"statusCode": status, "headers": headers, "body": json.dumps(body, sort_keys=True)}
 
 
@@ -77,11 +57,11 @@ def respond(
 
 
 def _respond(event: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:
-    if _method(event) != "POST":
+    if http_route.method(event) != "POST":
         raise Refused(405, "only POST")
-    raw = _body(event)
+    raw = http_route.body(event, MAX_BODY)
     cfg = _settings()
-    headers = _headers(event)
+    headers = http_route.headers(event)
     kind = _kind(headers)
     _verify(kind, headers, raw, cfg)
     try:
@@ -95,47 +75,6 @@ def _respond(event: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:
     if scan is None:
         return _answer(202, scanned=False, reason="nothing to scan (a deleted branch or a tag)")
     return _run(scan, now or datetime.now(UTC))
-
-
-def _method(event: Mapping[str, Any]) -> str:
-    context = event.get("requestContext")
-    http = context.get("http") if isinstance(context, Mapping) else None
-    method = http.get("method") if isinstance(http, Mapping) else None
-    return method.upper() if isinstance(method, str) else ""
-
-
-def _body(event: Mapping[str, Any]) -> bytes:
-    """The raw bytes the sender signed; 413 past MAX_BODY (checked before decoding anything)."""
-    body = event.get("body") or ""
-    if not isinstance(body, str):
-        raise Refused(400, "no body")
-    if len(body) > (_MAX_ENCODED if event.get("isBase64Encoded") else MAX_BODY):
-        raise Refused(413, f"the body is larger than {MAX_BODY} bytes")
-    if event.get("isBase64Encoded"):
-        try:
-            raw = base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError):
-            raise Refused(400, "the body is not base64") from None
-    else:
-        raw = body.encode("utf-8", "surrogatepass")
-    if len(raw) > MAX_BODY:
-        raise Refused(413, f"the body is larger than {MAX_BODY} bytes")
-    return raw
-
-
-def _headers(event: Mapping[str, Any]) -> dict[str, str]:
-    """Lower-cased names; two spellings of one header that disagree are refused (which one a
-    proxy would have used is unknown)."""
-    found: dict[str, str] = {}
-    given = event.get("headers")
-    for name, value in given.items() if isinstance(given, Mapping) else ():
-        if not isinstance(name, str) or not isinstance(value, str):
-            continue
-        key = name.lower()
-        if key in found and found[key] != value:
-            raise Refused(400, f"header {key} given twice")
-        found[key] = value
-    return found
 
 
 def _kind(headers: Mapping[str, str]) -> str:
@@ -158,41 +97,18 @@ def _verify(kind: str, headers: Mapping[str, str], raw: bytes, cfg: RepoScannerS
         expected = b"sha256=" + hmac.new(key, raw, hashlib.sha256).hexdigest().encode("ascii")
     if not given:
         raise Refused(401, _DENIED)
-    if not hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected):
+    if not http_route.same_secret(given, expected):
         log.warning("push_refused", extra={"fields": {"kind": kind, "why": "bad token"}})
         raise Refused(403, _DENIED)
 
 
 def _settings() -> RepoScannerSettings:
-    """The repo_scanner section, loaded once per cold start (per settings file and SECOPS_*
-    environment: a test or a redeploy changing either is read afresh); 503 when it does not
-    load, the reason in the logs only."""
-    from jobs.core.resolve import load_settings
-
-    path = os.environ.get("SECOPS_CONFIG")
-    stamp = _stamp(path)
-    key = (path, stamp, tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("SECOPS_"))))
-    with _cache_lock:
-        if key in _cache:
-            return _cache[key]
-        try:
-            section = getattr(load_settings(), "repo_scanner", None)
-        except ConfigError as exc:
-            log.error("push_not_configured", extra={"fields": {"error": redact.scrub(str(exc))}})
-            raise Refused(503, "not configured") from None
-        if not isinstance(section, RepoScannerSettings):
-            raise Refused(503, "not configured")
-        _cache.clear()
-        _cache[key] = section
-        return section
-
-
-def _stamp(path: str | None) -> tuple[int, int] | None:
-    try:
-        info = Path(path).stat() if path else None
-    except OSError:
-        return None
-    return (info.st_mtime_ns, info.st_size) if info else None
+    """The repo_scanner section of the settings loaded once per cold start (http_route); 503
+    when they do not load."""
+    section = getattr(http_route.settings_once("/gitlab-push"), "repo_scanner", None)
+    if not isinstance(section, RepoScannerSettings):
+        raise Refused(503, "not configured")
+    return section
 
 
 def _run(scan: push_events.Scan, now: datetime) -> dict[str, Any]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Final, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from jobs.core.settings import JobSettings
+from jobs.core.settings import JobSettings, strong_secret
 from notifications.settings import RepeatHours
 
 AlertSeverity = Literal["critical", "warning", "info"]
@@ -99,15 +99,10 @@ class ScannersSettings(_Strict):
     gitleaks: GitleaksScannerSettings = Field(default_factory=GitleaksScannerSettings)
 
 
-#: a webhook secret shorter than this is refused: anyone could guess or brute-force it
-MIN_PUSH_SECRET: Final = 32
-_REFERENCE = ("vault:", "file:")  # unresolved (the deployment generators read the file so)
-
-
 class PushSettings(_Strict):
     """The `/gitlab-push` route: webhooks that scan the pushed range. Each secret is at least
-    32 characters (`python -c "import secrets; print(secrets.token_urlsafe(32))"`): the route
-    is public, and an empty or short one would let anyone start scans."""
+    32 bytes (settings.strong_secret, which says how to generate one): the route is public, and
+    an empty or short one would let anyone start scans."""
 
     gitlab_token: SecretStr | None = Field(
         None, description="the X-Gitlab-Token the webhook sends (32+ characters; a vault: reference); none: no GitLab"
@@ -116,13 +111,7 @@ class PushSettings(_Strict):
         None, description="the secret of X-Hub-Signature-256 (32+ characters; a vault: reference); none: no GitHub"
     )
 
-    @field_validator("gitlab_token", "github_secret")
-    @classmethod
-    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
-        text = value.get_secret_value() if value is not None else None
-        if text is not None and not text.startswith(_REFERENCE) and len(text.strip()) < MIN_PUSH_SECRET:
-            raise ValueError(f"must be at least {MIN_PUSH_SECRET} characters")
-        return value
+    _long_enough = field_validator("gitlab_token", "github_secret")(strong_secret)
 
 
 def _repeat_daily_while_critical() -> dict[AlertSeverity, float | None]:

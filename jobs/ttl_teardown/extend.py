@@ -7,20 +7,21 @@ serves the signed snooze links in warning e-mails.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jobs.core.context import JobContext
 from jobs.core.errors import PermanentError, TransientError
 from jobs.core.model import iso
 from jobs.core.settings import Settings
+from jobs.core.state.engine import StateStore
 from jobs.ttl_teardown.extension_rules import ExtensionRules, extended_ttl, extension_refusal
 from jobs.ttl_teardown.job import Job
-from jobs.ttl_teardown.lookup import ExtensionRefused, find
+from jobs.ttl_teardown.lookup import ExtensionRefused, LinkUsed, find
 from jobs.ttl_teardown.model import Item
 from jobs.ttl_teardown.rules import Decision, History, Verdict, decide
 from jobs.ttl_teardown.settings import TtlTeardownSettings
-from jobs.ttl_teardown.state import add_extension, extensions
+from jobs.ttl_teardown.state import LinkUse, NewExtension, Refusal, link_use, record_extension
 
 
 def _job(settings: Settings, clients: Mapping[str, object] | None) -> Job:
@@ -69,31 +70,45 @@ def extend(
     by: str,
     now: datetime,
     clients: Mapping[str, object] | None = None,
+    link: str | None = None,
 ) -> dict[str, Any]:
-    """Grant, record (the source of truth), then write the ttl tag back (best effort)."""
+    """Grant and record (the source of truth; the rules checked in the same transaction, and
+    a snooze `link`'s signature recorded so it works once), then write the ttl tag back (best
+    effort). LinkUsed when `link` already extended its resource."""
     job = _job(settings, clients)
+    if link is not None and link_use(job.ctx.state, link) is not None:
+        raise LinkUsed("this link was already used")  # before any inventory read
     item, together = find(job, resource)
     ext = job.cfg.extension
     rules = ExtensionRules(tuple(ext.allowed_days), ext.max_count, ext.max_total_days)
     _refuse_if_kept(item, decide(item.resource, job.policy(), item.history, now))
-    granted = extensions(job.ctx.state, item.id)
-    why = extension_refusal(item.resource.tags, by, days, granted, rules)
-    if why:
-        raise ExtensionRefused(why)
     if not reason.strip():
         raise ExtensionRefused("a reason is required")
-    add_extension(job.ctx.state, item.id, days, reason.strip(), by, now)
+    new = NewExtension(item.id, days, reason.strip(), by, now, link)
+    outcome = record_extension(
+        job.ctx.state, new, lambda granted: extension_refusal(item.resource.tags, by, days, granted, rules)
+    )
+    if isinstance(outcome, Refusal):
+        raise LinkUsed(outcome.reason) if outcome.link_used else ExtensionRefused(outcome.reason)
     written = _write_back(job, item, extended_ttl(item.tag("ttl"), days))
-    decision = decide(item.resource, job.policy(), History(extension_days=sum(granted) + days), now)
+    decision = decide(item.resource, job.policy(), History(extension_days=sum(outcome.before) + days), now)
     expires = decision.expires_at or now + timedelta(days=days)
     return {
         "resource": item.id,
         "days": days,
         "expires_at": iso(expires),
-        "extensions": len(granted) + 1,
+        "extensions": outcome.number,
         "ttl_tag": written,
         "related": together,  # kept while this one is, with their own ttl once it goes
     }
+
+
+def used_link(settings: Settings, link: str) -> LinkUse | None:
+    """What a snooze link extended, or None while it is unused (the route's result page)."""
+    state = StateStore(settings.state_db_url)
+    if settings.state_auto_migrate:
+        state.upgrade(datetime.now(UTC))
+    return link_use(state, link)
 
 
 def _write_back(job: Job, item: Item, value: str) -> str:

@@ -26,6 +26,7 @@ from jobs.ttl_teardown.model import Item
 from jobs.ttl_teardown.providers.aws.types import region_of
 from jobs.ttl_teardown.rules import History, Policy, Whitelist
 from jobs.ttl_teardown.settings import TtlTeardownSettings
+from jobs.ttl_teardown.snooze import signing_key
 from jobs.ttl_teardown.state import extension_days
 
 log = logging.getLogger("secops.ttl_teardown")
@@ -97,7 +98,7 @@ class Job(BaseJob[Item, TtlTeardownSettings]):
             horizon_days=self.cfg.cost.horizon_days,
             quotas=self.cfg.quotas,
             now=now,
-            snooze_key=snooze.hmac_key.get_secret_value().encode() if snooze.hmac_key else None,
+            snooze_key=signing_key(snooze),  # the route's predicate too
             snooze_url=snooze.base_url,
             snooze_hours=snooze.link_ttl_hours,
             extension_days=tuple(self.cfg.extension.allowed_days),

@@ -29,6 +29,14 @@ class Unreadable(ExtensionRefused):
     """A source could not be read, so whether the resource exists is unknown (not "absent")."""
 
 
+class NotFound(ExtensionRefused):
+    """No resource of the inventory (all of it read) has that id, name or Name tag."""
+
+
+class LinkUsed(ExtensionRefused):
+    """The snooze link already extended its resource: a link works once."""
+
+
 def spelling(text: str) -> str:
     """A name as a person reads it: accents composed however they were typed (a console
     stores NFC, a macOS terminal may send NFD), no surrounding spaces."""
@@ -53,7 +61,7 @@ def find(job: Job, resource: str) -> tuple[Item, list[str]]:
             errors = "; ".join(f"{e.source}: {e.message}" for e in inventory.errors)
             raise Unreadable(f"could not read the inventory ({errors}): cannot tell whether {resource!r} exists")
         if not inventory.items:
-            raise ExtensionRefused(f"{resource!r} is not in the inventory (no resource has that id, name or Name tag)")
+            raise NotFound(f"{resource!r} is not in the inventory (no resource has that id, name or Name tag)")
         [item] = job.prepared(inventory.items, priced=False)
         return item, related_to(item, inventory.items)
     return _by_name(job, resource, wanted)
@@ -111,4 +119,4 @@ def _by_name(job: Job, resource: str, wanted: str) -> tuple[Item, list[str]]:
         return found[0], related_to(found[0], inventory.items)
     if found:
         raise ExtensionRefused(f"{resource!r} names {len(found)} resources ({ids}): give the one you mean by its id")
-    raise ExtensionRefused(f"{resource!r} is not in the inventory (no resource has that id, name or Name tag)")
+    raise NotFound(f"{resource!r} is not in the inventory (no resource has that id, name or Name tag)")

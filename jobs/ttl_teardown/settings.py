@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator, model_validator
 
 from jobs.core import yamlfile
-from jobs.core.settings import JobSettings
+from jobs.core.settings import GENERATE_SECRET, JobSettings, strong_secret
 from jobs.ttl_teardown.catalog import ORDER
 from jobs.ttl_teardown.providers.kubernetes import KINDS
 
@@ -120,9 +120,18 @@ class ExtensionSettings(_Strict):
 
 
 class SnoozeSettings(_Strict):
-    hmac_key: SecretStr | None = Field(None, description="signs the snooze links in warnings; none: no links")
+    """The signed links in warnings, served by the public `/snooze` route: the key is all that
+    stands between anyone on the internet and an extension, so it is at least 32 bytes."""
+
+    hmac_key: SecretStr | None = Field(
+        None,
+        description="signs the snooze links in warnings (32+ bytes, e.g. a vault: or file: reference; "
+        f"generate one: {GENERATE_SECRET}); none: no links",
+    )
     base_url: str | None = Field(None, description="the Lambda function URL that serves /snooze")
-    link_ttl_hours: int = Field(72, ge=1, description="how long a snooze link works")
+    link_ttl_hours: int = Field(72, ge=1, description="how long a snooze link works (once)")
+
+    _strong = field_validator("hmac_key")(strong_secret)
 
 
 class AuditSettings(_Strict):

@@ -212,7 +212,7 @@ def test_function_url_routes_come_from_the_job_table_and_the_handler_dispatches_
     assert aws_lambda.handler(url_event("/no-such-hook"), None)["statusCode"] == 404  # no job serves it
     assert aws_lambda.handler(url_event("/gitlab-push"), None)["statusCode"] == 405  # repo-scanner's: POST only
     answer = aws_lambda.handler(url_event("/snooze"), None)  # ttl-teardown's route, reached through the table
-    assert answer["statusCode"] == 404 and "Snooze links are not enabled" in answer["body"]
+    assert answer["statusCode"] == 400 and "This link cannot be used" in answer["body"]  # a link without fields
 
 
 def test_only_the_repo_scanner_function_gets_the_git_layer_when_given_and_a_home_in_tmp() -> None:

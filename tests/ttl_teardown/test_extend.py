@@ -1,4 +1,5 @@
-"""Extensions: owner only, bounded, recorded, written back; explained; and the snooze route."""
+"""Extensions: owner only, bounded, recorded, written back; explained (the snooze route:
+test_snooze_route.py)."""
 
 from __future__ import annotations
 
@@ -11,25 +12,22 @@ import unicodedata
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from jobs.core.clients.aws import aws_client
 from jobs.core.resolve import load_settings
-from jobs.ttl_teardown import snooze
 from jobs.ttl_teardown.commands import main as ttl_command
 from jobs.ttl_teardown.extend import explain, extend
 from jobs.ttl_teardown.extension_rules import ExtensionRules, extension_refusal
 from jobs.ttl_teardown.lookup import ExtensionRefused, Unreadable
 from jobs.ttl_teardown.rules import parse_ttl
-from jobs.ttl_teardown.snooze_route import respond
 from tests.helpers import ROOT, write_config
 from tests.ttl_teardown.fleet import OWNER, REGION, T0, tags, ttl_config
 
 RULES = ExtensionRules()
 Form = Literal["NFC", "NFD"]
-KEY = "route-test-snooze-key"
+KEY = "extend-test-snooze-key-0123456789abcdef"
 
 
 @pytest.mark.parametrize(
@@ -85,33 +83,6 @@ def test_the_command_line_explains_and_refuses_with_exit_codes(
         ["extend", fleet["ids"]["doomed"], "--days", "9", "--reason", "x", "--by", OWNER, "--config", config]
     )
     assert code == 1 and "refused: an extension is 7 or 14 days, not 9" in capsys.readouterr().err
-
-
-def url_event(link: str, method: str) -> dict[str, Any]:
-    parts = urlsplit(link)
-    return {
-        "rawPath": parts.path,
-        "queryStringParameters": dict(parse_qsl(parts.query)),
-        "requestContext": {"http": {"method": method}},
-    }
-
-
-def test_a_snooze_link_shows_a_button_on_get_and_extends_on_post(
-    fleet: dict[str, Any],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    settings(fleet)
-    monkeypatch.setenv("SECOPS_CONFIG", str(fleet["dir"] / "c.yaml"))
-    doomed = fleet["ids"]["doomed"]
-    link = snooze.link("https://x.test", KEY.encode(), doomed, OWNER, 7, T0, 72)
-    shown = respond(url_event(link, "GET"), now=T0)
-    assert shown["statusCode"] == 200 and "<button>Extend</button>" in shown["body"]
-    assert load_settings() and explain(load_settings(), doomed, T0)["extension_days"] == 0  # GET changed nothing
-    done = respond(url_event(link, "POST"), now=T0)
-    assert done["statusCode"] == 200 and "now expires at 2026-12-01T02:00:00Z" in done["body"]
-    tampered = url_event(link.replace("d=7", "d=14"), "POST")
-    assert respond(tampered, now=T0)["statusCode"] == 403
-    assert respond(url_event(link, "POST"), now=T0 + timedelta(hours=73))["statusCode"] == 403
 
 
 def test_the_job_help_lists_explain_and_extend() -> None:

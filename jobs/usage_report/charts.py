@@ -99,7 +99,7 @@ def time_chart(
     values = [v for curve in curves for _, v in curve.points if math.isfinite(v)]
     ticks = nice_ticks(max(values, default=0.0))
     labels = [faces.clean(value_label(tick)) for tick in ticks]
-    left = max(width(label, faces.regular, 7) for label in labels) + 6
+    left = max(40.0, *(width(label, faces.regular, 7) + 6 for label in labels))  # the charts' x axes align
     plot = (box[0] + left, box[1] + 16.0, box[2] - left - 4, box[3] - 16.0 - 22)  # x, y, w, h
     x_of = _x_scale(axis, plot)
     y_of = _y_scale(ticks[-1], plot)

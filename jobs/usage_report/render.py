@@ -118,7 +118,7 @@ def charts(sheet: Sheet, report: TenantReport, words: Locale) -> None:
         ]
         sheet.need(CHART_HEIGHT + 14)
         box = (sheet.left, sheet.y - CHART_HEIGHT, sheet.width, CHART_HEIGHT)
-        time_chart(sheet, words.label(title), curves, axis, _value_label(words), box, words.label("not_available"))
+        time_chart(sheet, words.label(title), curves, axis, _value_label(words), box, words.label("chart_gap"))
         sheet.y -= CHART_HEIGHT + 18
 
 

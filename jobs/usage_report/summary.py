@@ -151,7 +151,7 @@ def statements(sheet: Sheet, report: TenantReport, words: Locale) -> None:
     notes = list(report.notes)
     incomplete = [n for n in notes if n.key == "incomplete"]
     if (report.completeness is not None and report.completeness < 1) or incomplete:
-        heading = f"{words.label('completeness')}: {words.share(report.completeness)}"
+        heading = words.text("label_value", label=words.label("completeness"), value=words.share(report.completeness))
         lines = [s for n in incomplete for s in _sentences(sheet, words.note(n), sheet.width - 20)]
         height = 16 + 11 * len(lines) + 10
         sheet.need(height)

@@ -37,6 +37,7 @@ def test_a_report_is_a_summary_page_a_chart_page_the_tables_and_the_appendix(wee
     assert "Data completeness: 93.0%" in first
     assert "Data covers 93.0% of the period" in first
     assert all(title in charts for title in ("Calls and errors", "Latency percentiles (ms)", "Bandwidth (MB)"))
+    assert charts.count("No data") == 3  # the missing steps, shaded and named in each chart's legend
     assert "Top APIs by calls" in tables and "Top applications by errors" in tables
     assert "How these numbers are computed" in pdfs.text(weekly)
 
@@ -141,6 +142,11 @@ def test_a_tenant_without_traffic_is_told_so_on_page_one_and_gets_no_empty_chart
     assert "Calls and errors" not in pdfs.text(pdf)
     assert "Top APIs by calls" not in pdfs.text(pdf)
     assert "How these numbers are computed" in pages[1]
+
+
+def test_a_chart_without_missing_steps_has_no_gap_in_its_legend() -> None:
+    assert "No data" not in pdfs.pages(render(report()))[1]
+    assert "Pas de données" in pdfs.pages(render(report(locale="fr", completeness=0.9)))[1]
 
 
 def test_an_exceeded_quota_is_flagged_with_its_forecast() -> None:

@@ -52,6 +52,8 @@ LABELS: Final[dict[str, str]] = {
     "source_none": "no source",
     "no_traffic": "No traffic in this period",
     "no_top": "Nothing to list",
+    "chart_gap": "No data",  # a chart's legend for the shaded span without samples
+    "label_value": "{label}: {value}",
     "page_of": "Page {page} of {pages}",
     # table headers (the top-N tables, the appendix, the CSV)
     "rank": "#",

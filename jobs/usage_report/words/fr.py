@@ -55,6 +55,8 @@ LABELS: Final[dict[str, str]] = {
     "source_none": "aucune source",
     "no_traffic": "Aucun trafic sur cette période",
     "no_top": "Rien à afficher",
+    "chart_gap": "Pas de données",  # a chart's legend for the shaded span without samples
+    "label_value": "{label}\u00a0: {value}",
     "page_of": "Page {page} sur {pages}",
     "rank": "N°",
     "api": "API",

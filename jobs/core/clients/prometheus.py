@@ -151,6 +151,10 @@ class PrometheusClient:
         try:
             response = self._http.post(self.url + path, data=form)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            if _tls(exc):  # a certificate refused now is refused on every try: say so, once
+                raise QueryFailed(
+                    f"{metric}: Prometheus at {self.where} failed TLS verification: {_why(exc)}"
+                ) from None
             raise _Refused(f"{metric}: Prometheus unreachable at {self.where}: {_why(exc)}") from None
         except httpx.TimeoutException:
             raise QueryUnavailable(f"{metric}: Prometheus query timed out after {self.timeout:g}s") from None
@@ -181,6 +185,16 @@ def _answer(response: httpx.Response, metric: str) -> dict[str, Any]:
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("Retry-After", "").strip()
     return min(float(value), MAX_RETRY_AFTER) if value.isdigit() else None
+
+
+def _tls(exc: BaseException) -> bool:
+    """Whether a connection failed on the certificate (ca_file, a private CA), not the network."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _why(exc: Exception) -> str:

@@ -8,7 +8,13 @@ are real sockets.
 
 from __future__ import annotations
 
+import json
+import ssl
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -147,3 +153,48 @@ def test_the_queries_are_posted_form_encoded_with_prometheus_own_timeout() -> No
     assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
     form = dict(httpx.QueryParams(request.content.decode()))
     assert form == {"query": query, "time": "1796083200", "timeout": "7.5"}
+
+
+@pytest.fixture
+def tls_prometheus(tmp_path: Path) -> Iterator[tuple[str, str, list[str]]]:
+    """An HTTPS loopback server under a self-signed CA answering an empty vector; it keeps
+    the Authorization headers it got."""
+    cert, key = services.self_signed(tmp_path)
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            seen.append(self.headers.get("Authorization", ""))
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = json.dumps(VECTOR).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}", str(cert), seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_private_ca_is_trusted_through_ca_file_only(tls_prometheus: tuple[str, str, list[str]]) -> None:
+    url, ca_file, seen = tls_prometheus
+    trusted = PrometheusClient(url, 5, {"Authorization": "Bearer tls-t0ken-7"}, ca_file=ca_file)
+    assert trusted.instant("up", AT, "calls").samples == ()
+    assert seen == ["Bearer tls-t0ken-7"]  # the settings' headers are sent
+    untrusted = PrometheusClient(url, 5)
+    with pytest.raises(QueryFailed, match=r"calls: Prometheus at https://127\.0\.0\.1:\d+ failed TLS verification: "):
+        untrusted.instant("up", AT, "calls")
+    assert untrusted.requests == 1  # not retried: the certificate will not change in a second

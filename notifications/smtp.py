@@ -109,24 +109,28 @@ class SmtpSession:
         self.connections += 1
         return smtp
 
-    def send(self, mail: EmailMessage, recipients: Sequence[str] | None = None) -> Refused:
-        """Send `mail` (to `recipients`, else its To/Cc/Bcc); the recipients refused while the
+    def send(self, mail: EmailMessage | bytes, recipients: Sequence[str] | None = None, sender: str = "") -> Refused:
+        """Send `mail` (to `recipients`, else its To/Cc/Bcc; a mail already written as bytes
+        needs both, from `sender` or the settings' sender); the recipients refused while the
         others were taken. All refused, a 4xx/5xx, a failed login: raised, typed (smtp_errors)."""
         with smtp_errors(self.config):
             reused = self._smtp is not None
             try:
-                return self._transaction(mail, recipients)
+                return self._transaction(mail, recipients, sender)
             except _Stale as exc:
                 self.close()
                 if not reused:
                     raise smtplib.SMTPServerDisconnected(str(exc)) from None
-            return self._transaction(mail, recipients)  # the server dropped a reused connection
+            return self._transaction(mail, recipients, sender)  # the server dropped a reused connection
 
-    def _transaction(self, mail: EmailMessage, recipients: Sequence[str] | None) -> Refused:
+    def _transaction(self, mail: EmailMessage | bytes, recipients: Sequence[str] | None, sender: str) -> Refused:
         if self._smtp is None:
             self._smtp = self._open()
         try:
-            refused = self._smtp.send_message(mail, to_addrs=list(recipients) if recipients is not None else None)
+            if isinstance(mail, bytes):
+                refused = self._smtp.sendmail(sender or self.config.sender, list(recipients or ()), mail)
+            else:
+                refused = self._smtp.send_message(mail, to_addrs=list(recipients) if recipients is not None else None)
         except smtplib.SMTPServerDisconnected:
             self._smtp = None  # smtplib closed its socket; the next mail opens a new one
             raise

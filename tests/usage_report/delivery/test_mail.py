@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from jobs.core.errors import PermanentError
 from jobs.usage_report.delivery import Deliverer
 from jobs.usage_report.delivery.headers import address, addresses
-from jobs.usage_report.delivery.mail import compose
+from jobs.usage_report.delivery.mail import compose, message_bytes
 from tests import services
 from tests.usage_report.delivery.samples import DAY, WEEK, bundle, report, tenant
 from tests.usage_report.delivery.settings import run_settings, usage
@@ -68,6 +68,16 @@ def test_each_tenant_s_pdf_arrives_intact_in_its_language_over_one_session(smtp:
     assert "Calls: 123,456 (▲ 23.5%)" in text(acme) and "Used month to date: 240.0%" in text(acme)
     assert text(globex).startswith("Bonjour,\n")
     assert "  Appels\u00a0: 123\u202f456 (▲\u00a023,5\u202f%)\n" in text(globex)
+
+
+@pytest.mark.parametrize("pdf", [b"", b"%", bytes(range(256)) * 400])
+def test_the_fast_writer_gives_the_email_package_s_bytes_with_crlf_line_ends(pdf: bytes) -> None:
+    made = bundle(report(tenant(name="==the-pdf-report==")), pdf)  # a name spelled as the hole
+    fast = message_bytes(made, SENDER, ["ops@acme.test"])
+    assert fast == compose(made, SENDER, ["ops@acme.test"]).as_bytes()
+    assert b"\n" not in fast.replace(b"\r\n", b"") and max(map(len, fast.split(b"\r\n"))) <= 78
+    [part] = email.message_from_bytes(fast, policy=email.policy.default).iter_attachments()  # type: ignore[attr-defined]
+    assert part.get_content() == pdf
 
 
 def test_the_same_report_makes_the_same_mail_bytes() -> None:

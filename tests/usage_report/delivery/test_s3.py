@@ -6,9 +6,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from jobs.core.errors import PermanentError
+from jobs.core.errors import PermanentError, TransientError
 from jobs.usage_report.delivery import Deliverer
 from jobs.usage_report.delivery.s3 import S3Channel, key
+from tests.fakes.base import FakeServer, Response
 from tests.usage_report.delivery.conftest import S3
 from tests.usage_report.delivery.samples import DAY, WEEK, bundle, report, tenant
 from tests.usage_report.delivery.settings import run_settings, usage
@@ -78,3 +79,31 @@ def test_adversarial_tenant_ids_reach_s3_under_the_prefix(s3: S3) -> None:
         channel.deliver(bundle(report(tenant(tenant_id))))
     names = list(objects(s3))
     assert len(names) == 4 and all(n.startswith("usage/") and n.count("/") == 3 for n in names)
+
+
+def s3_error(status: int, code: str, message: str) -> Response:
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>'
+    return Response(status, body, {"Content-Type": "application/xml"})
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "error", "calls"),
+    [
+        (403, "AccessDenied", PermanentError, 1),  # the role may not write there: no retry helps
+        (503, "SlowDown", TransientError, 3),  # throttled: botocore's own retries spent, then the runner's
+        (500, "InternalError", TransientError, 3),
+    ],
+)
+def test_s3_errors_are_typed_after_botocore_s_own_retries(
+    monkeypatch: pytest.MonkeyPatch, status: int, code: str, error: type[Exception], calls: int
+) -> None:
+    with FakeServer() as fake:
+        fake.fail_next("PUT", ".*", s3_error(status, code, "no"), times=10)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", fake.url)
+        for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                            "AWS_DEFAULT_REGION": "us-east-1"}.items():  # fmt: skip
+            monkeypatch.setenv(name, value)
+        with pytest.raises(error, match=f"s3: s3://reports/acme/daily/2026-11-30.pdf: {code}: no") as raised:
+            S3Channel(run_settings(), usage(s3_bucket="reports")).deliver(bundle())
+        assert len(fake.calls("PUT")) == calls
+    assert getattr(raised.value, "retried", True)  # a transient one is not retried again by the runner

@@ -63,11 +63,11 @@ def body(report: TenantReport, words: locale.Locale) -> str:
     for kpi_name in MAIL_KPIS:
         if (kpi := report.kpis.get(kpi_name)) is not None:
             shown = f"{words.kpi(kpi_name, kpi.value)} ({words.change(kpi)})"
-            lines.append("  " + words.text("mail_line", label=words.label(kpi_name), value=shown))
+            lines.append("  " + words.text("label_value", label=words.label(kpi_name), value=shown))
     if report.quota is not None and report.quota.month_used_percent is not None:
         used, monthly = words.percent(report.quota.month_used_percent), words.number(report.quota.monthly)
         shown = f"{used} ({words.label('quota_monthly')} {monthly})"
-        lines.append("  " + words.text("mail_line", label=words.label("quota_month_used"), value=shown))
+        lines.append("  " + words.text("label_value", label=words.label("quota_month_used"), value=shown))
     if report.notes:
         lines += ["", words.label("mail_notes"), *(f"  - {words.note(note)}" for note in report.notes)]
     lines += ["", words.label("mail_closing"), "", "-- ", words.label("mail_signature")]

@@ -109,7 +109,6 @@ LABELS: Final[dict[str, str]] = {
     "mail_subject": "{tenant}: API usage report, {period}",
     "mail_greeting": "Hello,",
     "mail_intro": "Please find attached the API usage report of {tenant} for {period}.",
-    "mail_line": "{label}: {value}",
     "mail_key_figures": "Key figures:",
     "mail_notes": "Please note:",
     "mail_closing": "This message was sent automatically; the PDF explains how each number is computed.",

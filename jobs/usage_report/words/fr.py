@@ -107,7 +107,6 @@ LABELS: Final[dict[str, str]] = {
     "mail_subject": "{tenant}\u00a0: rapport d’utilisation des API, {period}",
     "mail_greeting": "Bonjour,",
     "mail_intro": "Veuillez trouver ci-joint le rapport d’utilisation des API de {tenant} pour {period}.",
-    "mail_line": "{label}\u00a0: {value}",
     "mail_key_figures": "Chiffres clés\u00a0:",
     "mail_notes": "À noter\u00a0:",
     "mail_closing": "Ce message est envoyé automatiquement\u00a0; le PDF explique comment chaque chiffre est calculé.",

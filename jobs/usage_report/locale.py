@@ -40,6 +40,8 @@ NAME_LIMIT: Final = 60
 
 #: what a methods key may be called besides a definitions key
 _ALIASES: Final = {"bytes_in": "mb_in", "bytes_out": "mb_out", "errors": "failed", "latency": "latency_avg"}
+#: how long a Note's text value may be shown (a name: NAME_LIMIT)
+TEXT_LIMITS: Final = {"problem": 240, "codes": 80, "locale": 40}
 #: Note values that are counts (written as whole numbers)
 _COUNTS: Final = frozenset({"quota", "used", "calls", "count", "limit"})
 
@@ -101,7 +103,8 @@ class Locale:
         """An API or application name as shown: control characters blanked, `(unnamed)` for an
         empty one, shortened with `…` past `limit` characters (2 at least)."""
         limit = max(limit, 2)
-        shown = "".join(" " if unicodedata.category(c).startswith("C") else c for c in name).strip()
+        head = name.strip()[: limit + 64]  # a 10 kB name is shortened anyway: look at its start only
+        shown = "".join(" " if unicodedata.category(c).startswith("C") else c for c in head).strip()
         if not shown:
             return self.label("unnamed")
         return shown if len(shown) <= limit else shown[: max(limit - 1, 1)] + "…"
@@ -168,7 +171,10 @@ class Locale:
         return self.label("unit_" + KPI_UNITS[name])
 
     def change(self, kpi: Kpi, decimals: int = 1) -> str:
-        """`▲ 12.3%`, `▼ 4.0%`, `=` (no change at this precision), `new` (nothing before)."""
+        """`▲ 12.3%`, `▼ 4.0%`, `=` (no change at this precision), `new` (nothing before), or ""
+        for a KPI that is not compared (`Kpi.compared`: today's counts of the control plane)."""
+        if not kpi.compared:
+            return ""
         if kpi.value is None or not math.isfinite(kpi.value):
             return self.label("not_available")
         if kpi.previous is None or kpi.previous == 0:
@@ -240,7 +246,7 @@ class Locale:
                 return self.words.fields.get(value) or self.words.labels.get(f"series_{value}") or value
             if key == "date":
                 return self.date(dt.date.fromisoformat(value))
-            return self.display_name(value) if value.strip() else self.label("empty")
+            return self.display_name(value, TEXT_LIMITS.get(key, NAME_LIMIT)) if value.strip() else self.label("empty")
         if key == "percent":
             return self.percent(value)
         if key == "value" and not math.isfinite(value):

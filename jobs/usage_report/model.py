@@ -124,6 +124,9 @@ class Kpi:
     value: float | None
     previous: float | None = None
     change_percent: float | None = None
+    #: False: no figure exists for the previous period (the control plane's counts of APIs,
+    #: applications and users are today's): no change is shown, not even "new"
+    compared: bool = True
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,7 @@ class Note:
 class Quota:
     monthly: int
     period_allowance: float  # the monthly quota pro rata for the period's days
-    period_used_percent: float
+    period_used_percent: float | None  # None: the period's calls could not be counted
     month_to_date_calls: float | None
     month_used_percent: float | None
     runs_out_on: datetime | None  # at the period's rate; None when it does not this month

@@ -10,7 +10,8 @@ import math
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobs.usage_report import locale
@@ -106,6 +107,12 @@ def usages(draw: st.DrawFn) -> TenantUsage:
     )
 
 
+#: a usage is ~70 draws: 60 of them per property keep the module near 30 s on a quiet machine;
+#: the timeout is for this 2-core VM under seven parallel sessions
+PROFILE = settings(max_examples=60, deadline=None)
+pytestmark = pytest.mark.timeout(400)
+
+
 def floats_in(value: object) -> Iterator[float]:
     """Every float anywhere in a report (dataclasses, mappings, tuples, Note values)."""
     if isinstance(value, bool):
@@ -127,6 +134,7 @@ def report_of(usage: TenantUsage, top_n: int = 5) -> TenantReport:
     return aggregate(usage, top_n=top_n)
 
 
+@PROFILE
 @given(usage=usages())
 def test_no_nan_or_infinity_anywhere_in_a_report(usage: TenantUsage) -> None:
     report = report_of(usage)
@@ -134,6 +142,7 @@ def test_no_nan_or_infinity_anywhere_in_a_report(usage: TenantUsage) -> None:
     assert figures == []
 
 
+@PROFILE
 @given(usage=usages())
 def test_counts_add_up_and_the_error_rate_is_a_share(usage: TenantUsage) -> None:
     k = report_of(usage).kpis
@@ -158,6 +167,7 @@ def expected_top(items: tuple[Breakdown, ...], n: int, by: str) -> list[tuple[st
     return ranked[:n]
 
 
+@PROFILE
 @given(usage=usages(), n=st.integers(0, 8))
 def test_top_lists_are_the_n_largest_with_ties_by_name(usage: TenantUsage, n: int) -> None:
     report = report_of(usage, n)
@@ -169,6 +179,7 @@ def test_top_lists_are_the_n_largest_with_ties_by_name(usage: TenantUsage, n: in
         assert [(b.name, b.errors) for b in errors] == expected_top(items, n, "errors")
 
 
+@PROFILE
 @given(usage=usages())
 def test_changes_point_the_way_the_figure_moved(usage: TenantUsage) -> None:
     for name, kpi in report_of(usage).kpis.items():
@@ -189,6 +200,7 @@ def test_changes_point_the_way_the_figure_moved(usage: TenantUsage) -> None:
         )
 
 
+@PROFILE
 @given(usage=usages())
 def test_every_note_has_words_in_both_languages(usage: TenantUsage) -> None:
     report = report_of(usage)
@@ -203,6 +215,7 @@ def test_every_note_has_words_in_both_languages(usage: TenantUsage) -> None:
             assert "nan" not in language.kpi(name, report.kpis[name].value) + language.change(report.kpis[name])
 
 
+@PROFILE
 @given(usage=usages())
 def test_the_quota_block_is_consistent(usage: TenantUsage) -> None:
     report = report_of(usage)
@@ -222,6 +235,7 @@ def test_the_quota_block_is_consistent(usage: TenantUsage) -> None:
     assert any(n.key == "quota_exceeded" for n in report.notes) == q.exceeded
 
 
+@PROFILE
 @given(usage=usages(), below=st.floats(0, 1))
 def test_no_traffic_and_completeness_are_stated(usage: TenantUsage, below: float) -> None:
     report = aggregate(usage, complete_below=below)

@@ -19,3 +19,28 @@ def post(body: str, barrier: Any, answers: Any) -> None:
         answers.put((answer["statusCode"], answer["body"]))
     except BaseException as exc:  # a traceback out of the handler: the test reports it
         answers.put((-1, repr(exc)))
+
+
+def record(url: str, days: float, barrier: Any, answers: Any) -> None:
+    """Record one extension of one resource through the store, deciding slowly (a slow
+    inventory read or rule): the window in which another process records one too."""
+    import time
+    from datetime import UTC, datetime
+
+    from jobs.core.state.engine import StateStore
+    from jobs.ttl_teardown.extension_rules import ExtensionRules, extension_refusal
+    from jobs.ttl_teardown.state import NewExtension, Refusal, record_extension
+
+    rules = ExtensionRules(allowed_days=(7, 14), max_count=3, max_total_days=21)
+    tags = {"owner": "dana@example.com"}
+
+    def slow_rule(granted: Any) -> str | None:
+        time.sleep(0.3)
+        return extension_refusal(tags, "dana@example.com", int(days), granted, rules)
+
+    store = StateStore(url)
+    barrier.wait(timeout=300)
+    new = NewExtension("arn:aws:ec2:eu-west-1:123456789012:instance/i-0race", days, "race", "dana@example.com",
+                       datetime.now(UTC))  # fmt: skip
+    outcome = record_extension(store, new, slow_rule, attempts=8)
+    answers.put("refused" if isinstance(outcome, Refusal) else f"granted {outcome.number}")

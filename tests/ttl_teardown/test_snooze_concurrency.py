@@ -29,11 +29,11 @@ def state_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> s
     return str(request.getfixturevalue("postgres").create_database(f"snooze_{tmp_path.name[-20:].lower()}"))
 
 
-def post_together(bodies: list[str]) -> list[tuple[int, str]]:
-    """Each body POSTed by its own process, all released at once."""
+def together(target: Any, args: list[tuple[Any, ...]]) -> list[Any]:
+    """`target(*arg, barrier, answers)` in one process per arg, all released at once; the answers."""
     ctx = multiprocessing.get_context("fork")  # forked from this interpreter: no re-import per process
-    barrier, answers = ctx.Barrier(len(bodies)), ctx.Queue()
-    workers = [ctx.Process(target=snooze_worker.post, args=(b, barrier, answers)) for b in bodies]
+    barrier, answers = ctx.Barrier(len(args)), ctx.Queue()
+    workers = [ctx.Process(target=target, args=(*arg, barrier, answers)) for arg in args]
     for worker in workers:
         worker.start()
     found = [answers.get(timeout=300) for _ in workers]
@@ -41,6 +41,28 @@ def post_together(bodies: list[str]) -> list[tuple[int, str]]:
         worker.join(60)
         assert worker.exitcode == 0
     return sorted(found)
+
+
+def post_together(bodies: list[str]) -> list[tuple[int, str]]:
+    """Each body POSTed by its own process through the handler, all released at once."""
+    return together(snooze_worker.post, [(body,) for body in bodies])
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_slow_decision_cannot_let_two_processes_record_past_the_limits(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Each process decides for 0.3 s between reading the extensions and recording its own (as
+    a slow inventory read would): the unique (resource, number) still lets one record each number."""
+    url = state_url(backend, tmp_path, request)
+    StateStore(url).upgrade(datetime.now(UTC))
+    answers = together(snooze_worker.record, [(url, days) for days in (14, 7, 7, 14, 7, 7)])
+    store = StateStore(url)
+    with store.session() as s:
+        rows = s.execute(select(Extension.number, Extension.days).order_by(Extension.number)).all()
+    assert len(rows) <= 3 and sum(days for _, days in rows) <= 21, rows
+    assert [n for n, _ in rows] == list(range(1, len(rows) + 1))
+    assert sorted(a for a in answers if a != "refused") == [f"granted {n}" for n, _ in rows]
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])

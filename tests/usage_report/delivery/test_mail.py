@@ -173,3 +173,14 @@ def test_no_tenant_name_or_contact_adds_a_header_or_a_recipient(name: str, conta
 )
 def test_a_contact_is_one_plain_address_or_refused(raw: str, expected: str | None) -> None:
     assert address(raw) == expected
+
+
+def test_tenants_delivered_from_several_threads_share_the_one_session_in_turn(smtp: services.Smtp) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    tenants = [tenant(f"t{i}", f"Tenant {i}", (f"ops@t{i}.test",)) for i in range(12)]
+    with Deliverer(run_settings(smtp), usage(email=True)) as deliverer, ThreadPoolExecutor(4) as pool:
+        done = list(pool.map(lambda owner: deliverer.deliver("email", bundle(report(owner))), tenants))
+    assert [d.where for d in done] == [f"mailto:ops@t{i}.test" for i in range(12)]
+    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == sorted(f"ops@t{i}.test" for i in range(12))
+    assert len(smtp.connections) == 1

@@ -8,25 +8,23 @@ PDF fonts have none of the last three, so a TrueType face is embedded (subset). 
 Vera, which ships inside reportlab: the triangles are then drawn as vector shapes by the
 caller (`Faces.triangles` is False) and the spaces Vera lacks become plain spaces.
 
-Every document starts its subsets with the same characters (`SEED`), so the embedded subset of
-an ordinary report is the same bytes for every tenant and is built once per process
-(`_CachedSubsets`): subsetting a TrueType face is a third of a report's rendering time.
+Every document starts its subsets with the same characters (printable ASCII, then `SEED`), so
+the embedded subsets of an ordinary report are the same for every tenant and are built once per
+process (ttf_fast.py): subsetting a TrueType face was a third of a report's rendering time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import zlib
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
 
 import reportlab
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+
+from jobs.usage_report.ttf_fast import FastTTFont
 
 #: where Debian and other distributions install DejaVu (searched in order)
 DEJAVU_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF")
@@ -116,104 +114,8 @@ def register(fonts: FontSet) -> Faces:
 
 
 def _register(name: str, path: str) -> str:
-    font = _FastTTFont(name, path)
-    face = font.face
-    face.makeSubset = _CachedSubsets(face.makeSubset)  # type: ignore[method-assign]
-    face.addSubsetObjects = _CompressOnce(face.addSubsetObjects, path)  # type: ignore[method-assign]
-    pdfmetrics.registerFont(font)
+    pdfmetrics.registerFont(FastTTFont(name, path))
     return name
-
-
-class _FastTTFont(TTFont):
-    """reportlab's TTFont, whose `splitString` (a Python loop over every character, the largest
-    cost of drawing a string) takes two shortcuts with the same result (a test compares them):
-    printable ASCII is its own code in subset 0 (`asciiReadable`), so its bytes are the text's;
-    other text whose characters all have a code in the document's subset 0 already (after
-    `seed`, nearly all) is one `str.translate`. Anything else goes the long way."""
-
-    def __init__(self, name: str, path: str) -> None:
-        super().__init__(name, path, asciiReadable=True)
-        self._ascii = all(code in self.face.charToGlyph for code in range(32, 127))
-
-    def splitString(self, text: str, doc: Any, encoding: str = "utf-8") -> list[tuple[int, bytes]]:
-        if isinstance(text, str) and self._ascii and text.isascii() and text.isprintable():
-            return [(0, text.encode("ascii"))] if text else []
-        state: Any = self.state.get(doc)
-        if state is not None and isinstance(text, str):
-            table = getattr(state, "_fast", None)
-            if table is None or table[-1] != len(state.assignments):
-                table = state._fast = (_table(state.assignments), len(state.assignments))
-            try:
-                encoded = text.translate(table[0]).encode("latin-1")
-                return [(0, encoded)] if encoded else []
-            except UnicodeEncodeError:
-                pass
-        return super().splitString(text, doc, encoding)
-
-
-def _table(assignments: dict[int, int]) -> dict[int, str]:
-    """code point → its one-byte code in subset 0; every other code below 256 → a character that
-    cannot be encoded (so a string with one of them takes the long way)."""
-    table = dict.fromkeys(range(256), "Ā")
-    table.update({code: chr(n) for code, n in assignments.items() if n < 256})
-    if 32 in assignments and assignments[32] < 256:
-        table[0xA0] = chr(assignments[32])  # reportlab draws a no-break space as a space
-    return table
-
-
-class _CompressOnce:
-    """A face's `addSubsetObjects` whose font file is compressed once per process, not once per
-    document: the embedded subset of most reports is the same bytes (see `SEED`)."""
-
-    def __init__(self, add: Callable[[Any, str, list[int]], Any], path: str) -> None:
-        self._add = add
-        self._path = path
-
-    def __call__(self, doc: Any, fontname: str, subset: list[int]) -> Any:
-        reference = self._add(doc, fontname, subset)
-        stream = doc.idToObject.get(f"fontFile:{self._path}({fontname})")
-        if stream is not None and stream.filters:
-            stream.filters = [_FLATE]
-        return reference
-
-
-class _CachedFlate:
-    """FlateDecode, remembering the last few compressed font files (keyed by their bytes)."""
-
-    pdfname = "FlateDecode"
-
-    def __init__(self, size: int = 16) -> None:
-        self._size = size
-        self._done: dict[bytes, bytes] = {}
-
-    def encode(self, data: bytes | str) -> bytes:
-        raw = data.encode("utf8") if isinstance(data, str) else data
-        if raw not in self._done:
-            if len(self._done) >= self._size:
-                self._done.pop(next(iter(self._done)))
-            self._done[raw] = zlib.compress(raw)
-        return self._done[raw]
-
-
-_FLATE = _CachedFlate()
-
-
-class _CachedSubsets:
-    """A face's `makeSubset` remembering the last few subsets it built (the same characters in the
-    same order give the same bytes: the seeded first subset of nearly every report)."""
-
-    def __init__(self, make: Callable[[Sequence[Any]], bytes], size: int = 16) -> None:
-        self._make = make
-        self._size = size
-        self._built: dict[tuple[int, ...], bytes] = {}
-
-    def __call__(self, subset: Sequence[Any]) -> bytes:
-        key = tuple(subset)
-        if key not in self._built:
-            if len(self._built) >= self._size:
-                self._built.pop(next(iter(self._built)))
-            self._built[key] = self._make(subset)
-        return self._built[key]
 
 
 def seed(canvas_doc: object, faces: Faces) -> None:

@@ -58,6 +58,13 @@ def test_the_certificate_bench_prints_file_reading_against_a_bare_cryptography_l
         assert any(line.startswith("ratio endpoint probing / blackbox_exporter:") for line in lines)
 
 
+@pytest.mark.timeout(180)
+def test_the_usage_report_floor_bench_prints_rendering_against_plain_reportlab() -> None:
+    lines = quick("usage_report_floor.py")
+    assert any(line.startswith("ratio render vs plain reportlab:") for line in ratios(lines))
+    assert any(line.startswith("  CPU a report (median): render.render") for line in lines)
+
+
 @pytest.mark.timeout(300)
 def test_the_ttl_bench_prints_the_plan_against_c7n_or_says_why_not() -> None:
     lines = quick("ttl_teardown.py", timeout=300)

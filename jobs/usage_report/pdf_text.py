@@ -92,10 +92,9 @@ def _wrap_code(text: str, font: str, size: float, room: float) -> tuple[str, ...
         line = raw.rstrip()
         while len(line) > columns:
             head = line[:columns]
-            breaks = [head.rfind(mark) + 1 for mark in (" ", ",", ")", "}")]
-            cut = max(breaks)
-            if cut < columns * 0.6:
-                cut = columns
+            breaks = [i + 1 for i, char in enumerate(head) if char in " ,)}" and i + 1 >= columns * 0.6]
+            fair = [cut for cut in breaks if len(line) - cut >= 8]  # no line of a lone bracket
+            cut = max(fair or breaks or [columns])
             lines.append(line[:cut].rstrip())
             line = "  " + line[cut:].lstrip()  # continuation lines are indented
         lines.append(line)

@@ -243,7 +243,8 @@ class Locale:
             if key == "field":
                 return self._field(value, values)
             if key in ("kind", "series"):
-                return self.words.fields.get(value) or self.words.labels.get(f"series_{value}") or value
+                known = self.words.fields.get(value) or self.words.labels.get(f"series_{value}")
+                return known or self.display_name(value)
             if key == "date":
                 return self.date(dt.date.fromisoformat(value))
             return self.display_name(value, TEXT_LIMITS.get(key, NAME_LIMIT)) if value.strip() else self.label("empty")

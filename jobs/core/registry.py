@@ -139,6 +139,8 @@ JOBS: Final[dict[str, JobSpec]] = {
                 JobOption("force", "deliver again what this period already delivered"),
             ),
             settings_class="jobs.usage_report.settings:UsageReportSettings",
+            permissions="jobs.usage_report.grants:permissions",
+            alerts="jobs.usage_report.alerts:alerts",
             # a run for some tenants (a one-off) never stands in for the whole day's
             yielding_options=("tenant",),
         ),

@@ -40,3 +40,16 @@ def month_end(period: Period) -> datetime:
     start = month_start(period).date()
     following = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
     return _midnight(following)
+
+
+def from_label(kind: str, label: str) -> Period:
+    """The period a `Period.label` names (`2026-11-30` daily, `2026-W48` weekly): what a state
+    row or an audit intent keeps, read back. ValueError when it names none."""
+    if kind == "weekly":
+        year, _, week = label.partition("-W")
+        start = _midnight(date.fromisocalendar(int(year), int(week), 1))
+        return Period("weekly", start, start + timedelta(days=7))
+    if kind == "daily":
+        start = _midnight(date.fromisoformat(label))
+        return Period("daily", start, start + timedelta(days=1))
+    raise ValueError(f"period {kind!r}: expected one of {', '.join(KINDS)}")

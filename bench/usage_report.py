@@ -1,0 +1,230 @@
+"""usage-report end to end: 1,000 tenants, 30 days of hourly gateway series in a real Prometheus
+(backfilled with promtool from jobs/demo/gateway_series.py), a weekly run through
+`python -m jobs run usage-report` (queries + aggregation + PDF + CSV/JSON + one mail each to a
+local SMTP sink), beside slice 4's plain-reportlab floor (bench/usage_report_floor.py: the same
+3-page layout from precomputed numbers), in the same run.
+
+Prints: reports/s end to end (target >= 40 on 2 cores), Prometheus queries made (the same at 50
+tenants as at 1,000: queries scale with metrics, not tenants), peak RSS of the job's process
+tree, main process and render workers together, sampled from /proc (target <= 400 MB), and the
+ratio to the floor's reports/s. `--tenants N` for a quicker run; `--quick`: 100 tenants.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+from measure import Sample, options, ratio, refuse  # noqa: E402
+
+from jobs.demo.gateway_series import tenants, utc, write_openmetrics  # noqa: E402
+
+NOW = utc(2026, 11, 30, 2)  # a weekly run: W48, the 23rd to the 30th, and W47 before it
+START, END = NOW - timedelta(days=30), NOW - timedelta(hours=2)
+
+
+def more(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tenants", type=int, default=None, help="tenants (default 1,000; quick 100)")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, timeout: float = 60) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} not ready")
+
+
+@contextlib.contextmanager
+def prometheus(work: Path, count: int) -> Iterator[tuple[str, float, int]]:
+    """(url, backfill seconds, samples) of a Prometheus over `count` tenants' 30 days."""
+    fleet = tenants(count)
+    generated = write_openmetrics(work / "gateway.om", fleet, START, END, interval=3600)
+    started = time.monotonic()
+    subprocess.run(
+        ["promtool", "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=744h", "--quiet",
+         str(generated.path), str(work / "tsdb")],
+        check=True, capture_output=True, timeout=3600,
+    )  # fmt: skip
+    backfill = time.monotonic() - started
+    generated.path.unlink()
+    (work / "prometheus.yml").write_text("global: {}\nscrape_configs: []\n")
+    port = free_port()
+    proc = subprocess.Popen(
+        ["prometheus", f"--config.file={work / 'prometheus.yml'}", f"--storage.tsdb.path={work / 'tsdb'}",
+         "--storage.tsdb.retention.time=36500d", f"--web.listen-address=127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/-/ready")
+        yield f"http://127.0.0.1:{port}", backfill, generated.lines
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def control_plane(path: Path, count: int) -> str:
+    """A SQLite control plane with the default schema (the job opens it read-only)."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.executescript(
+            "CREATE TABLE tenants (id text primary key, name text, contact_email text, locale text default 'en',"
+            " monthly_call_quota bigint null, active boolean);"
+            "CREATE TABLE apis (id text, tenant_id text); CREATE TABLE applications (id text, tenant_id text);"
+            "CREATE TABLE users (id text, tenant_id text);"
+        )
+        rows = [
+            (p.id, f"Tenant {i:04d}", f"ops@{p.id}.example", "fr" if i % 3 == 0 else "en", 2_000_000, 1)
+            for i, p in enumerate(tenants(count))
+        ]
+        db.executemany("INSERT INTO tenants VALUES (?, ?, ?, ?, ?, ?)", rows)
+        db.executemany("INSERT INTO apis VALUES (?, ?)", [(f"{r[0]}-api", r[0]) for r in rows])
+        db.commit()
+    return f"sqlite:///{path}"
+
+
+@contextlib.contextmanager
+def smtp_sink() -> Iterator[tuple[int, list[int]]]:
+    """A plain local SMTP server that counts what it takes (bytes of each mail)."""
+    from aiosmtpd.controller import Controller
+
+    sizes: list[int] = []
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            sizes.append(len(envelope.original_content or b""))
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, sizes
+    finally:
+        controller.stop()
+
+
+def tree_rss(pid: int) -> int:
+    """Resident kB of `pid` and every descendant, now."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        with contextlib.suppress(OSError):
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) if "VmRSS" in status else 0  # type: ignore[union-attr]
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+    return total
+
+
+def run_job(work: Path, config: Path) -> tuple[dict[str, Any], float, float]:
+    """One weekly run as its own process: (result, wall seconds, peak tree RSS MB)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-m", "jobs", "run", "usage-report", "--config", str(config), "--period", "weekly",
+            "--now", NOW.isoformat(), "--json", "--force"]  # fmt: skip
+    started = time.monotonic()
+    proc = subprocess.Popen(argv, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    peak = 0
+    sampling = True
+
+    def sample() -> None:
+        nonlocal peak
+        while sampling:
+            peak = max(peak, tree_rss(proc.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = proc.communicate()
+    wall = time.monotonic() - started
+    sampling = False
+    sampler.join()
+    return json.loads(out), wall, peak / 1024
+
+
+def floor(count: int, rounds: int) -> Sample | str:
+    """Slice 4's plain-reportlab floor: its reports/s over the same tenant count."""
+    script = ROOT / "bench" / "usage_report_floor.py"
+    if not script.exists():
+        return "bench/usage_report_floor.py is not in this build"
+    proc = subprocess.run(
+        [sys.executable, str(script), "--reports", str(min(count, 200)), "--rounds", str(rounds)],
+        capture_output=True, text=True, check=False, cwd=ROOT,
+    )  # fmt: skip
+    found = re.search(r"median ([\d,.]+) reports/s", proc.stdout)
+    if proc.returncode or not found:
+        return f"the floor did not run: {proc.stdout[-300:]}{proc.stderr[-300:]}"
+    return Sample("plain reportlab floor (render only)", "reports/s", [float(found.group(1).replace(",", ""))])
+
+
+def main() -> None:
+    args = options(__doc__, rounds=1, more=more)
+    count = args.tenants or (100 if args.quick else 1000)
+    work = Path(tempfile.mkdtemp(prefix="bench-usage-"))
+    try:
+        with prometheus(work, count) as (url, backfill, samples), smtp_sink() as (port, sizes):
+            print(f"usage-report: {count} tenants, {samples:,} samples backfilled in {backfill:.1f} s")
+            settings = {
+                "state_db_url": f"sqlite:///{work / 'state.db'}",
+                "notifications": {
+                    "routes": {"critical": [], "warning": [], "info": []},
+                    "email": {"smtp_host": "127.0.0.1", "smtp_port": port, "starttls": False,
+                              "sender": "reports@bench.example"},  # fmt: skip
+                },
+                "usage_report": {
+                    "prometheus": {"url": url, "scrape_interval_seconds": 3600, "timeout_seconds": 120},
+                    "control_plane": {"dsn": control_plane(work / "cp.db", count)},
+                },
+            }
+            config = work / "config.yaml"
+            config.write_text(yaml.safe_dump(settings))
+            ours = Sample("usage-report end to end (weekly)", "reports/s")
+            for _ in range(args.rounds):
+                result, wall, rss = run_job(work, config)
+                delivered = sum(a["outcome"] == "done" for a in result["actions"])
+                ours.values.append(delivered / wall)
+                print(f"  status {result['status']}: {delivered} mailed ({len(sizes)} at the sink) in {wall:.1f} s, "
+                      f"Prometheus queries {result['summary'].get('queries')}, peak RSS {rss:.0f} MB")  # fmt: skip
+            print(f"  {ours.line()}")
+            anchor = floor(count, args.rounds)
+            if isinstance(anchor, str):
+                print(refuse("end to end / floor", anchor))
+            else:
+                print(f"  {anchor.line()}")
+                print(ratio(ours, anchor, "end to end / plain reportlab floor"))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

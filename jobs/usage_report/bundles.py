@@ -1,0 +1,100 @@
+"""Rendering every tenant's bundle (PDF, CSV, JSON), in a process pool sized to the cores.
+
+Rendering is pure (render.render, figures.csv/json: a report in, bytes out), so a pool
+changes nothing but the time: the same bytes come back in the same order. The pool is
+started with `forkserver` (or `spawn`), never `fork`: the runner's process has threads
+(logging, the state DB's, an HTTP client's), and a forked child inherits their locks held.
+The fork server preloads this module, so each worker starts with reportlab imported.
+
+Where a pool cannot start (AWS Lambda has no /dev/shm: creating its queues raises OSError; a
+worker that dies), the bundles are rendered in this process instead, and the log says why:
+slower, never missing.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import BaseContext
+
+from jobs.usage_report.model import Bundle, TenantReport
+
+log = logging.getLogger("secops.usage_report")
+
+#: what a worker hands back: the PDF, the CSV and the JSON, or why they could not be made
+Rendered = tuple[bytes, bytes, bytes] | str
+
+
+def render_one(report: TenantReport) -> Rendered:
+    """One tenant's deliverables (a worker's task; in-process too). A renderer's crash on one
+    tenant's figures is that tenant's problem (its finding), never the other tenants'."""
+    from jobs.usage_report import figures, render
+
+    try:
+        return render.render(report), figures.csv(report), figures.json(report)
+    except Exception as exc:  # noqa: BLE001 - reported per tenant by the plan, scrubbed there
+        return f"{type(exc).__name__}: {exc}"
+
+
+def workers_for(setting: int, reports: int) -> int:
+    """`render_workers` (0: the machine's cores), never more than there are reports."""
+    cores = setting or os.cpu_count() or 1
+    return max(1, min(cores, reports))
+
+
+def context() -> BaseContext:
+    """A start method that is safe in a process with threads: forkserver, else spawn."""
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload([__name__, "jobs.usage_report.render", "jobs.usage_report.figures"])
+    return ctx
+
+
+def render_all(reports: Sequence[TenantReport], setting: int, ctx: BaseContext | None = None) -> list[Bundle | str]:
+    """Every report's bundle (or why it could not be rendered), in order: in a pool of
+    `workers_for` processes, or in this process when one is enough or a pool cannot start."""
+    workers = workers_for(setting, len(reports))
+    started = time.monotonic()
+    rendered: list[Rendered] | None = None
+    if workers > 1:
+        rendered = _pooled(reports, workers, ctx or context())
+    mode = "pool" if rendered is not None else "in_process"
+    if rendered is None:
+        rendered = [render_one(report) for report in reports]
+    seconds = round(time.monotonic() - started, 3)
+    log.info(
+        "reports_rendered",
+        extra={"fields": {"reports": len(reports), "mode": mode, "workers": workers, "seconds": seconds}},
+    )
+    return [
+        parts if isinstance(parts, str) else Bundle(report, *parts)
+        for report, parts in zip(reports, rendered, strict=True)
+    ]
+
+
+def _pooled(reports: Sequence[TenantReport], workers: int, ctx: BaseContext) -> list[Rendered] | None:
+    """The pool's renderings, or None (logged) when it could not start or broke."""
+    started = time.monotonic()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            first = pool.submit(_ready)
+            first.result()
+            startup = round(time.monotonic() - started, 3)
+            log.info("render_pool_started", extra={"fields": {"workers": workers, "seconds": startup}})
+            chunk = max(1, len(reports) // (workers * 4))
+            return list(pool.map(render_one, reports, chunksize=chunk))
+    except (OSError, BrokenProcessPool) as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        log.warning("render_pool_unavailable", extra={"fields": {"reason": reason, "fallback": "in_process"}})
+        return None
+
+
+def _ready() -> bool:
+    """A worker is up (the pool's start-up, measured apart from rendering)."""
+    return True

@@ -1,0 +1,197 @@
+"""usage-report's decisions, pure: figures, findings, and what to deliver where.
+
+Each tenant's usage becomes its TenantReport (aggregate.py); the report says what is missing,
+the findings tell the operator: data incomplete, a source that could not be read, a tenant
+over its quota, no address to mail. One action per tenant and channel not yet delivered for
+the period (every channel with `--force`), carrying the rendered bundle (bundles.py: PDF, CSV
+and JSON, rendered once in a process pool and handed to every channel). Rendering is pure too,
+so the plan stays a plan: a dry run renders the same bytes and sends nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from jobs.core.model import Action, Finding, Outcome, OutcomeKind, Plan, Severity
+from jobs.usage_report.model import Period, TenantReport, TenantUsage
+from jobs.usage_report.settings import UsageReportSettings
+
+#: delivery channel → the action kind that delivers to it (the contract's names)
+KINDS: Final = {"email": "email_report", "s3": "store_report_s3", "directory": "write_report_file"}
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the run asked for beside the settings: `--force`, and what collect counted."""
+
+    force: bool = False
+    queries: int = 0
+    period: Period | None = None
+
+
+@dataclass(frozen=True)
+class Decided:
+    """One tenant's report, findings and the channels still to deliver it to."""
+
+    report: TenantReport
+    findings: list[Finding]
+    channels: list[str]  # still to deliver to
+    recipients: tuple[str, ...]
+    done: tuple[str, ...] = ()  # delivered by an earlier run of the period (not again)
+
+
+def percent(share: float) -> str:
+    """A share as a percentage never rounded up to 100 (99.96 % complete is not complete)."""
+    return f"{math.floor(share * 1000) / 10:g} %"
+
+
+def decide(usage: TenantUsage, cfg: UsageReportSettings, force: bool) -> Decided:
+    """One tenant: its report, findings, and the channels it still needs the report on. The
+    control plane gives contacts parsed (a malformed address is a problem it names, and left
+    out); a tenant with none is not mailed, and says so."""
+    from jobs.usage_report.aggregate import aggregate
+    from jobs.usage_report.delivery import channels_for
+
+    report = aggregate(usage, cfg.top_n)
+    findings = judge(report, cfg)
+    configured = list(channels_for(cfg.delivery, usage.tenant))
+    done = () if force else tuple(c for c in configured if c in usage.delivered)
+    channels = [c for c in configured if c not in done]
+    if "email" in configured and not usage.tenant.contacts:
+        findings.append(_no_contact(usage, bool([c for c in channels if c != "email"])))
+    if "email" in channels and not usage.tenant.contacts:
+        channels.remove("email")
+    return Decided(report, findings, channels, usage.tenant.contacts, done)
+
+
+def judge(report: TenantReport, cfg: UsageReportSettings) -> list[Finding]:
+    """What the operator hears about one tenant's figures (the report states each too)."""
+    resource = f"tenant:{report.tenant.id}"
+    label = report.period.label
+    base: dict[str, Any] = {"tenant": report.tenant.id, "period": label}
+    findings = [_checked(report, base)]
+    share = report.completeness
+    if share is not None and share < cfg.completeness_warning_below:
+        message = f"usage data {percent(share)} complete for {label}: the report states what is missing"
+        findings.append(
+            Finding("usage_data_incomplete", Severity.WARNING, resource, message, {**base, "completeness": share})
+        )
+    if report.problems:
+        message = f"{len(report.problems)} part(s) of the {label} usage could not be read: " + "; ".join(
+            report.problems
+        )
+        details = {**base, "problems": list(report.problems)}
+        findings.append(Finding("usage_source_problem", Severity.WARNING, resource, message, details))
+    quota = report.quota
+    if quota is not None and quota.exceeded:
+        used = f"{quota.month_used_percent:.1f} %" if quota.month_used_percent is not None else "over 100 %"
+        message = f"monthly call quota exceeded: {used} of {quota.monthly} calls used this month"
+        details = {**base, "monthly_call_quota": quota.monthly, "month_to_date_calls": quota.month_to_date_calls}
+        findings.append(Finding("usage_quota_exceeded", Severity.INFO, resource, message, details))
+    return findings
+
+
+def _checked(report: TenantReport, base: dict[str, Any]) -> Finding:
+    """Every tenant's one `ok` line: what its report says in a sentence (so the result lists
+    every tenant checked, and severities add up to `total_checked`)."""
+    calls = report.kpis.get("calls")
+    if report.no_traffic or calls is None or calls.value is None:
+        message = f"{base['period']} usage report: no traffic"
+    else:
+        message = f"{base['period']} usage report: {calls.value:,.0f} calls"
+    details = {**base, "calls": calls.value if calls else None, "completeness": report.completeness}
+    return Finding("usage_report", Severity.OK, f"tenant:{report.tenant.id}", message, details)
+
+
+def _no_contact(usage: TenantUsage, elsewhere: bool) -> Finding:
+    tenant = usage.tenant.id
+    what = "only stored" if elsewhere else "not delivered"
+    message = f"tenant {tenant} has no usable contact address: its {usage.period.label} report is {what}"
+    contact = [p for p in usage.problems if p.startswith("contact_email")]
+    details = {"tenant": tenant, "period": usage.period.label, "problems": contact}
+    return Finding("usage_no_contact", Severity.WARNING, f"tenant:{tenant}", message, details)
+
+
+def build_plan(items: Sequence[TenantUsage], cfg: UsageReportSettings, options: Options) -> Plan:
+    from jobs.usage_report.bundles import render_all
+
+    decided = [decide(usage, cfg, options.force) for usage in items]
+    pending = [d for d in decided if d.channels]
+    bundles = render_all([d.report for d in pending], cfg.render_workers)
+    actions: list[Action] = []
+    findings = [f for d in decided for f in d.findings]
+    for d, bundle in zip(pending, bundles, strict=True):
+        if isinstance(bundle, str):  # this tenant's renderer crashed: its finding, the others go on
+            findings.append(_not_rendered(d.report, bundle))
+            continue
+        actions.extend(_action(d, channel, bundle) for channel in d.channels)
+    return Plan(findings=findings, actions=actions, summary=summary(decided, cfg, options))
+
+
+def _not_rendered(report: TenantReport, error: str) -> Finding:
+    from jobs.core.redact import scrub
+
+    details = {"tenant": report.tenant.id, "period": report.period.label, "error": scrub(error)}
+    message = f"{report.period.label} usage report could not be rendered: {scrub(error)}"
+    return Finding("usage_report_not_delivered", Severity.WARNING, f"tenant:{report.tenant.id}", message, details)
+
+
+def _action(decided: Decided, channel: str, bundle: Any) -> Action:
+    report = decided.report
+    period = report.period
+    where = f"by e-mail to {len(decided.recipients)} contact(s)" if channel == "email" else f"to {channel}"
+    return Action(
+        KINDS[channel],
+        f"tenant:{report.tenant.id}",
+        f"{period.label} usage report {where}",
+        params={"bundle": bundle, "recipients": decided.recipients},
+        details={"tenant": report.tenant.id, "period": period.label, "channel": channel, "period_kind": period.kind},
+        destructive=False,  # a mail is not a deletion: off the guardrails
+    )
+
+
+def summary(decided: Sequence[Decided], cfg: UsageReportSettings, options: Options) -> dict[str, Any]:
+    period = options.period or (decided[0].report.period if decided else None)
+    return {
+        "period": period.label if period else None,
+        "period_kind": period.kind if period else None,
+        "tenants_reported": sum(1 for d in decided if d.channels),
+        "tenants_already_delivered": sum(1 for d in decided if d.done and not d.channels),
+        "tenants_undeliverable": sum(1 for d in decided if not d.done and not d.channels),
+        "tenants_no_traffic": sum(1 for d in decided if d.report.no_traffic),
+        "tenants_incomplete": sum(
+            1
+            for d in decided
+            if d.report.completeness is not None and d.report.completeness < cfg.completeness_warning_below
+        ),
+        "queries": options.queries,
+    }
+
+
+def not_delivered(outcomes: Sequence[Outcome]) -> list[Finding]:
+    """A delivery that failed (a refused address, an SMTP 5xx, S3 denied): that tenant's finding."""
+    found = []
+    for outcome in outcomes:
+        if outcome.outcome is not OutcomeKind.FAILED:
+            continue
+        details = dict(outcome.action.details)
+        channel, label = details.get("channel"), details.get("period")
+        message = f"{label} usage report not delivered to {channel}: {outcome.error}"
+        found.append(Finding("usage_report_not_delivered", Severity.WARNING, outcome.action.resource, message, details))
+    return found
+
+
+def refused(outcomes: Sequence[Outcome], by_action: Mapping[tuple[str, str], Sequence[str]]) -> list[Finding]:
+    """A mail delivered to some contacts while the server refused others: named, per tenant."""
+    found = []
+    for outcome in outcomes:
+        details = dict(outcome.action.details)
+        addresses = by_action.get((outcome.action.resource, str(details.get("channel"))))
+        if outcome.outcome is OutcomeKind.DONE and addresses:
+            message = f"{details.get('period')} usage report mailed, but the server refused {', '.join(addresses)}"
+            details["refused"] = list(addresses)
+            found.append(Finding("usage_contact_refused", Severity.WARNING, outcome.action.resource, message, details))
+    return found

@@ -58,10 +58,9 @@ def wait_ready(url: str, timeout: float = 60) -> None:
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1) as response:
+            if response.status == 200:
+                return
         time.sleep(0.1)
     raise RuntimeError(f"{url} not ready")
 
@@ -198,8 +197,12 @@ def main() -> None:
                 "state_db_url": f"sqlite:///{work / 'state.db'}",
                 "notifications": {
                     "routes": {"critical": [], "warning": [], "info": []},
-                    "email": {"smtp_host": "127.0.0.1", "smtp_port": port, "starttls": False,
-                              "sender": "reports@bench.example"},  # fmt: skip
+                    "email": {
+                        "smtp_host": "127.0.0.1",
+                        "smtp_port": port,
+                        "starttls": False,
+                        "sender": "reports@bench.example",
+                    },
                 },
                 "usage_report": {
                     "prometheus": {"url": url, "scrape_interval_seconds": 3600, "timeout_seconds": 120},

@@ -36,7 +36,7 @@ def render_one(report: TenantReport) -> Rendered:
     from jobs.usage_report import figures, render
 
     try:
-        return render.render(report), figures.csv(report), figures.json(report)
+        return render.render(report), figures.csv_bytes(report), figures.json_bytes(report)
     except Exception as exc:  # noqa: BLE001 - reported per tenant by the plan, scrubbed there
         return f"{type(exc).__name__}: {exc}"
 

@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobs.core import redact
 from jobs.core.errors import ConfigError, PermanentError
@@ -27,6 +27,9 @@ from jobs.usage_report.model import Bundle, Period, Tenant, TenantUsage
 from jobs.usage_report.period import KINDS, from_label, period_for
 from jobs.usage_report.settings import UsageReportSettings
 from jobs.usage_report.sources import SOURCES, Reading
+
+if TYPE_CHECKING:
+    from jobs.usage_report.delivery import Deliverer
 
 log = logging.getLogger("secops.usage_report")
 
@@ -51,7 +54,7 @@ class Job(BaseJob[TenantUsage, UsageReportSettings]):
         super().__init__(*args, **kwargs)
         self.queries = 0
         self.period: Period | None = None
-        self.channels: dict[str, Any] = {}
+        self._deliverer: Deliverer | None = None
         #: (resource, channel) → the recipients a server refused while taking the others
         self.refused: dict[tuple[str, str], tuple[str, ...]] = {}
 
@@ -91,9 +94,11 @@ class Job(BaseJob[TenantUsage, UsageReportSettings]):
 
     def check_settings(self) -> None:
         """Both required sources configured, named when not: a report from half the data is worse than none."""
-        missing = [f"usage_report.{key}" for key in REQUIRED if getattr(self.cfg, key) is None]
-        if missing:
-            raise ConfigError([f"{key} is required (see the settings reference)" for key in missing])
+        from jobs.usage_report.delivery import problems
+
+        missing = [f"usage_report.{key} is required" for key in REQUIRED if getattr(self.cfg, key) is None]
+        if missing or (unusable := problems(self.ctx.settings, self.cfg)):
+            raise ConfigError(missing or unusable)
 
     def read(self, name: str, period: Period, tenants: Sequence[Tenant], inventory: Inventory[Any]) -> Reading | None:
         """One source, isolated: a crash is its RunError. A required source that failed returns
@@ -160,7 +165,7 @@ class Job(BaseJob[TenantUsage, UsageReportSettings]):
         bundle = action.params.get("bundle")
         if not isinstance(bundle, Bundle) or not channel:
             raise PermanentError(f"{action.kind} for {action.resource}: no bundle or channel (a plan bug)")
-        delivered = self.channel(channel).deliver(bundle)
+        delivered = self.deliverer().deliver(channel, bundle)
         if delivered.refused:
             self.refused[(action.resource, channel)] = tuple(delivered.refused)
         report = bundle.report
@@ -168,25 +173,25 @@ class Job(BaseJob[TenantUsage, UsageReportSettings]):
             self.ctx.state, report.period, report.tenant.id, channel, self.ctx.run_id, str(delivered), self.ctx.now
         )
 
-    def channel(self, name: str) -> Any:
-        """The run's channel `name`, built once: the mail channel's SMTP session is reused
-        across tenants and closed in after_apply. A client a test hands in (Runtime.clients
-        `usage_report.<name>`) is passed to it."""
-        found = self.channels.get(name)
-        if found is None:
-            from jobs.usage_report.delivery import CHANNELS
+    def deliverer(self) -> Deliverer:
+        """The run's channels, each built once: the mail channel's SMTP session serves every
+        tenant and is closed in after_apply. A client a test hands in (Runtime.clients
+        `usage_report.<channel>`) is passed to its channel."""
+        if self._deliverer is None:
+            from jobs.usage_report.delivery import CHANNELS, Deliverer
 
-            client = self.ctx.clients.get(f"usage_report.{name}")
-            found = self.channels[name] = load_attr(CHANNELS[name])(self.ctx.settings, self.cfg, client)
-        return found
+            prefix = "usage_report."
+            clients = {n: c for n in CHANNELS if (c := self.ctx.clients.get(prefix + n)) is not None}
+            self._deliverer = Deliverer(self.ctx.settings, self.cfg, clients)
+        return self._deliverer
 
     def after_apply(self, run_id: str, outcomes: Sequence[Outcome]) -> None:
         from jobs.usage_report.metrics import count_failures
 
-        channels, self.channels = self.channels, {}
+        deliverer, self._deliverer = self._deliverer, None
         try:
-            for channel in channels.values():
-                channel.close()
+            if deliverer is not None:
+                deliverer.close()
         finally:
             count_failures(self.ctx.state, outcomes)
 

@@ -57,13 +57,11 @@ def decide(usage: TenantUsage, cfg: UsageReportSettings, force: bool) -> Decided
 
     report = aggregate(usage, cfg.top_n)
     findings = judge(report, cfg)
-    configured = list(channels_for(cfg.delivery, usage.tenant))
+    configured = channels_for(cfg.delivery, usage.tenant)  # no mail to a tenant without contacts
     done = () if force else tuple(c for c in configured if c in usage.delivered)
     channels = [c for c in configured if c not in done]
-    if "email" in configured and not usage.tenant.contacts:
-        findings.append(_no_contact(usage, bool([c for c in channels if c != "email"])))
-    if "email" in channels and not usage.tenant.contacts:
-        channels.remove("email")
+    if cfg.delivery.email and not usage.tenant.contacts:
+        findings.append(_no_contact(usage, bool(configured)))
     return Decided(report, findings, channels, usage.tenant.contacts, done)
 
 
@@ -147,7 +145,7 @@ def _action(decided: Decided, channel: str, bundle: Any) -> Action:
         KINDS[channel],
         f"tenant:{report.tenant.id}",
         f"{period.label} usage report {where}",
-        params={"bundle": bundle, "recipients": decided.recipients},
+        params={"bundle": bundle},
         details={"tenant": report.tenant.id, "period": period.label, "channel": channel, "period_kind": period.kind},
         destructive=False,  # a mail is not a deletion: off the guardrails
     )

@@ -31,7 +31,9 @@ def tenants_of(names: list[str], inactive: set[str] = frozenset()) -> dict[str, 
 
 
 @given(st.lists(ids, unique=True, max_size=20), st.data())
-def test_a_one_off_run_reports_on_exactly_the_tenants_named_never_another(names: list[str], data: st.DataObject) -> None:
+def test_a_one_off_run_reports_on_exactly_the_tenants_named_never_another(
+    names: list[str], data: st.DataObject
+) -> None:
     known = tenants_of(names)
     asked = data.draw(st.lists(st.sampled_from(names), max_size=5)) if names else []
     chosen = inventory.selected(known, False, asked, lambda key: True)

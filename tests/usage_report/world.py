@@ -101,7 +101,7 @@ def control_plane(pg: services.Postgres, name: str, rows: Sequence[Row] = ROWS) 
             )
             for table, count in (("apis", row.apis), ("applications", row.applications), ("users", row.users)):
                 for i in range(count):
-                    conn.execute(f"INSERT INTO {table} VALUES (%s, %s)", (f"{row.id}-{table}-{i}", row.id))  # noqa: S608
+                    conn.execute(f"INSERT INTO {table} VALUES (%s, %s)", (f"{row.id}-{table}-{i}", row.id))
         conn.execute(f"DROP ROLE IF EXISTS {role}")
         conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
         conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")

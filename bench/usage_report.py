@@ -217,7 +217,7 @@ def main() -> None:
                 delivered = sum(a["outcome"] == "done" for a in result["actions"])
                 ours.values.append(delivered / wall)
                 print(f"  status {result['status']}: {delivered} mailed ({len(sizes)} at the sink) in {wall:.1f} s, "
-                      f"Prometheus queries {result['summary'].get('queries')}, peak RSS {rss:.0f} MB")  # fmt: skip
+                      f"Prometheus queries {result['summary']['queries'].get('prometheus')}, peak RSS {rss:.0f} MB")  # fmt: skip
             print(f"  {ours.line()}")
             anchor = floor(count, args.rounds)
             if isinstance(anchor, str):

@@ -52,7 +52,7 @@ class Job(BaseJob[TenantUsage, UsageReportSettings]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.queries = 0
+        self.queries: dict[str, int] = {}  # source → requests made (the bench: flat in tenants)
         self.period: Period | None = None
         self._deliverer: Deliverer | None = None
         #: (resource, channel) → the recipients a server refused while taking the others
@@ -113,7 +113,7 @@ class Job(BaseJob[TenantUsage, UsageReportSettings]):
         except Exception as exc:  # one broken source is recorded, never a traceback
             log.exception("source_failed", extra={"fields": {"source": name}})
             reading = Reading(errors=[RunError(name, describe(exc))])
-        self.queries += reading.queries
+        self.queries[name] = self.queries.get(name, 0) + reading.queries
         seconds = round(time.monotonic() - started, 3)
         fields = {"source": name, "queries": reading.queries, "errors": len(reading.errors), "seconds": seconds}
         log.info("source_read", extra={"fields": fields})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from jobs.core.model import Action, Finding, Outcome, OutcomeKind, Plan, Severity
@@ -28,7 +28,7 @@ class Options:
     """What the run asked for beside the settings: `--force`, and what collect counted."""
 
     force: bool = False
-    queries: int = 0
+    queries: Mapping[str, int] = field(default_factory=dict)  # source → requests made
     period: Period | None = None
 
 
@@ -165,7 +165,7 @@ def summary(decided: Sequence[Decided], cfg: UsageReportSettings, options: Optio
             for d in decided
             if d.report.completeness is not None and d.report.completeness < cfg.completeness_warning_below
         ),
-        "queries": options.queries,
+        "queries": dict(options.queries),
     }
 
 

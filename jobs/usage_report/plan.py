@@ -72,8 +72,9 @@ def judge(report: TenantReport, cfg: UsageReportSettings) -> list[Finding]:
     base: dict[str, Any] = {"tenant": report.tenant.id, "period": label}
     findings = [_checked(report, base)]
     share = report.completeness
-    if share is not None and share < cfg.completeness_warning_below:
-        message = f"usage data {percent(share)} complete for {label}: the report states what is missing"
+    if report.incomplete:  # aggregate judged it against completeness_warning_below
+        told = f"{percent(share)} complete" if share is not None else "of unknown completeness (not measured)"
+        message = f"usage data {told} for {label}: the report states what is missing"
         findings.append(
             Finding("usage_data_incomplete", Severity.WARNING, resource, message, {**base, "completeness": share})
         )
@@ -160,11 +161,7 @@ def summary(decided: Sequence[Decided], cfg: UsageReportSettings, options: Optio
         "tenants_already_delivered": sum(1 for d in decided if d.done and not d.channels),
         "tenants_undeliverable": sum(1 for d in decided if not d.done and not d.channels),
         "tenants_no_traffic": sum(1 for d in decided if d.report.no_traffic),
-        "tenants_incomplete": sum(
-            1
-            for d in decided
-            if d.report.completeness is not None and d.report.completeness < cfg.completeness_warning_below
-        ),
+        "tenants_incomplete": sum(1 for d in decided if d.report.incomplete),
         "queries": dict(options.queries),
     }
 

@@ -82,6 +82,7 @@ bench: $(VENV)/.installed-dev
 	C7N_VENV=.bench/c7n-venv $(PY) bench/ttl_teardown.py
 	$(PY) bench/secret_rotation.py
 	$(PY) bench/repo_scanner.py
+	$(PY) bench/usage_report.py
 
 # The image (Dockerfile): buildah, no Docker engine needed. BASE: any image with python3 >= 3.11
 # and its venv module; BUILD_FLAGS: extra `buildah bud` flags, e.g. `-v` mounts of a private pip

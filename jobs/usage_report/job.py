@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from jobs.core import redact
 from jobs.core.errors import ConfigError, PermanentError
+from jobs.core.isolation import isolated
 from jobs.core.job import BaseJob
 from jobs.core.model import Action, Finding, Intent, Inventory, Outcome, OutcomeKind, Plan, RunError, Settled, iso
 from jobs.core.registry import load_attr
@@ -34,11 +34,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("secops.usage_report")
 
 REQUIRED = ("prometheus", "control_plane")
-
-
-def describe(exc: BaseException) -> str:
-    """An exception as one scrubbed line (a DSN's password in a driver's message is cut)."""
-    return redact.scrub(f"{type(exc).__name__}: {exc}")
 
 
 def failed(reading: Reading) -> bool:
@@ -106,13 +101,14 @@ class Job(BaseJob[TenantUsage, UsageReportSettings]):
         reading, errors and all (the reports that needed it say what is missing)."""
         spec = SOURCES[name]
         started = time.monotonic()
-        try:
-            reading: Reading = load_attr(spec.target)(self.cfg, self.ctx, period, tenants)
-        except ConfigError:
-            raise
-        except Exception as exc:  # one broken source is recorded, never a traceback
-            log.exception("source_failed", extra={"fields": {"source": name}})
-            reading = Reading(errors=[RunError(name, describe(exc))])
+
+        def read() -> Reading:
+            found: Reading = load_attr(spec.target)(self.cfg, self.ctx, period, tenants)
+            return found
+
+        errors: list[RunError] = []
+        found: Reading | None = isolated(read, name, errors, log, "source_failed", {"source": name})
+        reading = found if found is not None else Reading(errors=errors)
         self.queries[name] = self.queries.get(name, 0) + reading.queries
         seconds = round(time.monotonic() - started, 3)
         fields = {"source": name, "queries": reading.queries, "errors": len(reading.errors), "seconds": seconds}

@@ -213,6 +213,8 @@ class Smtp:
     #: the server side of each client connection that sent a mail, in order (connections made)
     connections: list[Any] = field(default_factory=list)
     loop: Any = None
+    #: called with each mail the server took, before it answers 250 (a test's fault at that instant)
+    on_data: Callable[[Any], None] | None = None
 
     def drop(self) -> None:
         """Close every open connection from the server's side, as an idle timeout does."""
@@ -304,6 +306,8 @@ def smtp_server(directory: Path) -> Iterator[Smtp]:
                 server.refuse -= 1
                 return "421 4.3.2 Service not available, try again later"
             server.messages.append(envelope)
+            if server.on_data is not None:
+                server.on_data(envelope)
             return "250 OK"
 
     def authenticate(srv: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:

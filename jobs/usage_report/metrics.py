@@ -27,8 +27,6 @@ JOB_ID: Final = "usage-report"
 KINDS: Final = ("email_report", "store_report_s3", "write_report_file")
 DELIVERED: Final = tuple(Tally("reports_delivered", kind, ("period_kind",)) for kind in KINDS)
 FAILED: Final = tuple(Tally("reports_failed", kind, ("period_kind",)) for kind in KINDS)
-#: what the audit adds to as each delivery is done (jobs/usage_report/state.py exports it)
-TALLIES: Final = DELIVERED
 PERIODS: Final = ("daily", "weekly")
 TENANT_STATES: Final = (
     "delivered",

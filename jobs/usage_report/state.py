@@ -18,13 +18,14 @@ from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jobs.core.state.base import Base, Store, upsert_insert
-from jobs.core.state.counters import Tally
 from jobs.core.state.durability import durable
 from jobs.core.state.migrations import Migration, create
+from jobs.usage_report.metrics import DELIVERED
 from jobs.usage_report.model import Period
 
 JOB_ID = "usage-report"
-TALLIES: tuple[Tally, ...] = ()
+#: the cumulative delivery counters the audit adds to as each delivery is done (metrics.py)
+TALLIES = DELIVERED
 
 #: bound parameters per SELECT: far under SQLite's 32,766 and PostgreSQL's 65,535, so 10,000
 #: tenants are still a single statement

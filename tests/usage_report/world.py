@@ -145,9 +145,24 @@ def run(tmp: Path, config: dict[str, Any], *argv: str, runtime: Runtime | None =
 
 
 def tenant_of(row: Row) -> Tenant:
-    contacts = tuple(c.strip() for c in (row.contact_email or "").split(",") if c.strip())
+    from jobs.usage_report.contacts import parse_contacts
+
+    contacts = parse_contacts(row.contact_email).addresses
     return Tenant(row.id, row.name, contacts, row.locale, row.monthly_call_quota, row.active,
                   row.apis, row.applications, row.users)  # fmt: skip
+
+
+def methods(period: Period) -> dict[str, str]:
+    """The appendix's queries under the tests' settings: query text, not figures, so taken from
+    the sources' own tables (every figure is the generator's)."""
+    from jobs.usage_report.settings import UsageReportSettings
+    from jobs.usage_report.sources import control_plane, prometheus
+
+    cfg = UsageReportSettings.model_validate(
+        {"prometheus": {"url": "http://x", "scrape_interval_seconds": INTERVAL}, "control_plane": {"dsn": "x"}}
+    )
+    assert cfg.control_plane is not None
+    return {**control_plane.methods(cfg.control_plane), **prometheus.methods(cfg, period)}
 
 
 def expected_report(generated: Generated, row: Row, period: Period, top_n: int = 5) -> TenantReport:
@@ -155,7 +170,10 @@ def expected_report(generated: Generated, row: Row, period: Period, top_n: int =
     from jobs.usage_report.aggregate import aggregate
 
     fields = gateway_expect.expected_usage(generated, row.id, period, INTERVAL)
-    usage = TenantUsage(tenant=tenant_of(row), period=period, **fields)
+    from jobs.usage_report.contacts import parse_contacts
+
+    problems = parse_contacts(row.contact_email).problems  # the control plane's, stated on the report
+    usage = TenantUsage(tenant=tenant_of(row), period=period, methods=methods(period), problems=problems, **fields)
     return aggregate(usage, top_n)
 
 
@@ -163,7 +181,7 @@ def figures(report: TenantReport) -> dict[str, Any]:
     """A report's figures as the JSON beside its PDF gives them (methods aside: query text)."""
     from jobs.usage_report import figures as render_figures
 
-    return figures_of(render_figures.json(report))
+    return figures_of(render_figures.json_bytes(report))
 
 
 def figures_of(content: bytes) -> dict[str, Any]:

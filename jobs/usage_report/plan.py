@@ -10,7 +10,6 @@ so the plan stays a plan: a dry run renders the same bytes and sends nothing.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -44,8 +43,9 @@ class Decided:
 
 
 def percent(share: float) -> str:
-    """A share as a percentage never rounded up to 100 (99.96 % complete is not complete)."""
-    return f"{math.floor(share * 1000) / 10:g} %"
+    """A share as a percentage, one decimal, never rounded up to 100 (99.96 % is not complete)."""
+    text = f"{share * 100:.1f}"
+    return f"{'99.9' if text == '100.0' and share < 1 else text.removesuffix('.0')} %"
 
 
 def decide(usage: TenantUsage, cfg: UsageReportSettings, force: bool) -> Decided:

@@ -130,7 +130,9 @@ def test_a_refused_address_fails_that_tenant_only(tmp_path: Path, stack: Stack, 
     assert (result["exit_code"], result["status"]) == (1, "partial")
     outcomes = {a["resource"]: a for a in result["actions"]}
     assert outcomes["tenant:hooli"]["outcome"] == "failed"
-    assert "refused" in outcomes["tenant:hooli"]["error"] and "nobody@refused.example" in outcomes["tenant:hooli"]["error"]
+    assert (
+        "refused" in outcomes["tenant:hooli"]["error"] and "nobody@refused.example" in outcomes["tenant:hooli"]["error"]
+    )
     assert {r for r, a in outcomes.items() if a["outcome"] == "done"} == {f"tenant:{t}" for t in MAILED} - {
         "tenant:hooli"
     }

@@ -33,9 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
-from measure import Sample, options, ratio, refuse  # noqa: E402
+from measure import Sample, options, ratio  # noqa: E402
 
 from jobs.demo.gateway_series import tenants, utc, write_openmetrics  # noqa: E402
+from jobs.demo.openbao import stop  # noqa: E402
 
 NOW = utc(2026, 11, 30, 2)  # a weekly run: W48, the 23rd to the 30th, and W47 before it
 START, END = NOW - timedelta(days=30), NOW - timedelta(hours=2)
@@ -53,44 +54,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_ready(url: str, timeout: float = 60) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1) as response:
-            if response.status == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} not ready")
-
-
 @contextlib.contextmanager
 def prometheus(work: Path, count: int) -> Iterator[tuple[str, float, int]]:
     """(url, backfill seconds, samples) of a Prometheus over `count` tenants' 30 days."""
-    fleet = tenants(count)
-    generated = write_openmetrics(work / "gateway.om", fleet, START, END, interval=3600)
-    started = time.monotonic()
-    subprocess.run(
-        ["promtool", "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=744h", "--quiet",
-         str(generated.path), str(work / "tsdb")],
-        check=True, capture_output=True, timeout=3600,
-    )  # fmt: skip
-    backfill = time.monotonic() - started
+    from jobs.demo import prometheus as server
+
+    found = server.binaries()
+    if found is None:
+        raise SystemExit("prometheus and promtool are not installed (apt-get install prometheus)")
+    generated = write_openmetrics(work / "gateway.om", tenants(count), START, END, interval=3600)
+    backfill = server.backfill(found, generated.path, work / "tsdb")
     generated.path.unlink()
-    (work / "prometheus.yml").write_text("global: {}\nscrape_configs: []\n")
-    port = free_port()
-    proc = subprocess.Popen(
-        ["prometheus", f"--config.file={work / 'prometheus.yml'}", f"--storage.tsdb.path={work / 'tsdb'}",
-         "--storage.tsdb.retention.time=36500d", f"--web.listen-address=127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    proc, url = server.start(found, work / "tsdb")
     try:
-        wait_ready(f"http://127.0.0.1:{port}/-/ready")
-        yield f"http://127.0.0.1:{port}", backfill, generated.lines
+        yield url, backfill, generated.lines
     finally:
-        proc.terminate()
-        proc.wait(30)
+        stop(proc)
 
 
 def control_plane(path: Path, count: int) -> str:
@@ -171,19 +150,21 @@ def run_job(work: Path, config: Path) -> tuple[dict[str, Any], float, float]:
     return json.loads(out), wall, peak / 1024
 
 
-def floor(count: int, rounds: int) -> Sample | str:
-    """Slice 4's plain-reportlab floor: its reports/s over the same tenant count."""
-    script = ROOT / "bench" / "usage_report_floor.py"
-    if not script.exists():
-        return "bench/usage_report_floor.py is not in this build"
-    proc = subprocess.run(
-        [sys.executable, str(script), "--reports", str(min(count, 200)), "--rounds", str(rounds)],
-        capture_output=True, text=True, check=False, cwd=ROOT,
-    )  # fmt: skip
-    found = re.search(r"median ([\d,.]+) reports/s", proc.stdout)
-    if proc.returncode or not found:
-        return f"the floor did not run: {proc.stdout[-300:]}{proc.stderr[-300:]}"
-    return Sample("plain reportlab floor (render only)", "reports/s", [float(found.group(1).replace(",", ""))])
+def floor(count: int) -> Sample:
+    """Slice 4's plain-reportlab floor (bench/usage_report_floor.py): the same 3-page layout from
+    precomputed numbers, one process, over `count` weekly reports of the tests' shape."""
+    from usage_report_floor import numbers, render_floor
+
+    from tests.usage_report.reports import report
+
+    prepared = [numbers(report(f"t{i:04d}", f"Tenant {i:04d}", ("en", "fr")[i % 2])) for i in range(count)]
+    render_floor(prepared[0])  # fonts registered: warm
+    started = time.perf_counter()
+    for one in prepared:
+        render_floor(one)
+    return Sample(
+        "plain reportlab floor (render only, 1 process)", "reports/s", [count / (time.perf_counter() - started)]
+    )
 
 
 def main() -> None:
@@ -216,15 +197,13 @@ def main() -> None:
                 result, wall, rss = run_job(work, config)
                 delivered = sum(a["outcome"] == "done" for a in result["actions"])
                 ours.values.append(delivered / wall)
+                queries = result["summary"]["queries"].get("prometheus")
                 print(f"  status {result['status']}: {delivered} mailed ({len(sizes)} at the sink) in {wall:.1f} s, "
-                      f"Prometheus queries {result['summary']['queries'].get('prometheus')}, peak RSS {rss:.0f} MB")  # fmt: skip
+                      f"Prometheus queries {queries}, peak RSS {rss:.0f} MB")  # fmt: skip
             print(f"  {ours.line()}")
-            anchor = floor(count, args.rounds)
-            if isinstance(anchor, str):
-                print(refuse("end to end / floor", anchor))
-            else:
-                print(f"  {anchor.line()}")
-                print(ratio(ours, anchor, "end to end / plain reportlab floor"))
+            anchor = floor(min(count, 200))
+            print(f"  {anchor.line()}")
+            print(ratio(ours, anchor, "end to end / plain reportlab floor"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

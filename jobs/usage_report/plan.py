@@ -55,7 +55,7 @@ def decide(usage: TenantUsage, cfg: UsageReportSettings, force: bool) -> Decided
     from jobs.usage_report.aggregate import aggregate
     from jobs.usage_report.delivery import channels_for
 
-    report = aggregate(usage, cfg.top_n)
+    report = aggregate(usage, cfg.top_n, cfg.completeness_warning_below)
     findings = judge(report, cfg)
     configured = channels_for(cfg.delivery, usage.tenant)  # no mail to a tenant without contacts
     done = () if force else tuple(c for c in configured if c in usage.delivered)

@@ -19,6 +19,7 @@ from jobs.usage_report.period import period_for
 from tests import services
 from tests.test_metrics import sample_value
 from tests.usage_report import world
+from tests.usage_report.delivery.conftest import S3, s3  # noqa: F401 - the fixture, shared
 from tests.usage_report.world import DAILY_NOW, ROWS, WEEKLY_NOW
 
 ROW = {row.id: row for row in ROWS}
@@ -57,7 +58,8 @@ def by_type(result: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
 def test_every_active_tenant_gets_its_report_with_the_generators_exact_figures(
     tmp_path: Path, stack: Stack, smtp: services.Smtp
 ) -> None:
-    from jobs.usage_report import render
+    from jobs.usage_report import locale, render
+    from jobs.usage_report.delivery.mail import body as mail_body
 
     result = daily(tmp_path, config(tmp_path, stack, smtp))
     assert (result["exit_code"], result["status"], result["errors"]) == (0, "success", [])
@@ -75,16 +77,40 @@ def test_every_active_tenant_gets_its_report_with_the_generators_exact_figures(
         assert world.figures_of((stored / "2026-11-29.json").read_bytes()) == world.figures(expected), tenant
         assert (stored / "2026-11-29.pdf").read_bytes() == render.render(expected), tenant
     for tenant in MAILED:
+        expected = world.expected_report(stack.generated, ROW[tenant], period)
         [mail] = world.mail_to(smtp, world.tenant_of(ROW[tenant]).contacts[0])
         [pdf] = [v for k, v in world.attachments(mail).items() if k.endswith(".pdf")]
-        assert pdf == render.render(world.expected_report(stack.generated, ROW[tenant], period))
-        assert ROW[tenant].name in str(mail["Subject"]) + mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert pdf == render.render(expected)
+        text = mail.get_body(("plain",))
+        assert text is not None, tenant
+        assert text.get_content().replace("\r\n", "\n") == mail_body(expected, locale.get(expected.locale)), tenant
     found = by_type(result)
     assert found[("usage_data_incomplete", "tenant:globex")]["severity"] == "warning"
     assert "83.3 %" in found[("usage_data_incomplete", "tenant:globex")]["message"]  # 20 of 24 hours
     assert found[("usage_quota_exceeded", "tenant:umbrella")]["severity"] == "info"
     assert found[("usage_no_contact", "tenant:mute")]["severity"] == "warning"
     assert ("usage_report", "tenant:dormant") not in found
+
+
+def test_reports_and_figures_are_stored_in_s3_with_server_side_encryption(
+    tmp_path: Path,
+    stack: Stack,
+    smtp: services.Smtp,
+    s3: S3,  # noqa: F811 - the delivery tests' fixture
+) -> None:
+    cfg = config(tmp_path, stack, smtp, delivery={"email": False, "directory": None, "s3_prefix": "usage/"})
+    cfg["usage_report"]["delivery"]["s3_bucket"] = s3.bucket
+    result = daily(tmp_path, cfg, "--tenant", "globex")
+    assert [(a["kind"], a["outcome"]) for a in result["actions"]] == [("store_report_s3", "done")]
+    listed = s3.client.list_objects_v2(Bucket=s3.bucket)["Contents"]
+    keys = sorted(o["Key"] for o in listed)
+    assert keys == [f"usage/globex/daily/2026-11-29.{ext}" for ext in ("csv", "json", "pdf")]
+    expected = world.expected_report(stack.generated, ROW["globex"], period_for("daily", DAILY_NOW))
+    for key in keys:
+        head = s3.client.head_object(Bucket=s3.bucket, Key=key)
+        assert head["ServerSideEncryption"] == "AES256"
+    stored = s3.client.get_object(Bucket=s3.bucket, Key=keys[1])["Body"].read()
+    assert world.figures_of(stored) == world.figures(expected)
 
 
 def test_a_rerun_of_the_period_mails_nothing_and_force_sends_again(

@@ -130,19 +130,19 @@ class Job(BaseJob[TenantUsage, UsageReportSettings]):
         inventory.errors.extend(RunError(name, problem) for problem in join.merge(usages, reading, name))
 
     def breakdowns(self, usages: dict[str, TenantUsage], period: Period, inventory: Inventory[Any]) -> None:
-        """Top APIs and applications from analytics, for the tenants Prometheus had none for."""
-        spec = SOURCES["gateway_analytics"]
+        """Top APIs and applications from analytics, for the tenants Prometheus had none for
+        (and only for them: a tenant with labelled series keeps Prometheus' figures)."""
         needing = join.needing_breakdowns(usages)
-        if not needing or not spec.enabled(self.cfg):
+        if not needing or not SOURCES["gateway_analytics"].enabled(self.cfg):
             return
         reading = self.read("gateway_analytics", period, needing, inventory)
-        if reading is None or (reading.errors and not reading.fields):
-            error = reading.errors[0].message if reading and reading.errors else "not read"
-            join.problem_for_all(usages, needing, f"gateway_analytics: {error}")
-        if reading is not None:
-            subset = {t.id: usages[t.id] for t in needing}
-            self.lay(subset, reading, "gateway_analytics", inventory)
-            usages.update(subset)
+        if reading is None:  # never for an optional source: its reading comes back, errors and all
+            return
+        subset = {t.id: usages[t.id] for t in needing}
+        self.lay(subset, reading, "gateway_analytics", inventory)
+        if reading.errors and not reading.fields and not reading.problems:  # it crashed: say so on each report
+            join.problem_for_all(subset, needing, f"gateway analytics: not read ({reading.errors[0].message})")
+        usages.update(subset)
 
     # -- plan ------------------------------------------------------------------------------
     def plan(self, items: Sequence[TenantUsage], now: datetime) -> Plan:

@@ -7,8 +7,10 @@ what the generator says Prometheus holds, through the real aggregate and rendere
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ from tests.usage_report.delivery.conftest import S3, s3  # noqa: F401 - the fixt
 from tests.usage_report.world import DAILY_NOW, ROWS, WEEKLY_NOW
 
 ROW = {row.id: row for row in ROWS}
-MAILED = ("acme", "globex", "initech", "umbrella", "hooli")  # active, with an address
+MAILED = ("acme", "globex", "initech", "umbrella", "hooli", "plain")  # active, with an address
 REPORTED = (*MAILED, "mute")  # mute has no address: stored, not mailed; dormant is inactive
 
 
@@ -65,8 +67,8 @@ def test_every_active_tenant_gets_its_report_with_the_generators_exact_figures(
     assert (result["exit_code"], result["status"], result["errors"]) == (0, "success", [])
     period = period_for("daily", DAILY_NOW)
     summary = result["summary"]
-    assert (summary["period"], summary["period_kind"], summary["total_checked"]) == ("2026-11-29", "daily", 6)
-    assert (summary["tenants_reported"], summary["tenants_no_traffic"], summary["tenants_incomplete"]) == (6, 1, 1)
+    assert (summary["period"], summary["period_kind"], summary["total_checked"]) == ("2026-11-29", "daily", 7)
+    assert (summary["tenants_reported"], summary["tenants_no_traffic"], summary["tenants_incomplete"]) == (7, 1, 1)
     assert sorted(a["resource"] for a in result["actions"] if a["kind"] == "email_report") == sorted(
         f"tenant:{t}" for t in MAILED
     )
@@ -216,13 +218,46 @@ def test_deliveries_are_counted_across_runs(tmp_path: Path, stack: Stack, smtp: 
     smtp.refuse_rcpt = {"nobody@refused.example"}
     daily(tmp_path, cfg)
     text = textfile.read_text()
-    assert sample_value(text, "security_usage_reports_total", period="daily", status="delivered") == 4
+    assert sample_value(text, "security_usage_reports_total", period="daily", status="delivered") == 5
     assert sample_value(text, "security_usage_reports_total", period="daily", status="failed") == 1
     assert sample_value(text, "security_usage_report_tenants", status="failed") == 1
     assert sample_value(text, "security_usage_report_tenants", status="undeliverable") == 1  # mute
     smtp.refuse_rcpt = set()
     daily(tmp_path, cfg)
     text = textfile.read_text()
-    assert sample_value(text, "security_usage_reports_total", period="daily", status="delivered") == 5
-    assert sample_value(text, "security_usage_report_tenants", status="already_delivered") == 4
+    assert sample_value(text, "security_usage_reports_total", period="daily", status="delivered") == 6
+    assert sample_value(text, "security_usage_report_tenants", status="already_delivered") == 5
     assert sample_value(text, "security_usage_report_tenants", status="failed") == 0
+
+
+def test_analytics_breaks_down_only_the_tenants_prometheus_could_not(
+    tmp_path: Path, stack: Stack, smtp: services.Smtp
+) -> None:
+    from tests.fakes.opensearch import FakeOpenSearch
+
+    start = period_for("daily", DAILY_NOW).start
+    docs = [
+        {"@timestamp": (start + timedelta(minutes=m)).isoformat(), "tenant": tenant, "api": api,
+         "application": "portal", "status": status}
+        for m, (tenant, api, status) in enumerate(
+            [("plain", "orders", 200)] * 5 + [("plain", "orders", 503)] * 2 + [("plain", "search", 200)] * 3
+            + [("acme", "bogus", 200)] * 50
+        )
+    ]  # fmt: skip
+    with FakeOpenSearch() as fake:
+        fake.index("gateway-2026.11.29", docs)
+        analytics = {"url": fake.url, "index": "gateway-*"}
+        cfg = config(tmp_path, stack, smtp, delivery={"email": False}, gateway_analytics=analytics)
+        result = daily(tmp_path, cfg, "--tenant", "plain", "--tenant", "acme")
+        asked = [r for r in fake.requests if r.path.endswith("/_search")]
+    assert result["status"] == "success" and len(asked) == 2  # one search per dimension, for plain only
+    assert result["summary"]["queries"]["gateway_analytics"] == 2
+    stored = tmp_path / "reports"
+    plain = json.loads((stored / "plain" / "daily" / "2026-11-29.json").read_bytes())
+    assert plain["breakdown_source"] == "gateway_analytics"
+    assert plain["top"]["apis_by_calls"] == [
+        {"rank": 1, "name": "orders", "calls": 7, "errors": 2},
+        {"rank": 2, "name": "search", "calls": 3, "errors": 0},
+    ]
+    acme = world.figures_of((stored / "acme" / "daily" / "2026-11-29.json").read_bytes())
+    assert acme == world.figures(world.expected_report(stack.generated, ROW["acme"], period_for("daily", DAILY_NOW)))

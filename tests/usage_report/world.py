@@ -59,6 +59,7 @@ ROWS = (
     Row("hooli", "Hooli", "nobody@refused.example"),
     Row("dormant", "Dormant Inc", "ops@dormant.example", active=False),
     Row("mute", "Mute Co", None),
+    Row("plain", "Plain SA", "ops@plain.example", "fr"),
 )
 
 PROFILES = (
@@ -69,6 +70,7 @@ PROFILES = (
     TenantProfile("hooli"),
     TenantProfile("dormant"),
     TenantProfile("mute", calls_per_hour=(5,) * 24),
+    TenantProfile("plain", labelled=False),  # no api/application labels: analytics' to break down
 )
 
 SCHEMA = """

@@ -261,3 +261,34 @@ def test_analytics_breaks_down_only_the_tenants_prometheus_could_not(
     ]
     acme = world.figures_of((stored / "acme" / "daily" / "2026-11-29.json").read_bytes())
     assert acme == world.figures(world.expected_report(stack.generated, ROW["acme"], period_for("daily", DAILY_NOW)))
+
+
+def test_a_user_holding_exactly_the_generated_policy_stores_the_reports_and_one_less_cannot(
+    tmp_path: Path, stack: Stack, smtp: services.Smtp, moto: services.Moto, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jobs.core.clients.aws import aws_client
+    from tests.grants import as_iam_user, generated, iam_less, needs, reset_auth
+
+    for name, value in (("AWS_ENDPOINT_URL", moto.endpoint), ("AWS_ACCESS_KEY_ID", "testing"),
+                        ("AWS_SECRET_ACCESS_KEY", "testing"), ("AWS_DEFAULT_REGION", "us-east-1")):  # fmt: skip
+        monkeypatch.setenv(name, value)
+    moto.reset()
+    aws_client("s3").create_bucket(Bucket="tenant-reports")
+    cfg = config(tmp_path, stack, smtp, delivery={"email": False, "directory": None, "s3_prefix": "usage/"})
+    cfg["usage_report"]["delivery"]["s3_bucket"] = "tenant-reports"
+    path = world.write_config(tmp_path / "config.yaml", cfg)
+    document = generated("iam", "usage-report", path)
+    assert json.loads(document)["Statement"] == [
+        {"Sid": json.loads(document)["Statement"][0]["Sid"], "Effect": "Allow", "Action": ["s3:PutObject"],
+         "Resource": "arn:aws:s3:::tenant-reports/usage/*"}
+    ]  # fmt: skip
+    try:
+        as_iam_user(moto, monkeypatch, "reporter", document)
+        stored = daily(tmp_path, cfg, "--tenant", "acme")
+        assert [a["outcome"] for a in stored["actions"]] == ["done"], stored["actions"]
+        as_iam_user(moto, monkeypatch, "reporter-less", iam_less(needs("usage-report", path), 0))
+        refused = daily(tmp_path, cfg, "--tenant", "globex")
+        [action] = refused["actions"]
+        assert action["outcome"] == "failed" and "AccessDenied" in action["error"]
+    finally:
+        reset_auth(moto, "inf")

@@ -69,7 +69,7 @@ CHARTS = (
 
 def numbers(report: TenantReport) -> Numbers:
     """Everything `render_floor` draws, computed from a report (not part of the floor's timing)."""
-    words = for_tenant(report.tenant.locale)[0]
+    words = for_tenant(report.locale)[0]
     faces = fonts.register(fonts.find())
     tiles = []
     for row in ROWS if report.kpis else ():

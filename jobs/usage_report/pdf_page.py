@@ -110,7 +110,7 @@ class Sheet:
         font = font or self.faces.regular
         text = self.faces.clean(text)
         if not text.isascii() and RIGHT_TO_LEFT.search(text):
-            text = get_display(text)  # Hebrew, Arabic: drawn in visual order, read back in logical
+            text = get_display(text, base_dir="L")  # Hebrew, Arabic runs in visual order, in an LTR line
         if self.faces.triangles or not (TRIANGLES[0] in text or TRIANGLES[1] in text):
             shift = SHIFT[anchor]
             drawn = width(text, font, size) if shift or measure else 0.0

@@ -44,7 +44,7 @@ CHART_HEIGHT = 205.0
 def render(report: TenantReport, fonts: typefaces.FontSet | None = None) -> bytes:
     """The report's PDF. `fonts`: the faces to embed (default: `fonts.find()`, DejaVu or Vera)."""
     faces = typefaces.register(fonts or typefaces.find())
-    words = for_tenant(report.tenant.locale)[0]
+    words = for_tenant(report.locale)[0]  # aggregate's reading of the tenant's locale
     buffer = io.BytesIO()
     canvas = _canvas(buffer, report, words)
     typefaces.seed(canvas._doc, faces)  # type: ignore[attr-defined]

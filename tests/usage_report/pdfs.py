@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-#: the spaces poppler writes as a plain space (a word break, for it)
-SPACES = str.maketrans({"\u202f": " ", "\u00a0": " ", "\u2009": " "})
+#: the spaces poppler writes as a plain space (a word break, for it), and the bidi marks it puts
+#: around a right-to-left run it reads back (dropped)
+SPACES = str.maketrans({"\u202f": " ", "\u00a0": " ", "\u2009": " "} | dict.fromkeys("\u202a\u202b\u202c\u202d\u202e"))
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing (make system-deps)")
 

@@ -130,4 +130,6 @@ def report(
         no_traffic=no_traffic,
         notes=tuple(notes),
         methods=METHODS,
+        locale=locale,
+        incomplete=completeness < 1,
     )

@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 
-.PHONY: demo test lint format typecheck bench docs usage-report-picture system-deps clean image lambda-package
+.PHONY: demo test lint format typecheck bench docs usage-report-picture system-deps clean image lambda-package usage-demo-answers
 
 # The first install takes a few minutes: say so before it starts, and let pip show each
 # package as it goes (a silent 3-minute pause reads as a hang).
@@ -108,6 +108,10 @@ docs: $(VENV)/.installed-dev
 # page 1 of a usage report, the picture the README shows (needs poppler-utils: make system-deps)
 usage-report-picture: $(VENV)/.installed-dev
 	$(PY) scripts/usage_report_picture.py
+
+# the Prometheus answers the usage-report demo replays where Prometheus is not installed
+usage-demo-answers: $(VENV)/.installed-dev
+	$(PY) scripts/record_usage_demo.py
 
 clean:
 	rm -rf $(VENV) demo-output lambda/build .pytest_cache .mypy_cache .ruff_cache secops-state.db secops-outbox.jsonl

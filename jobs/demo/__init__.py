@@ -30,6 +30,7 @@ DEMOS: Final[dict[str, str]] = {
     "secret-rotation": "jobs.demo.secret_rotation:prepare",
     "repo-scanner": "jobs.demo.repo_scanner:prepare",
     "ttl-teardown": "jobs.demo.ttl_teardown:prepare",
+    "usage-report": "jobs.demo.usage_report:prepare",
 }
 Row = tuple[str, str, str, str]
 

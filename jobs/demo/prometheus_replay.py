@@ -114,6 +114,11 @@ def load(path: Path) -> Answers:
 
 
 def save(path: Path, answers: Answers, note: str) -> None:
-    """Sorted and indented: a re-recording that changes nothing changes no byte."""
+    """Sorted and indented, series by their labels (Prometheus lists them in no fixed order):
+    a re-recording that changes nothing changes no byte."""
+    for answer in answers.values():
+        data = answer["body"].get("data") if isinstance(answer["body"], dict) else None
+        if isinstance(data, dict) and isinstance(data.get("result"), list):
+            data["result"].sort(key=lambda series: json.dumps(series.get("metric"), sort_keys=True))
     document = {"note": note, "answers": dict(sorted(answers.items()))}
     path.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")

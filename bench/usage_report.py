@@ -7,7 +7,7 @@ local SMTP sink), beside slice 4's plain-reportlab floor (bench/usage_report_flo
 Prints: reports/s end to end (target >= 40 on 2 cores), Prometheus queries made (the same at 50
 tenants as at 1,000: queries scale with metrics, not tenants), peak RSS of the job's process
 tree, main process and render workers together, sampled from /proc (target <= 400 MB), and the
-ratio to the floor's reports/s. `--tenants N` for a quicker run; `--quick`: 100 tenants.
+ratio to the floor's reports/s. `--tenants N` for a quicker run; `--quick`: 40 tenants.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ START, END = NOW - timedelta(days=30), NOW - timedelta(hours=2)
 
 
 def more(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tenants", type=int, default=None, help="tenants (default 1,000; quick 100)")
+    parser.add_argument("--tenants", type=int, default=None, help="tenants (default 1,000; quick 40)")
 
 
 def free_port() -> int:
@@ -169,7 +169,7 @@ def floor(count: int) -> Sample:
 
 def main() -> None:
     args = options(__doc__, rounds=1, more=more)
-    count = args.tenants or (100 if args.quick else 1000)
+    count = args.tenants or (40 if args.quick else 1000)
     work = Path(tempfile.mkdtemp(prefix="bench-usage-"))
     try:
         with prometheus(work, count) as (url, backfill, samples), smtp_sink() as (port, sizes):

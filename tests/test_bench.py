@@ -65,6 +65,15 @@ def test_the_usage_report_floor_bench_prints_rendering_against_plain_reportlab()
     assert any(line.startswith("  CPU a report (median): render.render") for line in lines)
 
 
+@pytest.mark.timeout(400)
+def test_the_usage_report_bench_prints_reports_end_to_end_against_the_reportlab_floor() -> None:
+    if shutil.which("promtool") is None:
+        unavailable("prometheus and promtool are not installed (apt-get install prometheus)")
+    lines = quick("usage_report.py", timeout=400)
+    assert any(line.startswith("  status success: 40 mailed (40 at the sink)") for line in lines), lines
+    assert any(line.startswith("ratio end to end / plain reportlab floor:") for line in ratios(lines))
+
+
 @pytest.mark.timeout(300)
 def test_the_ttl_bench_prints_the_plan_against_c7n_or_says_why_not() -> None:
     lines = quick("ttl_teardown.py", timeout=300)

@@ -67,15 +67,28 @@ def routes(jobs: Mapping[str, JobSpec] = JOBS) -> dict[str, str]:
 ROUTES: Final[dict[str, str]] = routes()
 
 
-def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-    context = event.get("requestContext")
-    if "rawPath" in event and isinstance(context, Mapping) and "http" in context:
-        target = ROUTES.get(str(event["rawPath"]))
-        if target is None:
-            return {"statusCode": 404, "headers": http_route.headers_for("text/plain"), "body": "not found"}
-        answer: dict[str, Any] = load_attr(target)(event)  # a route never raises for what a caller sent
-        return answer
+def handler(event: Mapping[str, Any], context: Any, routes: Mapping[str, str] = ROUTES) -> dict[str, Any]:
+    request = event.get("requestContext")
+    if "rawPath" in event and isinstance(request, Mapping) and "http" in request:
+        return answer_url(event, routes)
     return handle(event, JOBS)
+
+
+def answer_url(event: Mapping[str, Any], routes: Mapping[str, str]) -> dict[str, Any]:
+    """A function-URL request's answer, always with the security headers. A route answers what
+    a caller sent itself; one that raises anyway (a bug of ours, a setting nobody foresaw) is
+    a 500 here, its traceback in the logs, never Lambda's bare 502 counted as a failure."""
+    path = str(event["rawPath"])
+    target = routes.get(path)
+    if target is None:
+        return {"statusCode": 404, "headers": http_route.headers_for("text/plain"), "body": "not found"}
+    try:
+        answer: dict[str, Any] = load_attr(target)(event)
+    except Exception:
+        logs.ensure_configured()
+        log.exception("route_failed", extra={"fields": {"route": path}})
+        return {"statusCode": 500, "headers": http_route.headers_for("text/plain"), "body": "internal error"}
+    return answer
 
 
 def handle(event: Mapping[str, Any], jobs: Mapping[str, JobSpec]) -> dict[str, Any]:

@@ -53,11 +53,15 @@ class JobContext(Generic[CfgT]):
         destructive: bool,
         model: type[SectionT],
         clients: Mapping[str, object] | None = None,
+        state: StateStore | None = None,
     ) -> JobContext[SectionT]:
-        """For a job's own subcommands (explain, extend): the same settings, state and clients."""
-        state = StateStore(settings.state_db_url)
-        if settings.state_auto_migrate:
-            state.upgrade(datetime.now(UTC))
+        """For a job's own subcommands (explain, extend): the same settings, state and clients.
+        `state`: a store already migrated that the caller keeps (a public route's, one per cold
+        start: http_route.state_once); else one is built for this context."""
+        if state is None:
+            state = StateStore(settings.state_db_url, settings.state_retry_seconds)
+            if settings.state_auto_migrate:
+                state.upgrade(datetime.now(UTC))
         job = settings.job_settings(section, destructive)
         if not isinstance(job, model):
             raise ConfigError(f"{section}: settings are a {type(job).__name__}, not a {model.__name__}")

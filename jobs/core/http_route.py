@@ -5,8 +5,10 @@ Here: the headers every answer carries (nothing cached, sniffed, framed or refer
 method and headers read from any event shape without raising (a `requestContext.http` null is a
 request without a method, not an AttributeError), a body capped before it is decoded, a
 credential compared in constant time as bytes (a non-ASCII one is a wrong one, never a
-TypeError from compare_digest), and the settings loaded once per cold start. `Refused` carries
-a status and a short public reason; details of ours go to the logs only.
+TypeError from compare_digest), the settings loaded once per cold start (and the logs set up
+from them, as a run sets them up), and one state store per cold start (a warm instance holds
+one connection to the state DB, not one per request). `Refused` carries a status and a short
+public reason; details of ours go to the logs only.
 """
 
 from __future__ import annotations
@@ -17,12 +19,16 @@ import hmac
 import logging
 import os
 import threading
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from jobs.core import redact
+from jobs.core import logs, redact
 from jobs.core.errors import ConfigError
+from jobs.core.state.engine import StateStore
 
 if TYPE_CHECKING:
     from jobs.core.settings import Settings
@@ -101,30 +107,103 @@ def same_secret(given: str, expected: bytes) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected)
 
 
+#: settings that failed to load are not loaded again for this long: a Vault outage or a short
+#: key is not one more Vault read per anonymous request; a fixed reference is read after it
+#: (a changed settings file at once: its stamp is in the key)
+RETRY_FAILED_SECONDS: Final = 60.0
+#: the longest a request waits for another request's load of the settings (then 503)
+WAIT_SECONDS: Final = 30.0
+
+
+@dataclass
+class _Load:
+    """One load of the settings: the requests arriving during it wait for it, not behind it."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    settings: Settings | None = None
+    failed_at: float | None = None
+
+
 _cache_lock = threading.Lock()
-_cache: dict[tuple[Any, ...], Settings] = {}
+_loads: dict[tuple[Any, ...], _Load] = {}
 
 
 def settings_once(route: str) -> Settings:
     """The settings (every `file:`/`vault:` reference resolved), loaded once per cold start:
     keyed by the settings file (its path, mtime and size) and the `SECOPS_*` environment, so a
-    redeploy or a test that changes either is read afresh. 503 when they do not load, the
-    reason in the logs only."""
-    from jobs.core.resolve import load_settings
-
+    redeploy or a test that changes either is read afresh. One request loads them; the others
+    arriving meanwhile wait for that load (at most WAIT_SECONDS), never one after the other. A
+    failure is remembered for RETRY_FAILED_SECONDS. 503 when they do not load, the reason in
+    the logs only."""
     path = os.environ.get("SECOPS_CONFIG")
     key = (path, _stamp(path), tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("SECOPS_"))))
+    load, mine = _claim(key)
+    if mine:
+        _load(load, route)
+    elif not load.done.wait(WAIT_SECONDS):
+        raise Refused(503, "not configured")
+    if load.settings is None:
+        raise Refused(503, "not configured")
+    return load.settings
+
+
+def _claim(key: tuple[Any, ...]) -> tuple[_Load, bool]:
+    """The load of `key` under way or done, or a new one this request makes (True)."""
     with _cache_lock:
-        if key in _cache:
-            return _cache[key]
+        found = _loads.get(key)
+        failed_at = found.failed_at if found is not None else None
+        if found is not None and (failed_at is None or time.monotonic() - failed_at < RETRY_FAILED_SECONDS):
+            return found, False
+        _loads.clear()
+        fresh = _loads[key] = _Load()
+        return fresh, True
+
+
+def _load(load: _Load, route: str) -> None:
+    """Load the settings and set the logs up from them (once per cold start, as a run does:
+    the route's lines carry their fields at the configured level; the defaults' when the
+    settings do not load)."""
+    from jobs.core.resolve import load_settings
+
+    try:
+        load.settings = load_settings()
+        logs.configure(load.settings.log_level)
+    except ConfigError as exc:
+        logs.configure()
+        log.error("route_not_configured", extra={"fields": {"route": route, "error": redact.scrub(str(exc))}})
+    finally:
+        if load.settings is None:
+            load.failed_at = time.monotonic()
+        load.done.set()
+
+
+_stores_lock = threading.Lock()
+_stores: dict[tuple[str, float], StateStore] = {}
+
+
+def state_once(settings: Settings) -> StateStore:
+    """The routes' state store, one per cold start: built at the first request that needs it,
+    migrated then (when `state_auto_migrate`), reused after. A store per request would leave a
+    connection pool behind each (until the garbage collector ran) and run the migrator, with its
+    lock, on every request. StateUnavailable (not kept: the next request tries again) while the
+    state DB cannot be reached."""
+    key = (settings.state_db_url, settings.state_retry_seconds)
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is not None:
+            return store
+        store = StateStore(*key)
         try:
-            loaded = load_settings()
-        except ConfigError as exc:
-            log.error("route_not_configured", extra={"fields": {"route": route, "error": redact.scrub(str(exc))}})
-            raise Refused(503, "not configured") from None
-        _cache.clear()
-        _cache[key] = loaded
-        return loaded
+            if settings.state_auto_migrate:
+                store.upgrade(datetime.now(UTC))
+        except BaseException:
+            store.engine.dispose()
+            raise
+        for old in _stores.values():  # the settings changed (a redeploy): the old DB is let go
+            old.engine.dispose()
+        _stores.clear()
+        _stores[key] = store
+        return store
 
 
 def _stamp(path: str | None) -> tuple[int, int] | None:

@@ -35,14 +35,19 @@ GENERATE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
 def strong_secret(value: SecretStr | None) -> SecretStr | None:
-    """A field validator: None (the feature is off) or at least MIN_SECRET_BYTES bytes besides
-    surrounding whitespace (an empty variable, a `file:` holding a newline are refused). A
+    """A field validator: None (the feature is off) or UTF-8 text of at least MIN_SECRET_BYTES
+    bytes besides surrounding whitespace (an empty variable, a `file:` holding a newline, a
+    variable holding a byte that is no UTF-8 are refused: the routes encode the key strictly). A
     reference a generator leaves unresolved is checked when a run resolves it. The message
     never shows the value."""
     text = value.get_secret_value() if value is not None else None
     if text is None or (not _resolving.get() and text.startswith(("vault:", "file:"))):
         return value
-    if len(text.strip().encode("utf-8", "surrogatepass")) < MIN_SECRET_BYTES:
+    try:
+        encoded = text.strip().encode("utf-8")
+    except UnicodeEncodeError:  # a byte that is no UTF-8 in the environment reads as a lone surrogate
+        raise ValueError("must be UTF-8 text: it holds a byte that is not (set it again)") from None
+    if len(encoded) < MIN_SECRET_BYTES:
         raise ValueError(f"must be at least {MIN_SECRET_BYTES} bytes (generate one: {GENERATE_SECRET})")
     return value
 

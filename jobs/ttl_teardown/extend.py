@@ -7,7 +7,7 @@ serves the signed snooze links in warning e-mails.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from jobs.core.context import JobContext
@@ -24,8 +24,8 @@ from jobs.ttl_teardown.settings import TtlTeardownSettings
 from jobs.ttl_teardown.state import LinkUse, NewExtension, Refusal, link_use, record_extension
 
 
-def _job(settings: Settings, clients: Mapping[str, object] | None) -> Job:
-    return Job(JobContext.outside_a_run(settings, "ttl_teardown", True, TtlTeardownSettings, clients))
+def _job(settings: Settings, clients: Mapping[str, object] | None, state: StateStore | None = None) -> Job:
+    return Job(JobContext.outside_a_run(settings, "ttl_teardown", True, TtlTeardownSettings, clients, state))
 
 
 def _refuse_if_kept(item: Item, decision: Decision) -> None:
@@ -71,11 +71,13 @@ def extend(
     now: datetime,
     clients: Mapping[str, object] | None = None,
     link: str | None = None,
+    state: StateStore | None = None,
 ) -> dict[str, Any]:
     """Grant and record (the source of truth; the rules checked in the same transaction, and
     a snooze `link`'s signature recorded so it works once), then write the ttl tag back (best
-    effort). LinkUsed when `link` already extended its resource."""
-    job = _job(settings, clients)
+    effort). LinkUsed when `link` already extended its resource. `state`: the caller's store
+    (the route's, kept per cold start), else one of its own."""
+    job = _job(settings, clients, state)
     if link is not None and link_use(job.ctx.state, link) is not None:
         raise LinkUsed("this link was already used")  # before any inventory read
     item, together = find(job, resource)
@@ -103,11 +105,8 @@ def extend(
     }
 
 
-def used_link(settings: Settings, link: str) -> LinkUse | None:
+def used_link(state: StateStore, link: str) -> LinkUse | None:
     """What a snooze link extended, or None while it is unused (the route's result page)."""
-    state = StateStore(settings.state_db_url)
-    if settings.state_auto_migrate:
-        state.upgrade(datetime.now(UTC))
     return link_use(state, link)
 
 

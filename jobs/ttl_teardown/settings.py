@@ -129,7 +129,7 @@ class SnoozeSettings(_Strict):
         f"generate one: {GENERATE_SECRET}); none: no links",
     )
     base_url: str | None = Field(None, description="the Lambda function URL that serves /snooze")
-    link_ttl_hours: int = Field(72, ge=1, description="how long a snooze link works (once)")
+    link_ttl_hours: int = Field(72, ge=1, le=720, description="how long a snooze link works (once); at most 30 days")
 
     _strong = field_validator("hmac_key")(strong_secret)
 

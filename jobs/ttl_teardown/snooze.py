@@ -34,6 +34,8 @@ _SIGNATURE: Final = re.compile(r"[0-9a-f]{64}")
 MAX_RESOURCE: Final = 512
 MAX_OWNER: Final = 320
 _MALFORMED: Final = "this link is incomplete or altered"
+#: the last second a datetime can hold (9999-12-31T23:59:59Z): a later expiry is no link of ours
+MAX_EXPIRES: Final = 253402300799
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ def verify(fields: Mapping[str, str], key: bytes, now: datetime) -> Link:
         raise Refused(400, _MALFORMED)
     resource, owner = _text(fields["r"], MAX_RESOURCE), _text(fields["o"], MAX_OWNER)
     days, expires = _number(fields["d"], 3), _number(fields["e"], 12)
+    if expires > MAX_EXPIRES:
+        raise Refused(400, _MALFORMED)
     signature = fields["s"]
     if not _SIGNATURE.fullmatch(signature):
         raise Refused(400, _MALFORMED)

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode
 
-from jobs.core import http_route, redact
+from jobs.core import http_route, logs, redact
 from jobs.core.errors import ConfigError, PermanentError, StateUnavailable, TransientError
 from jobs.core.http_route import Refused
 from jobs.core.model import iso
@@ -77,6 +77,7 @@ def respond(
         title = _TITLES.get(refused.status, "Not extended")
         return _page(refused.status, title, refused.reason[:1].upper() + refused.reason[1:] + ".", **extra)
     except Exception:  # the last resort of a public route: a bug of ours, never a traceback to the caller
+        logs.ensure_configured()
         log.exception("snooze_failed")
         return _page(500, "Not extended", "Cannot extend now. Nothing was changed.")
 
@@ -146,11 +147,16 @@ def _path(event: Mapping[str, Any]) -> str:
     return path if isinstance(path, str) and _PATH.fullmatch(path) else "/snooze"
 
 
+def _short(link: snooze.Link) -> str:
+    """What a log line names a link by: enough to find its row, not enough to be the link."""
+    return link.signature[:12]
+
+
 def _show(settings: Settings, link: snooze.Link, path: str) -> dict[str, Any]:
     from jobs.ttl_teardown.extend import used_link
 
     try:
-        used = used_link(settings, link.signature)
+        used = used_link(http_route.state_once(settings), link.signature)
     except (StateUnavailable, ConfigError) as exc:
         log.error("snooze_state_unavailable", extra={"fields": {"error": redact.scrub(str(exc))}})
         raise Refused(503, "cannot extend now") from None
@@ -176,8 +182,13 @@ def _extend(
     from jobs.ttl_teardown.lookup import ExtensionRefused, LinkUsed, NotFound, Unreadable
 
     try:
-        extend(settings, link.resource, link.days, "snooze link", link.owner, now, clients, link=link.signature)
+        state = http_route.state_once(settings)
+        extend(settings, link.resource, link.days, "snooze link", link.owner, now, clients, link.signature, state)
     except LinkUsed:
+        log.warning(
+            "snooze_refused",
+            extra={"fields": {"resource": link.resource, "reason": "already used", "link": _short(link)}},
+        )
         raise Refused(409, "this link was already used") from None
     except (
         NotFound,
@@ -188,11 +199,13 @@ def _extend(
         PermanentError,
         TransientError,
     ) as exc:
-        log.warning("snooze_refused", extra={"fields": {"resource": link.resource, "error": redact.scrub(str(exc))}})
+        why = {"resource": link.resource, "owner": link.owner, "days": link.days, "reason": redact.scrub(str(exc))}
+        log.warning("snooze_refused", extra={"fields": {**why, "link": _short(link)}})
         if isinstance(exc, NotFound):
             raise Refused(404, "not found") from None
         status = 409 if isinstance(exc, ExtensionRefused) and not isinstance(exc, Unreadable) else 503
         raise Refused(status, "cannot extend now") from None
-    log.info("snooze_extended", extra={"fields": {"resource": link.resource, "days": link.days}})
+    done = {"resource": link.resource, "owner": link.owner, "days": link.days, "link": _short(link)}
+    log.info("snooze_extended", extra={"fields": done})
     location = f"{path}?{urlencode(link.fields())}"
     return _page(303, "Extended", "Extended.", Location=location)

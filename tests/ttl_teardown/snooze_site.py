@@ -4,6 +4,7 @@ function-URL events as Lambda builds them, and the state DB's extension rows."""
 from __future__ import annotations
 
 import base64
+import json
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -38,6 +39,7 @@ class Site:
         fleet: dict[str, Any],
         monkeypatch: pytest.MonkeyPatch,
         state_url: str | None = None,
+        top: dict[str, Any] | None = None,
         **section: Any,
     ) -> None:
         self.dir: Path = fleet["dir"]
@@ -49,6 +51,7 @@ class Site:
             "log_level": "warning",
             "notifications": {"file": {"path": str(self.dir / "outbox.jsonl")}},
             "ttl_teardown": {**ttl, **section},
+            **(top or {}),
         }
         self.config = write_config(self.dir / "secops.yaml", settings)
         monkeypatch.setenv("SECOPS_CONFIG", self.config)
@@ -94,6 +97,12 @@ def call(event: dict[str, Any]) -> dict[str, Any]:
     for name, value in SECURITY_HEADERS.items():
         assert answer["headers"][name] == value, (name, answer)
     return answer
+
+
+def log_lines(stderr: str, event: str) -> list[dict[str, Any]]:
+    """The fields of each JSON log line `event` in `stderr` (the route's logs as Lambda keeps them)."""
+    lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    return [line.get("fields", {}) for line in lines if line.get("event") == event]
 
 
 def query_of(link: str) -> str:

@@ -10,16 +10,24 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from pydantic import SecretStr
 
 from jobs.core import logs
 from jobs.core.aws_lambda import handler
 from jobs.core.errors import ConfigError
 from jobs.core.http_route import SECURITY_HEADERS
 from jobs.core.resolve import load_settings
+from jobs.core.settings import MIN_SECRET_BYTES, strong_secret
+from jobs.ttl_teardown.settings import SnoozeSettings
+from jobs.ttl_teardown.snooze import signing_key
 from tests.helpers import write_config
 
 #: what `k…k\xff` in the function's environment reads as (os.environ's surrogateescape)
 NOT_UTF8 = "k" * 40 + "\udcff"
+#: the adversarial ones: a lone surrogate anywhere, 31 and 32 bytes, whitespace around, non-ASCII
+SECRETS = [NOT_UTF8, "\udcff" + "k" * 40, "k" * 31, "k" * 32, " " + "k" * 31 + "\n", "é" * 15 + "k", "\ud800" * 20]
 
 
 def url_event(path: str, method: str, query: str = "", body: str = "", **headers: str) -> dict[str, Any]:
@@ -89,3 +97,25 @@ def test_a_route_that_raises_is_a_500_with_the_security_headers_and_its_tracebac
     [line] = [json.loads(x) for x in capsys.readouterr().err.splitlines() if x.startswith("{")]
     assert line["event"] == "route_failed" and line["fields"] == {"route": "/boom"}
     assert "UnicodeEncodeError" in line["exception"]
+
+
+@given(st.text(alphabet=st.characters(exclude_categories=()), max_size=48) | st.sampled_from(SECRETS))
+@example("é" * 16)
+@example(" " * 40)
+def test_every_secret_the_settings_accept_the_routes_can_encode(text: str) -> None:
+    """The settings' predicate and the routes' encoders agree: accepted means strict UTF-8 of
+    at least 32 bytes besides whitespace; lone surrogates, whitespace and short texts refused."""
+    value = SecretStr(text)
+    try:
+        strong_secret(value)
+    except ValueError:
+        accepted = False
+    else:
+        accepted = True
+    try:
+        length = len(text.strip().encode("utf-8"))
+    except UnicodeEncodeError:
+        length = -1
+    assert accepted == (length >= MIN_SECRET_BYTES)
+    if accepted:
+        assert signing_key(SnoozeSettings(hmac_key=value)) == text.encode()

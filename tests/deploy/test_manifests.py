@@ -28,6 +28,8 @@ EXPECTED_CRONJOBS = {
     "certificate-checker": ("0 6 * * *", ["run", "certificate-checker", "--shard", "$(JOB_COMPLETION_INDEX)/2"]),
     "secret-rotation-weekly": ("0 2 * * 0", ["run", "secret-rotation"]),
     "secret-rotation-forced-monthly": ("0 3 1 * *", ["run", "secret-rotation", "--force"]),
+    "usage-report-daily": ("0 1 * * *", ["run", "usage-report", "--period", "daily"]),
+    "usage-report-weekly": ("0 2 * * 1", ["run", "usage-report", "--period", "weekly"]),
     "repo-scanner": ("0 3 * * *", ["run", "repo-scanner"]),
     "ttl-teardown-teardown": ("0 2 * * *", ["run", "ttl-teardown"]),
     "ttl-teardown-hourly-pre-alerts": ("0 * * * *", ["run", "ttl-teardown", "--warn-only"]),
@@ -186,6 +188,7 @@ def test_the_token_is_mounted_only_into_jobs_that_call_the_kubernetes_api(render
         n: kube.pod(c)["automountServiceAccountToken"] for n, c in kube.of_kind(rendered["base"], "CronJob").items()
     }
     assert mounted == {"certificate-checker": True, "secret-rotation-weekly": True, "secret-rotation-forced-monthly": True,
+                       "usage-report-daily": False, "usage-report-weekly": False,
                        "repo-scanner": False, "ttl-teardown-teardown": False, "ttl-teardown-hourly-pre-alerts": False}  # fmt: skip
 
 

@@ -179,6 +179,29 @@ def scanner_run(stack: Stack, workdir: Path) -> None:
     run(stack, "scanner", "repo-scanner", workdir, {"repo_scanner": section})
 
 
+def usage_run(stack: Stack, workdir: Path) -> None:
+    """A daily usage-report run of one tenant, its PDF into a folder: this Prometheus holds no
+    gateway series, so the report says "no traffic", and the job's series are pushed."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(workdir / "control-plane.db")) as db:
+        db.executescript(
+            "CREATE TABLE tenants (id text primary key, name text, contact_email text, locale text,"
+            " monthly_call_quota bigint, active boolean);"
+            "CREATE TABLE apis (id text, tenant_id text); CREATE TABLE applications (id text, tenant_id text);"
+            "CREATE TABLE users (id text, tenant_id text);"
+            "INSERT INTO tenants VALUES ('acme', 'Acme', 'ops@acme.example', 'en', 1000, 1);"
+        )
+        db.commit()
+    section = {
+        "prometheus": {"url": stack.prometheus.url},
+        "control_plane": {"dsn": f"sqlite:///{workdir / 'control-plane.db'}"},
+        "delivery": {"email": False, "directory": str(workdir / "reports")},
+        "render_workers": 1,
+    }
+    run(stack, "usage", "usage-report", workdir, {"usage_report": section})
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, moto: services.Moto, openbao: services.Vault) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("monitoring")
@@ -195,6 +218,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, moto: services.Moto, openbao
         certificate_failure(found, workdir, section)
         rotation_run(found, workdir, openbao)
         scanner_run(found, workdir)
+        usage_run(found, workdir)
         yield found
 
 

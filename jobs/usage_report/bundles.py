@@ -19,9 +19,14 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from multiprocessing.context import BaseContext
+from typing import TYPE_CHECKING
 
 from jobs.usage_report.model import Bundle, TenantReport
+
+if TYPE_CHECKING:
+    from jobs.usage_report.fonts import FontSet
 
 log = logging.getLogger("secops.usage_report")
 
@@ -29,13 +34,14 @@ log = logging.getLogger("secops.usage_report")
 Rendered = tuple[bytes, bytes, bytes] | str
 
 
-def render_one(report: TenantReport) -> Rendered:
-    """One tenant's deliverables (a worker's task; in-process too). A renderer's crash on one
-    tenant's figures is that tenant's problem (its finding), never the other tenants'."""
+def render_one(report: TenantReport, fonts: FontSet | None = None) -> Rendered:
+    """One tenant's deliverables (a worker's task; in-process too), in `fonts` (the `font_dir`
+    setting's; None: fonts.find()). A renderer's crash on one tenant's figures is that tenant's
+    problem (its finding), never the other tenants'."""
     from jobs.usage_report import figures, render
 
     try:
-        return render.render(report), figures.csv_bytes(report), figures.json_bytes(report)
+        return render.render(report, fonts), figures.csv_bytes(report), figures.json_bytes(report)
     except Exception as exc:  # noqa: BLE001 - reported per tenant by the plan, scrubbed there
         return f"{type(exc).__name__}: {exc}"
 
@@ -53,17 +59,20 @@ def context() -> BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def render_all(reports: Sequence[TenantReport], setting: int, ctx: BaseContext | None = None) -> list[Bundle | str]:
+def render_all(
+    reports: Sequence[TenantReport], setting: int, ctx: BaseContext | None = None, fonts: FontSet | None = None
+) -> list[Bundle | str]:
     """Every report's bundle (or why it could not be rendered), in order: in a pool of
-    `workers_for` processes, or in this process when one is enough or a pool cannot start."""
+    `workers_for` processes, or in this process when one is enough or a pool cannot start; in
+    `fonts` either way (a FontSet is picklable: each worker registers it once)."""
     workers = workers_for(setting, len(reports))
     started = time.monotonic()
     rendered: list[Rendered] | None = None
     if workers > 1:
-        rendered = _pooled(reports, workers, ctx or context())
+        rendered = _pooled(reports, workers, ctx or context(), fonts)
     mode = "pool" if rendered is not None else "in_process"
     if rendered is None:
-        rendered = [render_one(report) for report in reports]
+        rendered = [render_one(report, fonts) for report in reports]
     seconds = round(time.monotonic() - started, 3)
     log.info(
         "reports_rendered",
@@ -75,7 +84,9 @@ def render_all(reports: Sequence[TenantReport], setting: int, ctx: BaseContext |
     ]
 
 
-def _pooled(reports: Sequence[TenantReport], workers: int, ctx: BaseContext) -> list[Rendered] | None:
+def _pooled(
+    reports: Sequence[TenantReport], workers: int, ctx: BaseContext, fonts: FontSet | None
+) -> list[Rendered] | None:
     """The pool's renderings, or None (logged) when it could not start or broke."""
     started = time.monotonic()
     try:
@@ -85,7 +96,7 @@ def _pooled(reports: Sequence[TenantReport], workers: int, ctx: BaseContext) -> 
             startup = round(time.monotonic() - started, 3)
             log.info("render_pool_started", extra={"fields": {"workers": workers, "seconds": startup}})
             chunk = max(1, len(reports) // (workers * 4))
-            return list(pool.map(render_one, reports, chunksize=chunk))
+            return list(pool.map(partial(render_one, fonts=fonts), reports, chunksize=chunk))
     except (OSError, BrokenProcessPool) as exc:
         reason = f"{type(exc).__name__}: {exc}"
         log.warning("render_pool_unavailable", extra={"fields": {"reason": reason, "fallback": "in_process"}})

@@ -94,6 +94,17 @@ def find(directory: str | None = None) -> FontSet:
     return bundled()
 
 
+def problems(directory: str | None) -> list[str]:
+    """Why the `font_dir` setting cannot be used (empty: unset, or it holds the three files): an
+    operator who names a folder wants those fonts, never a silent fallback to Vera."""
+    if directory is None:
+        return []
+    missing = [name for name in DEJAVU if not (Path(directory) / name).is_file()]
+    if not missing:
+        return []
+    return [f"usage_report.font_dir: {', '.join(missing)} not found in {directory!r} (needs {', '.join(DEJAVU)})"]
+
+
 def bundled() -> FontSet:
     """reportlab's own Vera (no ▲/▼, no narrow spaces, no monospace face: Courier stands in)."""
     folder = Path(reportlab.__file__).parent / "fonts"

@@ -89,9 +89,11 @@ class Job(BaseJob[TenantUsage, UsageReportSettings]):
 
     def check_settings(self) -> None:
         """Both required sources configured, named when not: a report from half the data is worse than none."""
+        from jobs.usage_report import fonts
         from jobs.usage_report.delivery import problems
 
         missing = [f"usage_report.{key} is required" for key in REQUIRED if getattr(self.cfg, key) is None]
+        missing += fonts.problems(self.cfg.font_dir)
         if missing or (unusable := problems(self.ctx.settings, self.cfg)):
             raise ConfigError(missing or unusable)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from jobs.usage_report.pdf_figures import fitted
 from jobs.usage_report.pdf_page import MUTED, RULE, TILE, Sheet
 from jobs.usage_report.pdf_text import fit, wrap
 
@@ -17,6 +18,10 @@ SIZE = 8.0
 LEADING = 10.0
 PAD = 3.0
 NAME_LINES = 2
+#: the smallest size a figure shrinks to before its compact form (`1.23 T`) is used
+FLOOR = 5.5
+#: a cell: its text, or a figure's full and compact forms (`1,234,567,890,123`, `1.23 T`)
+Cell = str | tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -31,14 +36,16 @@ def _widths(sheet: Sheet, columns: Sequence[Column]) -> list[float]:
     return [sheet.width * c.share / total for c in columns]
 
 
-def _cells(sheet: Sheet, columns: Sequence[Column], row: Sequence[str], font: str) -> list[list[str]]:
-    """Each cell's lines within its column: text wrapped (two lines at most), numbers fitted."""
+def _cells(sheet: Sheet, columns: Sequence[Column], row: Sequence[Cell], font: str) -> list[list[str]]:
+    """Each cell's lines within its column: text wrapped (two lines at most), numbers smaller or
+    compact but never cut (a cut figure reads as another one)."""
     cells = []
     for column, room, value in zip(columns, _widths(sheet, columns), row, strict=True):
-        text = sheet.faces.clean(value)
+        full, short = (value, value) if isinstance(value, str) else value
+        text = sheet.faces.clean(full)
         inner = room - 2 * PAD
         if column.numeric:
-            cells.append([fit(text, font, SIZE, inner)])
+            cells.append([fitted(text, sheet.faces.clean(short), font, SIZE, inner, FLOOR)[0]])
         else:
             cells.append(wrap(text, font, SIZE, inner, NAME_LINES))
     return cells
@@ -56,7 +63,8 @@ def _draw_row(sheet: Sheet, columns: Sequence[Column], cells: list[list[str]], f
         for index, line in enumerate(lines):
             baseline = top - PAD - SIZE - index * LEADING + 1
             if column.numeric:
-                sheet.text(x + room - PAD, baseline, line, font=font, size=SIZE, anchor="end")
+                size = fitted(line, line, font, SIZE, room - 2 * PAD, FLOOR)[1]
+                sheet.text(x + room - PAD, baseline, line, font=font, size=size, anchor="end")
             else:
                 sheet.text(x + PAD, baseline, line, font=font, size=SIZE)
         x += room
@@ -66,7 +74,7 @@ def _draw_row(sheet: Sheet, columns: Sequence[Column], cells: list[list[str]], f
     sheet.y = top - height
 
 
-def table(sheet: Sheet, title: str, columns: Sequence[Column], rows: Sequence[Sequence[str]], empty: str) -> None:
+def table(sheet: Sheet, title: str, columns: Sequence[Column], rows: Sequence[Sequence[Cell]], empty: str) -> None:
     """`title`, the header and the rows; a row that does not fit goes to the next page, under the
     title and the header drawn again. `empty` is said when there is no row."""
     faces = sheet.faces

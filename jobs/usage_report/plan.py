@@ -115,11 +115,13 @@ def _no_contact(usage: TenantUsage, elsewhere: bool) -> Finding:
 
 
 def build_plan(items: Sequence[TenantUsage], cfg: UsageReportSettings, options: Options) -> Plan:
+    from jobs.usage_report import fonts
     from jobs.usage_report.bundles import render_all
 
     decided = [decide(usage, cfg, options.force) for usage in items]
     pending = [d for d in decided if d.channels]
-    bundles = render_all([d.report for d in pending], cfg.render_workers)
+    faces = fonts.find(cfg.font_dir)  # the setting's fonts (check_settings made sure they are there)
+    bundles = render_all([d.report for d in pending], cfg.render_workers, fonts=faces)
     actions: list[Action] = []
     findings = [f for d in decided for f in d.findings]
     for d, bundle in zip(pending, bundles, strict=True):

@@ -25,8 +25,9 @@ from jobs.usage_report import fonts as typefaces
 from jobs.usage_report.charts import Axis, Curve, time_chart
 from jobs.usage_report.locale import Locale, for_tenant
 from jobs.usage_report.model import Period, TenantReport
+from jobs.usage_report.pdf_figures import compact
 from jobs.usage_report.pdf_page import ACCENT, BAD, Sheet
-from jobs.usage_report.pdf_tables import Column, table
+from jobs.usage_report.pdf_tables import Cell, Column, table
 
 CREATOR = "secops-jobs usage-report"
 #: the charts: title label, then (series, colour); aggregate gives latency in ms and sizes in MB
@@ -160,12 +161,12 @@ def tables(sheet: Sheet, report: TenantReport, words: Locale) -> None:
             Column(words.label("errors"), 0.12, numeric=True),
             Column(words.label("share"), 0.16, numeric=True),
         )
-        body = [
+        body: list[tuple[Cell, ...]] = [
             (
                 str(rank),
                 words.display_name(row.name, 400),
-                words.number(row.calls),
-                words.number(row.errors),
+                (words.number(row.calls), compact(words, row.calls)),
+                (words.number(row.errors), compact(words, row.errors)),
                 words.share(row.calls / total if total else None),
             )
             for rank, row in enumerate(rows, 1)

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, StringConstraints
 
 from jobs.core.settings import JobSettings
+
+#: a Prometheus label name and a metric name, as the exposition format allows them: anything
+#: else fails every query at run time (or, spliced into PromQL, changes what it asks)
+LabelName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")]
+MetricName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")]
+
+
+def _http_url(value: str) -> str:
+    """An http(s) URL with a host: `not a url` or `ftp://x` is a settings error (exit 2), not
+    every query failing at run time."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host, e.g. http://prometheus:9090")
+    return value
 
 
 class _Strict(BaseModel):
@@ -16,27 +31,31 @@ class _Strict(BaseModel):
 class MetricNames(_Strict):
     """The gateway's metric names (`usage_report.queries`): override where they differ."""
 
-    requests: str = Field("gateway_requests_total", description="counter {tenant, api, application, code}")
-    duration: str = Field(
+    requests: MetricName = Field("gateway_requests_total", description="counter {tenant, api, application, code}")
+    duration: MetricName = Field(
         "gateway_request_duration_seconds", description="histogram: _bucket{tenant, le}, _sum, _count"
     )
-    request_bytes: str = Field("gateway_request_size_bytes_total", description="counter {tenant}: inbound bytes")
-    response_bytes: str = Field("gateway_response_size_bytes_total", description="counter {tenant}: outbound bytes")
-    api_label: str = Field("api", description="the label naming the API on the requests counter")
-    application_label: str = Field("application", description="the label naming the consumer application")
-    code_label: str = Field("code", description="the label holding the HTTP status code")
+    request_bytes: MetricName = Field("gateway_request_size_bytes_total", description="counter {tenant}: inbound bytes")
+    response_bytes: MetricName = Field(
+        "gateway_response_size_bytes_total", description="counter {tenant}: outbound bytes"
+    )
+    api_label: LabelName = Field("api", description="the label naming the API on the requests counter")
+    application_label: LabelName = Field("application", description="the label naming the consumer application")
+    code_label: LabelName = Field("code", description="the label holding the HTTP status code")
 
 
 class PrometheusSettings(_Strict):
-    url: str = Field(description="Prometheus base URL, e.g. http://prometheus:9090")
+    url: Annotated[str, AfterValidator(_http_url)] = Field(
+        description="Prometheus base URL, e.g. http://prometheus:9090"
+    )
     timeout_seconds: float = Field(30.0, gt=0, description="per query")
-    tenant_label: str = Field("tenant", description="the label naming the tenant on every metric")
+    tenant_label: LabelName = Field("tenant", description="the label naming the tenant on every metric")
     scrape_interval_seconds: int = Field(
         60,
         ge=1,
-        le=86400,
+        le=43200,
         description="the gateway's scrape interval (a backfill's sample interval): completeness counts "
-        "intervals with samples",
+        "intervals with samples; at most 43200 (two intervals in a daily period)",
     )
     headers: dict[str, SecretStr] = Field(
         default_factory=dict, description="extra HTTP headers (e.g. Authorization: a vault: or file: reference)"

@@ -11,6 +11,7 @@ from reportlab.lib.colors import Color
 
 from jobs.usage_report.locale import Locale
 from jobs.usage_report.model import Kpi, Note, Quota, TenantReport
+from jobs.usage_report.pdf_figures import compact, fitted, kpi_forms
 from jobs.usage_report.pdf_page import ACCENT, BAD, GOOD, INK, MUTED, TILE, WARN, WARN_FILL, WHITE, Sheet
 from jobs.usage_report.pdf_text import fit, width, wrap
 
@@ -67,18 +68,17 @@ def _tile(sheet: Sheet, x: float, room: float, name: str, kpi: Kpi, words: Local
     sheet.canvas.roundRect(x, top - TILE_HEIGHT, room, TILE_HEIGHT, 3, stroke=0, fill=1)
     inner = room - 12
     sheet.text(x + 6, top - 12, fit(words.label(name), faces.regular, 7.5, inner), size=7.5, color=MUTED)
-    sheet.text(x + 6, top - 30, fit(words.kpi(name, kpi.value), faces.bold, 14, inner), font=faces.bold, size=14)
+    shown, size = fitted(*kpi_forms(words, name, kpi.value), faces.bold, 14, inner, 8)  # smaller, never cut
+    sheet.text(x + 6, top - 30, shown, font=faces.bold, size=size)
     change = "" if name in INVENTORY else words.change(kpi)
     drawn = sheet.text(
         x + 6, top - 43, fit(change, faces.regular, 7.5, inner), size=7.5, color=_tone(name, kpi), measure=True
     )
     if kpi.previous is not None:
-        previous = words.kpi(name, kpi.previous)
         room_left = inner - drawn - 8
         if room_left > 20:
-            sheet.text(
-                x + room - 6, top - 43, fit(previous, faces.regular, 7, room_left), size=7, color=MUTED, anchor="end"
-            )
+            previous, size = fitted(*kpi_forms(words, name, kpi.previous), faces.regular, 7, room_left, 5)
+            sheet.text(x + room - 6, top - 43, previous, size=size, color=MUTED, anchor="end")
 
 
 def _tone(name: str, kpi: Kpi) -> Color:
@@ -103,14 +103,14 @@ def quota(sheet: Sheet, report: TenantReport, words: Locale) -> None:
         sheet.y -= 22
         return
     calls = report.kpis.get("calls", Kpi(None)).value
-    period_figures = f"{words.number(calls)} / {words.number(q.period_allowance)}"
+    period_figures = (calls, q.period_allowance)
     _bar(sheet, words.label("quota_period_used"), q.period_used_percent, period_figures, words)
-    month_figures = f"{words.number(q.month_to_date_calls)} / {words.number(q.monthly)}"
+    month_figures = (q.month_to_date_calls, q.monthly)
     _bar(sheet, words.label("quota_month_used"), q.month_used_percent, month_figures, words)
     _forecast(sheet, q, words)
 
 
-def _bar(sheet: Sheet, label: str, percent: float | None, figures: str, words: Locale) -> None:
+def _bar(sheet: Sheet, label: str, percent: float | None, figures: tuple[float | None, float], words: Locale) -> None:
     faces = sheet.faces
     canvas = sheet.canvas
     label_room, bar_room = 150.0, sheet.width * 0.34
@@ -122,9 +122,12 @@ def _bar(sheet: Sheet, label: str, percent: float | None, figures: str, words: L
         colour = BAD if percent > 100 else WARN if percent >= 80 else ACCENT
         canvas.setFillColor(colour)
         canvas.roundRect(x, sheet.y - 11, bar_room * min(percent, 100) / 100, 11, 2, stroke=0, fill=1)
-    text = f"{words.percent(percent)}  ({figures})"
+    used, allowed = figures
+    full = f"{words.percent(percent)}  ({words.number(used)} / {words.number(allowed)})"
+    short = f"{words.percent(percent)}  ({compact(words, used)} / {compact(words, allowed)})"
     room = sheet.right - (x + bar_room + 8)
-    sheet.text(x + bar_room + 8, sheet.y - 9, fit(text, faces.regular, 8.5, room), size=8.5)
+    text, size = fitted(full, short, faces.regular, 8.5, room, 6)  # figures smaller or rounded, never cut
+    sheet.text(x + bar_room + 8, sheet.y - 9, text, size=size)
     sheet.y -= 18
 
 
@@ -132,7 +135,8 @@ def _forecast(sheet: Sheet, q: Quota, words: Locale) -> None:
     faces = sheet.faces
     x = sheet.left + 150
     sheet.text(sheet.left, sheet.y - 9, words.label("quota_monthly"), size=8.5)
-    sheet.text(x, sheet.y - 9, words.number(q.monthly), size=8.5)
+    monthly, size = fitted(words.number(q.monthly), compact(words, q.monthly), faces.regular, 8.5, sheet.right - x, 6)
+    sheet.text(x, sheet.y - 9, monthly, size=size)
     sheet.y -= 15
     sheet.text(sheet.left, sheet.y - 9, words.label("quota_runs_out_on"), size=8.5)
     runs_out = words.date(q.runs_out_on.date()) if q.runs_out_on else words.label("quota_not_this_month")

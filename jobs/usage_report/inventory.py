@@ -25,9 +25,11 @@ def selected(
     include_inactive: bool,
     only: Iterable[str],
     owns: Callable[[str], bool],
+    elsewhere: list[str] | None = None,
 ) -> list[Tenant]:
     """The tenants this run reports on, in id order. An id given with `--tenant` that the
-    control plane does not know is a usage error naming it (a typo must not read as "sent")."""
+    control plane does not know is a usage error naming it (a typo must not read as "sent");
+    one that another shard owns goes into `elsewhere`, so the run can say why it sent nothing."""
     wanted: set[str] = set()
     unknown: list[str] = []
     for asked in only:  # as typed, else without the spaces a shell or a YAML list left around it
@@ -48,6 +50,8 @@ def selected(
             continue  # an inactive tenant named by --tenant is still reported: that is a one-off's point
         if owns(tenant_id):
             chosen.append(tenant)
+        elif wanted and elsewhere is not None:
+            elsewhere.append(tenant_id)
     return chosen
 
 

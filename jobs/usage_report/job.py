@@ -49,6 +49,7 @@ class Job(BaseJob[TenantUsage, UsageReportSettings]):
         super().__init__(*args, **kwargs)
         self.queries: dict[str, int] = {}  # source → requests made (the bench: flat in tenants)
         self.period: Period | None = None
+        self.elsewhere: list[str] = []  # --tenant ids another shard owns
         self._deliverer: Deliverer | None = None
         #: (resource, channel) → the recipients a server refused while taking the others
         self.refused: dict[tuple[str, str], tuple[str, ...]] = {}
@@ -64,9 +65,10 @@ class Job(BaseJob[TenantUsage, UsageReportSettings]):
         plane = self.read("control_plane", period, [], inventory)
         if plane is None:
             return inventory
-        tenants = join.selected(
-            plane.tenants, self.cfg.include_inactive, self.ctx.options.get("tenant") or (), self.ctx.owns
-        )
+        named = self.ctx.options.get("tenant") or ()
+        tenants = join.selected(plane.tenants, self.cfg.include_inactive, named, self.ctx.owns, self.elsewhere)
+        if self.elsewhere:  # `--tenant X --shard i/n` where another shard owns X: said, not silent
+            log.info("tenants_in_other_shards", extra={"fields": {"tenants": self.elsewhere}})
         usages = join.start(tenants, period)
         self.lay(usages, plane, "control_plane", inventory)
         prometheus = self.read("prometheus", period, tenants, inventory)
@@ -150,7 +152,12 @@ class Job(BaseJob[TenantUsage, UsageReportSettings]):
     def plan(self, items: Sequence[TenantUsage], now: datetime) -> Plan:
         from jobs.usage_report.plan import Options, build_plan
 
-        options = Options(force=bool(self.ctx.options.get("force")), queries=self.queries, period=self.period)
+        options = Options(
+            force=bool(self.ctx.options.get("force")),
+            queries=self.queries,
+            period=self.period,
+            elsewhere=tuple(self.elsewhere),
+        )
         return build_plan(items, self.cfg, options)
 
     # -- apply -----------------------------------------------------------------------------

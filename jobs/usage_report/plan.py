@@ -29,6 +29,7 @@ class Options:
     force: bool = False
     queries: Mapping[str, int] = field(default_factory=dict)  # source → requests made
     period: Period | None = None
+    elsewhere: tuple[str, ...] = ()  # tenants named with --tenant that another shard owns
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ def summary(decided: Sequence[Decided], cfg: UsageReportSettings, options: Optio
         "tenants_no_traffic": sum(1 for d in decided if d.report.no_traffic),
         "tenants_incomplete": sum(1 for d in decided if d.report.incomplete),
         "queries": dict(options.queries),
+        "tenants_in_other_shards": list(options.elsewhere),
     }
 
 

@@ -59,6 +59,21 @@ def test_shards_partition_the_active_tenants(names: list[str], count: int) -> No
     assert whole == {n for n in names if n not in set(names[::3])}
 
 
+@given(st.lists(ids, unique=True, min_size=1, max_size=20), st.integers(2, 5))
+def test_a_named_tenant_another_shard_owns_is_said_never_silently_dropped(names: list[str], count: int) -> None:
+    """`--tenant X --shard i/n`: X is reported by exactly one shard, and every other shard says
+    it belongs elsewhere (a one-off that sent nothing must not read as "nothing to send")."""
+    known = tenants_of(names)
+    asked = sorted(known)[:2]
+    seen: list[str] = []
+    for i in range(count):
+        elsewhere: list[str] = []
+        chosen = [t.id for t in inventory.selected(known, False, asked, Shard(i, count).owns, elsewhere)]
+        assert sorted(chosen + elsewhere) == asked
+        seen += chosen
+    assert sorted(seen) == asked
+
+
 def test_inactive_tenants_only_when_asked_or_named() -> None:
     known = tenants_of(["a", "b"], inactive={"b"})
     assert [t.id for t in inventory.selected(known, False, [], lambda key: True)] == ["a"]

@@ -180,6 +180,13 @@ def test_tenant_and_shard_select(tmp_path: Path, stack: Stack, smtp: services.Sm
     ]
     unknown = daily(tmp_path, cfg, "--tenant", "Acme")
     assert unknown["exit_code"] == 2
+    shards = [daily(tmp_path, cfg, "--tenant", "globex", "--dry-run", "--shard", f"{i}/3") for i in range(3)]
+    assert sorted(len(r["findings"]) for r in shards)[:2] == [0, 0]  # two shards do not own it ...
+    assert sorted(r["summary"]["tenants_in_other_shards"] for r in shards) == [
+        [],
+        ["globex"],
+        ["globex"],
+    ]  # ... and say so
     from tests.sharding import assert_shards_partition
 
     assert_shards_partition(lambda shard: daily(tmp_path, cfg, "--dry-run", *(("--shard", shard) if shard else ())))

@@ -44,20 +44,31 @@ def status_class(code: object) -> str:
 
 
 def _calls(window: Window, check: Checker) -> dict[str, float | None]:
+    """Calls by class of status code. Unknown (None), never 0, when the calls were not read or
+    a class has codes but no usable value: a sum of nothing read is not "no traffic"."""
+    unknown = dict.fromkeys(("calls", "success", "failed", "error_rate"))
+    if window.calls_by_code is None:
+        return unknown
     groups: dict[str, list[float]] = {"success": [], "failed": [], "other": []}
+    unread = dict.fromkeys(groups, False)  # a class with a code whose value is not usable
     unusual: list[str] = []
     for code, raw in sorted(window.calls_by_code.items(), key=lambda item: str(item[0])):
         value = check.count("calls", raw, code=str(code))
         if value is None:
+            unread[status_class(code)] = True
             continue
         kind = status_class(code)
         groups[kind].append(value)
         if kind == "other" and value > 0:
             unusual.append(repr(str(code)) if not str(code).strip() else str(code).strip())
+    if any(unread.values()) and not any(groups.values()):  # no code usable: unknown, not 0
+        return unknown
     success, failed, other = (check.total("calls", groups[kind]) for kind in ("success", "failed", "other"))
     calls = None
     if success is not None and failed is not None and other is not None:
         calls = check.finite("calls", (success + failed) + other)  # so success + failed <= calls
+    if calls is None:  # the total unknown: no split of it, no rate of it reads as a figure
+        return unknown
     if unusual:
         shown = ", ".join(unusual[:SHOWN_CODES]) + (", …" if len(unusual) > SHOWN_CODES else "")
         check.note("codes_other", codes=shown, calls=other if other is not None else 0.0)

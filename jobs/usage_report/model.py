@@ -75,7 +75,8 @@ class Window:
 
     Every value is None when its query returned nothing for this tenant (no series)."""
 
-    calls_by_code: Mapping[str, float] = field(default_factory=dict)  # status code → calls
+    #: status code → calls; None: the calls query was not read (failed), never "no traffic"
+    calls_by_code: Mapping[str, float] | None = field(default_factory=dict)
     bytes_in: float | None = None
     bytes_out: float | None = None
     latency_sum: float | None = None  # seconds, increase of _sum

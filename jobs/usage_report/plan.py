@@ -41,6 +41,7 @@ class Decided:
     channels: list[str]  # still to deliver to
     recipients: tuple[str, ...]
     done: tuple[str, ...] = ()  # delivered by an earlier run of the period (not again)
+    held: bool = False  # its calls could not be read: not delivered this run (see `unread`)
 
 
 def percent(share: float) -> str:
@@ -60,10 +61,18 @@ def decide(usage: TenantUsage, cfg: UsageReportSettings, force: bool) -> Decided
     findings = judge(report, cfg)
     configured = channels_for(cfg.delivery, usage.tenant)  # no mail to a tenant without contacts
     done = () if force else tuple(c for c in configured if c in usage.delivered)
-    channels = [c for c in configured if c not in done]
+    held = unread(report)
+    channels = [] if held else [c for c in configured if c not in done]
     if cfg.delivery.email and not usage.tenant.contacts:
         findings.append(_no_contact(usage, bool(configured)))
-    return Decided(report, findings, channels, usage.tenant.contacts, done)
+    return Decided(report, findings, channels, usage.tenant.contacts, done, held)
+
+
+def unread(report: TenantReport) -> bool:
+    """Whether the period's calls could not be read: such a report is not complete and must
+    not go out as if it were (nor be recorded delivered), so a later run sends a correct one."""
+    calls = report.kpis.get("calls")
+    return calls is None or calls.value is None
 
 
 def judge(report: TenantReport, cfg: UsageReportSettings) -> list[Finding]:
@@ -79,11 +88,17 @@ def judge(report: TenantReport, cfg: UsageReportSettings) -> list[Finding]:
         findings.append(
             Finding("usage_data_incomplete", Severity.WARNING, resource, message, {**base, "completeness": share})
         )
-    if report.problems:
+    held = unread(report)
+    if report.problems or held:
         message = f"{len(report.problems)} part(s) of the {label} usage could not be read: " + "; ".join(
             report.problems
         )
-        details = {**base, "problems": list(report.problems)}
+        if held:
+            message = (
+                f"the {label} calls could not be read: the report is NOT delivered this run (a later run, "
+                f"or a re-run with --now, sends a correct one); " + message
+            )
+        details = {**base, "problems": list(report.problems), "held_back": held}
         findings.append(Finding("usage_source_problem", Severity.WARNING, resource, message, details))
     quota = report.quota
     if quota is not None and quota.exceeded:
@@ -98,7 +113,9 @@ def _checked(report: TenantReport, base: dict[str, Any]) -> Finding:
     """Every tenant's one `ok` line: what its report says in a sentence (so the result lists
     every tenant checked, and severities add up to `total_checked`)."""
     calls = report.kpis.get("calls")
-    if report.no_traffic or calls is None or calls.value is None:
+    if calls is None or calls.value is None:  # not read is not "no traffic"
+        message = f"{base['period']} usage report: calls not read"
+    elif report.no_traffic:
         message = f"{base['period']} usage report: no traffic"
     else:
         message = f"{base['period']} usage report: {calls.value:,.0f} calls"
@@ -162,7 +179,8 @@ def summary(decided: Sequence[Decided], cfg: UsageReportSettings, options: Optio
         "period_kind": period.kind if period else None,
         "tenants_reported": sum(1 for d in decided if d.channels),
         "tenants_already_delivered": sum(1 for d in decided if d.done and not d.channels),
-        "tenants_undeliverable": sum(1 for d in decided if not d.done and not d.channels),
+        "tenants_undeliverable": sum(1 for d in decided if not d.done and not d.channels and not d.held),
+        "tenants_held_back": sum(1 for d in decided if d.held),
         "tenants_no_traffic": sum(1 for d in decided if d.report.no_traffic),
         "tenants_incomplete": sum(1 for d in decided if d.report.incomplete),
         "queries": dict(options.queries),

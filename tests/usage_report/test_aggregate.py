@@ -205,7 +205,7 @@ def test_a_nan_counter_is_left_out_and_named() -> None:
 
 def test_a_counter_reset_is_left_out_named_and_not_taken_for_no_traffic() -> None:
     report = aggregate(usage_with(current=Window(calls_by_code={"200": -5.0})))
-    assert report.kpis["calls"].value == 0 and not report.no_traffic
+    assert report.kpis["calls"].value is None and not report.no_traffic  # every code invalid: unknown
     assert Note("value_negative", {"field": "calls", "value": -5.0, "code": "200"}) in report.notes
     assert locale.LOCALES["en"].note(Note("value_negative", {"field": "calls", "value": -5.0, "code": "200"})) == (
         "The call count (status code 200) was negative (-5), as after a counter reset: it was left out."
@@ -232,7 +232,7 @@ def test_bad_values_of_the_previous_period_say_so() -> None:
     assert repr(
         Note("value_invalid", {"field": "calls", "value": math.inf, "code": "200", "window": "previous"})
     ) in repr(report.notes)
-    assert report.kpis["calls"] == Kpi(90_010, 0.0, None)
+    assert report.kpis["calls"] == Kpi(90_010, None, None)  # the previous calls unknown, not 0
 
 
 def test_huge_numbers_are_figures_and_sums_past_a_float_are_notes() -> None:

@@ -69,6 +69,14 @@ class Result:
     samples: tuple[Sample, ...] = ()  # an instant query's vector
     series: tuple[Points, ...] = ()  # a range query's matrix
     nonfinite: tuple[Mapping[str, str], ...] = field(default=())  # labels of the NaN/Inf values
+    #: (labels, why) of each series dropped for a malformed sample; labels {} when unreadable
+    malformed: tuple[tuple[Mapping[str, str], str], ...] = ()
+    #: Prometheus' `warnings` of a success (a partial response): the answer may be incomplete
+    warnings: tuple[str, ...] = ()
+
+
+class Malformed(ValueError):
+    """One row of an answer that is not what the HTTP API documents: that series is dropped."""
 
 
 class PrometheusClient:
@@ -114,38 +122,46 @@ class PrometheusClient:
         self._http.close()
 
     def instant(self, query: str, at: datetime, metric: str) -> Result:
-        """`/api/v1/query` at `at`: one Sample per series of the vector."""
-        data = self._post("/api/v1/query", {"query": query, "time": _stamp(at)}, metric)
-        if data.get("resultType") != "vector":
-            raise QueryFailed(f"{metric}: Prometheus answered a {data.get('resultType')}, not a vector")
-        samples, nonfinite = [], []
-        for row in data.get("result") or []:
-            value = _number(row["value"][1])
-            samples.append(Sample(row["metric"], value))
+        """`/api/v1/query` at `at`: one Sample per series of the vector; a malformed row is
+        dropped and listed in `Result.malformed` (that series' problem, not the query's)."""
+        data, warnings = self._post("/api/v1/query", {"query": query, "time": _stamp(at)}, metric)
+        rows = _rows(data, "vector", metric)
+        samples, nonfinite, malformed = [], [], []
+        for row in rows:
+            try:
+                labels, value = _labels(row), _number(_pair(row.get("value"))[1])
+            except Malformed as exc:
+                malformed.append((_labels_or_none(row), str(exc)))
+                continue
+            samples.append(Sample(labels, value))
             if value is None:
-                nonfinite.append(row["metric"])
-        return Result(samples=tuple(samples), nonfinite=tuple(nonfinite))
+                nonfinite.append(labels)
+        return Result(tuple(samples), (), tuple(nonfinite), tuple(malformed), warnings)
 
     def range(self, query: str, start: datetime, end: datetime, step: float, metric: str) -> Result:
         """`/api/v1/query_range` from `start` to `end` (both evaluated) every `step` seconds."""
         form = {"query": query, "start": _stamp(start), "end": _stamp(end), "step": _seconds(step)}
-        data = self._post("/api/v1/query_range", form, metric)
-        series, nonfinite = [], []
-        for row in data.get("result") or []:
-            points = [(datetime.fromtimestamp(float(t), start.tzinfo), _number(v)) for t, v in row["values"]]
-            series.append(Points(row["metric"], tuple((t, v) for t, v in points if v is not None)))
+        data, warnings = self._post("/api/v1/query_range", form, metric)
+        series, nonfinite, malformed = [], [], []
+        for row in _rows(data, "matrix", metric):
+            try:
+                labels, points = _labels(row), [_point(pair, start) for pair in _list(row.get("values"))]
+            except Malformed as exc:
+                malformed.append((_labels_or_none(row), str(exc)))
+                continue
+            series.append(Points(labels, tuple((t, v) for t, v in points if v is not None)))
             if any(v is None for _, v in points):
-                nonfinite.append(row["metric"])
-        return Result(series=tuple(series), nonfinite=tuple(nonfinite))
+                nonfinite.append(labels)
+        return Result((), tuple(series), tuple(nonfinite), tuple(malformed), warnings)
 
-    def _post(self, path: str, form: dict[str, str], metric: str) -> dict[str, Any]:
+    def _post(self, path: str, form: dict[str, str], metric: str) -> tuple[dict[str, Any], tuple[str, ...]]:
         form = {**form, "timeout": _seconds(self.timeout)}
         try:
             return call_with_retry(lambda: self._once(path, form, metric), self.retry, sleep=self.sleep)
         except _Refused as exc:
             raise EndpointDown(str(exc), self.where) from None
 
-    def _once(self, path: str, form: dict[str, str], metric: str) -> dict[str, Any]:
+    def _once(self, path: str, form: dict[str, str], metric: str) -> tuple[dict[str, Any], tuple[str, ...]]:
         with self._lock:
             self.requests += 1
         try:
@@ -163,8 +179,9 @@ class PrometheusClient:
         return _answer(response, metric)
 
 
-def _answer(response: httpx.Response, metric: str) -> dict[str, Any]:
-    """The `data` of a success; a typed error naming Prometheus' errorType and error otherwise."""
+def _answer(response: httpx.Response, metric: str) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The `data` and `warnings` of a success; a typed error naming Prometheus' errorType and
+    error otherwise. A success whose `data` is not an object is a malformed answer: failed."""
     try:
         body = response.json()
     except ValueError:
@@ -173,7 +190,12 @@ def _answer(response: httpx.Response, metric: str) -> dict[str, Any]:
         body = {}
     status = response.status_code
     if status == 200 and body.get("status") == "success":
-        return dict(body.get("data") or {})
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise QueryFailed(f"{metric}: Prometheus answered a malformed success (no data object)")
+        warnings = body.get("warnings")
+        told = [warnings] if isinstance(warnings, str) else warnings if isinstance(warnings, list) else []
+        return data, tuple(scrub(str(w))[:300] for w in told if str(w).strip())
     kind = str(body.get("errorType") or "")
     detail = scrub(str(body.get("error") or response.text[:200] or response.reason_phrase))
     message = f"{metric}: Prometheus query failed (HTTP {status}{', ' + kind if kind else ''}): {detail}"
@@ -201,8 +223,65 @@ def _why(exc: Exception) -> str:
     return scrub(str(exc) or type(exc).__name__)
 
 
-def _number(text: str) -> float | None:
-    value = float(text)
+def _rows(data: Mapping[str, Any], kind: str, metric: str) -> list[Mapping[str, Any]]:
+    """The result rows of a `kind` answer; the whole answer is malformed (the query failed)
+    when it is another type or its result is not a list."""
+    if data.get("resultType") != kind:
+        raise QueryFailed(f"{metric}: Prometheus answered a {str(data.get('resultType'))[:40]}, not a {kind}")
+    rows = data.get("result")
+    if rows is None:
+        return []
+    if not isinstance(rows, list):
+        raise QueryFailed(f"{metric}: Prometheus answered a malformed {kind} (result is not a list)")
+    return [row if isinstance(row, dict) else {"_": row} for row in rows]
+
+
+def _labels(row: Mapping[str, Any]) -> Mapping[str, str]:
+    labels = row.get("metric", {})
+    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        raise Malformed("labels are not an object of strings")
+    return labels
+
+
+def _labels_or_none(row: Mapping[str, Any]) -> Mapping[str, str]:
+    """A malformed row's labels when they are readable (to name its tenant), else {}."""
+    try:
+        return _labels(row)
+    except Malformed:
+        return {}
+
+
+def _list(value: object) -> list[object]:
+    if not isinstance(value, list):
+        raise Malformed("no list of values")
+    return value
+
+
+def _pair(value: object) -> list[object]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise Malformed("a sample is not a [time, value] pair")
+    return value
+
+
+def _point(pair: object, start: datetime) -> tuple[datetime, float | None]:
+    stamp, value = _pair(pair)
+    try:
+        at = datetime.fromtimestamp(float(stamp), start.tzinfo)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError, OSError):
+        raise Malformed(f"timestamp {str(stamp)[:40]!r} is not a number") from None
+    return at, _number(value)
+
+
+def _number(text: object) -> float | None:
+    """Prometheus' sample value (a string); None for NaN/Inf; Malformed for anything else."""
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        text = str(float(text))
+    if not isinstance(text, str):
+        raise Malformed(f"value {str(text)[:40]!r} is not a string")
+    try:
+        value = float(text)
+    except ValueError:
+        raise Malformed(f"value {text[:40]!r} is not a number") from None
     return value if math.isfinite(value) else None
 
 

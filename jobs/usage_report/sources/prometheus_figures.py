@@ -3,7 +3,8 @@
 The rules a report relies on:
 - `current` is None ("no traffic") only when the calls query answered without the tenant and
   no other query had a series for it; when the calls query failed, it is a Window whose
-  unread figures are None and the problems say why, never a false "no traffic".
+  `calls_by_code` is None (not read, not {}) and the problems say why, never a false "no
+  traffic", also when every code answered NaN or was malformed.
 - A NaN or an infinity from Prometheus is None, and a problem, except a percentile of a
   window without a single timed call (histogram_quantile has nothing to rank: no latency).
   In a chart series, such points are left out (a missing step is absent, not 0).
@@ -39,9 +40,24 @@ class Spread:
     strangers: set[str] = field(default_factory=set)  # tenants in Prometheus, not in the control plane
     _samples: dict[str, dict[str, list[Sample]]] = field(default_factory=dict)
     _points: dict[str, dict[str, list[Points]]] = field(default_factory=dict)
+    _malformed: dict[str, dict[str, list[Mapping[str, str]]]] = field(default_factory=dict)
+    _every: list[str] = field(default_factory=list)  # what every tenant is told (partial answers)
 
     def __post_init__(self) -> None:
-        """Index every answer by tenant once (a run has thousands of tenants)."""
+        """Index every answer by tenant once (a run has thousands of tenants). A malformed
+        series whose tenant cannot be told makes its whole query failed (it may be anyone's)."""
+        self.failures = dict(self.failures)
+        for key, result in sorted(self.answers.items()):
+            if any(self.tenant_label not in labels for labels, _ in result.malformed):
+                why = next(w for labels, w in result.malformed if self.tenant_label not in labels)
+                self.failures[key] = f"{name(key)}: Prometheus answered a malformed series of no tenant ({why})"
+                continue
+            for labels, _why in result.malformed:
+                self._malformed.setdefault(key, {}).setdefault(labels[self.tenant_label], []).append(labels)
+            if result.warnings:
+                told = "; ".join(result.warnings)
+                self._every.append(f"{name(key)}: Prometheus answered a partial response ({told}); may be incomplete")
+        self.answers = {k: v for k, v in self.answers.items() if k not in self.failures}
         for key, result in self.answers.items():
             for sample in result.samples:
                 self._samples.setdefault(key, {}).setdefault(self._owner(sample.labels), []).append(sample)
@@ -56,7 +72,10 @@ class Spread:
 
     def tenant(self, tenant_id: str) -> tuple[dict[str, Any], list[str]]:
         """The TenantUsage fields for one tenant, and what could not be read for it."""
-        problems = [self.failures[k] for k in sorted(self.failures)]
+        problems = [self.failures[k] for k in sorted(self.failures)] + list(self._every)
+        for key in sorted(self._malformed):
+            if tenant_id in self._malformed[key]:
+                problems.append(f"{name(key)}: Prometheus answered a malformed sample; that series is left out")
         current = self._window(tenant_id, "current", problems)
         previous = self._window(tenant_id, "previous", problems)
         traffic = current is not None or previous is not None
@@ -92,17 +111,21 @@ class Spread:
         for sample in self._of(f"{prefix}.calls_by_code", tenant_id):
             code = sample.labels.get(self.names.code_label, "")
             if sample.value is None:
-                problems.append(f"{name(prefix + '.calls')}: Prometheus returned NaN for code {code!r}; left out")
+                problems.append(f"{name(prefix + '.calls')}: Prometheus returned NaN for code {code!r}; not counted")
             else:
                 by_code[code] = sample.value
+        bad = self._malformed.get(f"{prefix}.calls_by_code", {}).get(tenant_id, [])
+        nan = any(s.value is None for s in self._of(f"{prefix}.calls_by_code", tenant_id))
         count = self._scalar(tenant_id, f"{prefix}.latency_count", [])
         values = {
             name: self._scalar(tenant_id, f"{prefix}.{name}", problems, quiet=name in QUIET_NAN and count == 0)
             for name in WINDOW_FIELDS
         }
-        seen = any(self._of(f"{prefix}.{k}", tenant_id) for k in ("calls_by_code", *WINDOW_FIELDS))
+        seen = bool(by_code or bad) or any(self._of(f"{prefix}.{k}", tenant_id) for k in WINDOW_FIELDS)
         unread = f"{prefix}.calls_by_code" in self.failures  # no calls read: "no traffic" is unknown
-        return Window(calls_by_code=by_code, **values) if seen or unread else None
+        if unread or ((bad or nan) and not by_code):  # None, not {}: "not read" is not "zero calls"
+            return Window(calls_by_code=None, **values)
+        return Window(calls_by_code=by_code, **values) if seen else None
 
     def _series(self, tenant_id: str, problems: list[str]) -> dict[str, Series]:
         """Each point stamped at the start of the step it covers (Prometheus stamps its end)."""

@@ -70,10 +70,12 @@ def test_nan_answers_are_none_and_stated_never_a_nan_figure(nan_client: Promethe
     fields = reading.fields["acme"]
     current = fields["current"]
     assert current is not None  # answered, if badly: not "no traffic"
-    assert current.calls_by_code == {} and current.latency_sum is None and current.latency_p95 is None
+    # every code NaN: the calls are unknown (None), never {} (zero calls, "no traffic")
+    assert current.calls_by_code is None
+    assert current.latency_sum is None and current.latency_p95 is None
     assert fields["month_to_date_calls"] is None and fields["series"] == {} and fields["apis"] == ()
     problems = reading.problems["acme"]
-    assert "calls: Prometheus returned NaN for code '200'; left out" in problems
+    assert "calls: Prometheus returned NaN for code '200'; not counted" in problems
     assert "latency_p95: Prometheus returned NaN or an infinity; left out" in problems
     assert "bytes_in (previous period): Prometheus returned NaN or an infinity; left out" in problems
     assert "calls series: Prometheus returned NaN or an infinity; those points are left out" in problems

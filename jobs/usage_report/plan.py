@@ -94,9 +94,10 @@ def judge(report: TenantReport, cfg: UsageReportSettings) -> list[Finding]:
             report.problems
         )
         if held:
+            why = message if report.problems else "no status code had a usable value (NaN, infinite or negative)"
             message = (
                 f"the {label} calls could not be read: the report is NOT delivered this run (a later run, "
-                f"or a re-run with --now, sends a correct one); " + message
+                f"or a re-run with --now, sends a correct one); {why}"
             )
         details = {**base, "problems": list(report.problems), "held_back": held}
         findings.append(Finding("usage_source_problem", Severity.WARNING, resource, message, details))

@@ -89,3 +89,29 @@ def test_warnings_of_a_success_are_kept() -> None:
     }
     with _client(body) as client:
         assert client.instant("q", AT, "calls").warnings == ("partial response: store 2 of 3 unreachable",)
+
+
+def test_a_malformed_calls_row_leaves_that_tenants_calls_unknown_not_smaller() -> None:
+    """acme's 200 row malformed: its calls are unknown (held back), never the 500s alone."""
+    from jobs.usage_report.sources import prometheus
+    from tests.usage_report.sources import gateway
+    from tests.usage_report.sources.gateway import DAILY
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        form = dict(httpx.QueryParams(request.content.decode()))
+        rows: list[dict[str, object]] = []
+        if "code" in form["query"] and "query_range" not in request.url.path:
+            rows = [{"metric": {"tenant": "acme", "code": "200"}, "value": [1, "abc"]}]
+            rows.append({"metric": {"tenant": "acme", "code": "500"}, "value": [1, "12"]})
+            rows.append({"metric": {"tenant": "beta", "code": "200"}, "value": [1, "7"]})
+        kind = "matrix" if request.url.path.endswith("query_range") else "vector"
+        return httpx.Response(200, json={"status": "success", "data": {"resultType": kind, "result": rows}})
+
+    cfg = gateway.settings("http://prometheus.test")
+    with PrometheusClient("http://prometheus.test", 5, transport=httpx.MockTransport(answer)) as client:
+        reading = prometheus.read(
+            cfg, gateway.context(cfg, {"prometheus": client}), DAILY, gateway.tenant_rows("acme", "beta")
+        )
+    assert reading.fields["acme"]["current"].calls_by_code is None
+    assert "calls_by_code: Prometheus answered a malformed sample; that series is left out" in reading.problems["acme"]
+    assert reading.fields["beta"]["current"].calls_by_code == {"200": 7.0} and "beta" not in reading.problems

@@ -123,7 +123,9 @@ class Spread:
         }
         seen = bool(by_code or bad) or any(self._of(f"{prefix}.{k}", tenant_id) for k in WINDOW_FIELDS)
         unread = f"{prefix}.calls_by_code" in self.failures  # no calls read: "no traffic" is unknown
-        if unread or ((bad or nan) and not by_code):  # None, not {}: "not read" is not "zero calls"
+        # None, not {}: "not read" is not "zero calls"; a dropped (malformed) code row leaves the
+        # total unknown too, never a smaller total read as complete
+        if unread or bad or (nan and not by_code):
             return Window(calls_by_code=None, **values)
         return Window(calls_by_code=by_code, **values) if seen else None
 

@@ -8,41 +8,22 @@ what the generator says Prometheus holds, through the real aggregate and rendere
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from jobs.demo.gateway_series import Generated
 from jobs.usage_report.period import period_for
 from tests import services
 from tests.test_metrics import sample_value
 from tests.usage_report import world
 from tests.usage_report.delivery.conftest import S3, s3  # noqa: F401 - the fixture, shared
-from tests.usage_report.world import DAILY_NOW, ROWS, WEEKLY_NOW
+from tests.usage_report.world import DAILY_NOW, ROWS, WEEKLY_NOW, Stack
 
 ROW = {row.id: row for row in ROWS}
 MAILED = ("acme", "globex", "initech", "umbrella", "hooli", "plain")  # active, with an address
 REPORTED = (*MAILED, "mute")  # mute has no address: stored, not mailed; dormant is inactive
-
-
-@dataclass
-class Stack:
-    generated: Generated
-    prometheus: str
-    dsn: str
-
-
-@pytest.fixture(scope="module")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory, postgres: services.Postgres, prometheus_backfill: Any
-) -> Iterator[Stack]:
-    generated = world.generate(tmp_path_factory.mktemp("series"))
-    prometheus = prometheus_backfill(generated.path)
-    yield Stack(generated, prometheus.url, world.control_plane(postgres, "cp_job"))
 
 
 def config(tmp_path: Path, stack: Stack, smtp: services.Smtp, **section: Any) -> dict[str, Any]:

@@ -11,29 +11,18 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import create_engine, text
 
 from tests import services
 from tests.helpers import write_config
 from tests.usage_report import world
-from tests.usage_report.test_job import Stack, config
-from tests.usage_report.world import DAILY_NOW
+from tests.usage_report.test_job import config
+from tests.usage_report.world import DAILY_NOW, Stack
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory, postgres: services.Postgres, prometheus_backfill: Any
-) -> Iterator[Stack]:
-    generated = world.generate(tmp_path_factory.mktemp("series"))
-    prometheus = prometheus_backfill(generated.path)
-    yield Stack(generated, prometheus.url, world.control_plane(postgres, "cp_faults"))
 
 
 def job_process(tmp_path: Path, cfg: dict[str, Any], *argv: str) -> subprocess.Popen[str]:

@@ -215,3 +215,12 @@ def attachments(message: EmailMessage) -> dict[str, bytes]:
 
 def same(report: TenantReport, **changes: Any) -> TenantReport:
     return dataclasses.replace(report, **changes)
+
+
+@dataclass
+class Stack:
+    """What an end-to-end module runs against (conftest.py's `stack`)."""
+
+    generated: Generated
+    prometheus: str
+    dsn: str
